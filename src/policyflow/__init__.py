@@ -1,0 +1,71 @@
+"""policyflow: Chinese science-and-technology procedures as typed, deadline-aware state machines.
+
+The public facade. Light layers are imported eagerly; heavy ones (the engine, which pulls
+in SQLAlchemy) load on first use through module ``__getattr__``, so that
+``from policyflow import legaltime`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from policyflow import legaltime
+from policyflow.errors import (
+    CalendarFileError,
+    CalendarNotPublished,
+    ConcurrentUpdate,
+    DefinitionError,
+    EventNotAllowed,
+    GuardFailed,
+    InvalidCaseData,
+    InvalidDate,
+    InvalidInput,
+    InvalidInterval,
+    InvalidPayload,
+    InvalidPeriod,
+    JournalTampered,
+    PolicyflowError,
+    TransitionRefused,
+    UnknownCase,
+    UnknownProcess,
+)
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; imported on first attribute access.
+_LAZY: dict[str, str] = {}
+
+__all__ = [
+    "CalendarFileError",
+    "CalendarNotPublished",
+    "ConcurrentUpdate",
+    "DefinitionError",
+    "EventNotAllowed",
+    "GuardFailed",
+    "InvalidCaseData",
+    "InvalidDate",
+    "InvalidInput",
+    "InvalidInterval",
+    "InvalidPayload",
+    "InvalidPeriod",
+    "JournalTampered",
+    "PolicyflowError",
+    "TransitionRefused",
+    "UnknownCase",
+    "UnknownProcess",
+    "legaltime",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'policyflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,5 @@
+"""`python -m policyflow`: the command line."""
+
+from policyflow.cli import main
+
+main()

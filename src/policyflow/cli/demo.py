@@ -1,0 +1,1 @@
+"""`policyflow demo`: the main job."""

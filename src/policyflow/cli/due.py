@@ -1,0 +1,1 @@
+"""`policyflow due`: a due date under Chinese law, explained."""
