@@ -62,7 +62,8 @@ class PolicyflowError(Exception):
         data: dict[str, Any] = {"error": type(self).__name__, "message": str(self)}
         for key, value in vars(self).items():
             if not key.startswith("_"):
-                data[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+                plain = isinstance(value, str | int | float | bool | None)
+                data[key] = value if plain else str(value)
         return data
 
 
