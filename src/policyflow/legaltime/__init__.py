@@ -1,0 +1,50 @@
+"""Legal time under Chinese law: the statutory calendar, periods and explainable due dates.
+
+Usage::
+
+    from policyflow import legaltime
+
+    cal = legaltime.china()
+    cal.due(date(2023, 9, 28), "十五个工作日").date     # 2023-10-25
+    cal.before(date(2024, 6, 30), "30wd").date           # the last day to apply for renewal
+
+This layer knows nothing of processes; every other layer may import it.
+"""
+
+from __future__ import annotations
+
+from policyflow.legaltime.calendar import (
+    Calendar,
+    DayKind,
+    YearSource,
+    china,
+    load_calendar,
+    parse_date,
+)
+from policyflow.legaltime.counting import add_months
+from policyflow.legaltime.explain import DayStatus, DueDate, ExplainedDay, Explanation, Run
+from policyflow.legaltime.numerals import parse_chinese_number
+from policyflow.legaltime.period import Period, PeriodLike, Unit
+from policyflow.legaltime.tolling import Interval, IntervalLike, merge_intervals
+
+__all__ = [
+    "Calendar",
+    "DayKind",
+    "DayStatus",
+    "DueDate",
+    "ExplainedDay",
+    "Explanation",
+    "Interval",
+    "IntervalLike",
+    "Period",
+    "PeriodLike",
+    "Run",
+    "Unit",
+    "YearSource",
+    "add_months",
+    "china",
+    "load_calendar",
+    "merge_intervals",
+    "parse_chinese_number",
+    "parse_date",
+]
