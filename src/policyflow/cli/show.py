@@ -1,0 +1,135 @@
+"""`policyflow show ID`: one process's states, transitions and deadlines."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from policyflow.cli import app
+from policyflow.cli.output import console, emit
+from policyflow.definition.catalog import load
+from policyflow.definition.model import Process, basis_text
+from policyflow.legaltime import Period
+
+
+@app.command()
+def show(
+    process_id: Annotated[str, typer.Argument(metavar="ID", help="A built-in id or a YAML file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Show a process: states, transitions with guards and bases, deadlines."""
+    process = load(process_id)
+    emit(describe(process), as_json=as_json, render=lambda: _render(process))
+
+
+def describe(process: Process) -> dict[str, Any]:
+    """The process as JSON-ready data: what `show --json` prints."""
+    return {
+        "id": process.id,
+        "version": process.version,
+        "title": {"zh": process.title.zh, "en": process.title.en},
+        "sources": [s.model_dump(mode="json") for s in process.sources],
+        "states": [
+            {
+                "id": s.id,
+                "zh": s.zh,
+                "en": s.en,
+                "initial": s.initial,
+                "final": s.final,
+                "basis": s.basis_text,
+            }
+            for s in process.states
+        ],
+        "transitions": [
+            {
+                "id": t.id,
+                "event": t.event,
+                "from": list(t.from_),
+                "to": t.to,
+                "actor": t.actor,
+                "guards": [
+                    {"id": g.id, "when": g.when, "zh": g.zh, "en": g.en, "basis": g.basis_text}
+                    for g in t.guard
+                ],
+                "assign": dict(t.assign),
+                "start_child": [c.process for c in t.start_child],
+                "basis": t.basis_text,
+            }
+            for t in process.transitions
+        ],
+        "deadlines": [_deadline(d) for d in process.deadlines],
+    }
+
+
+def _deadline(deadline: Any) -> dict[str, Any]:
+    period = Period.parse(deadline.period)
+    extension = deadline.extension
+    return {
+        "id": deadline.id,
+        "zh": deadline.zh,
+        "en": deadline.en,
+        "period": deadline.period,
+        "amount": period.amount,
+        "unit": period.unit.value,
+        "rollover": deadline.rollover,
+        "start_on": deadline.start_on.model_dump(),
+        "on_expiry": {"fire": deadline.expiry_event} if deadline.expiry_event else "overdue",
+        "extension": None
+        if extension is None
+        else {
+            "event": extension.event,
+            "period": extension.period,
+            "max_times": extension.max_times,
+            "cap": extension.cap,
+            "basis": basis_text(extension.basis),
+        },
+        "basis": deadline.basis_text,
+    }
+
+
+def _render(process: Process) -> None:
+    console.print(
+        f"[bold]{process.id}[/bold]  {process.title.zh} · {process.title.en}  "
+        f"[dim]version {process.version}[/dim]"
+    )
+    for source in process.sources:
+        console.print(f"  {source.doc} 《{source.title}》 in force {source.in_force}")
+    states = Table(title="states", title_justify="left")
+    for column in ("id", "label", "kind", "basis"):
+        states.add_column(column, overflow="fold")
+    for s in process.states:
+        kind = "initial" if s.initial else ("final" if s.final else "")
+        states.add_row(s.id, f"{s.zh} · {s.en}", kind, s.basis_text)
+    console.print(states)
+    transitions = Table(title="transitions", title_justify="left")
+    for column in ("event", "from → to", "actor", "guard", "basis"):
+        transitions.add_column(column, overflow="fold")
+    for t in process.transitions:
+        guards = "\n".join(f"{g.id}: {g.when}\n[dim]{g.en} [{g.basis_text}][/dim]" for g in t.guard)
+        transitions.add_row(
+            t.event,
+            f"{', '.join(t.from_)} → {t.to or '(stays)'}",
+            t.actor or "",
+            guards,
+            t.basis_text,
+        )
+    console.print(transitions)
+    deadlines = Table(title="deadlines", title_justify="left")
+    for column in ("id", "period", "unit", "starts on", "on expiry", "basis"):
+        deadlines.add_column(column, overflow="fold")
+    for d in process.deadlines:
+        period = Period.parse(d.period)
+        starts = ", ".join(
+            [
+                *d.start_on.events,
+                *(f"enter {s}" for s in d.start_on.enter),
+                *(f"leave {s}" for s in d.start_on.leave),
+            ]
+        )
+        expiry = f"fire {d.expiry_event}" if d.expiry_event else "overdue"
+        deadlines.add_row(
+            f"{d.id}\n[dim]{d.zh}[/dim]", d.period, period.unit.value, starts, expiry, d.basis_text
+        )
+    console.print(deadlines)

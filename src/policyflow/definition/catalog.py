@@ -1,0 +1,217 @@
+"""The built-in processes: where they are, their ids, ``load(id | path)`` and ``catalog()``.
+
+Built-in processes live in the ``processes/`` folder, shipped in the wheel as
+``policyflow/processes``; in a source checkout, ``<repo>/processes`` is used.
+
+The id rule: a process's id is its path under ``processes/`` without ``.yaml``, folders
+joined by dots, every part kebab-case; a file named ``main.yaml`` takes its folder's id.
+
+===========================================  ========================
+processes/most-penalty.yaml                  most-penalty
+processes/most-penalty/main.yaml             most-penalty
+processes/most-penalty/recusal.yaml          most-penalty.recusal
+processes/hgr/permit/renewal.yaml            hgr.permit.renewal
+===========================================  ========================
+
+Files ending ``.scenario.yaml`` (simulation scenarios) and files or folders starting with
+``_`` are not processes. A built-in file may omit ``id``; if it gives one, it must match.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from policyflow.definition.expressions import closest
+from policyflow.definition.loader import load_file
+from policyflow.definition.model import Process
+from policyflow.errors import DefinitionError, UnknownProcess
+
+__all__ = ["CatalogEntry", "builtin_root", "catalog", "discover", "load", "process_id_for"]
+
+_PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SUFFIXES = (".yaml", ".yml")
+_CACHE: dict[tuple[str, str | None, int, int], Process] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One built-in process.
+
+    Attributes:
+        id: the process id.
+        title_zh: the Chinese title.
+        title_en: the English title.
+        path: the file.
+        version: the content hash.
+        sources: the source documents' 文号.
+        states: how many states.
+        transitions: how many transitions.
+        deadlines: how many deadlines.
+    """
+
+    id: str
+    title_zh: str
+    title_en: str
+    path: Path
+    version: str
+    sources: tuple[str, ...]
+    states: int
+    transitions: int
+    deadlines: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "id": self.id,
+            "title": {"zh": self.title_zh, "en": self.title_en},
+            "path": str(self.path),
+            "version": self.version,
+            "sources": list(self.sources),
+            "states": self.states,
+            "transitions": self.transitions,
+            "deadlines": self.deadlines,
+        }
+
+
+def builtin_root() -> Path | None:
+    """The folder of the built-in processes: in the wheel, else the source checkout's."""
+    here = Path(__file__).resolve()
+    packaged = here.parents[1] / "processes"
+    if packaged.is_dir():
+        return packaged
+    checkout = here.parents[3] / "processes"
+    return checkout if checkout.is_dir() else None
+
+
+def process_id_for(path: Path, root: Path) -> str | None:
+    """The id of process file `path` under `root` by the id rule, or None if it breaks it."""
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    parts = list(relative.parts)
+    if not parts or not parts[-1].endswith(_SUFFIXES):
+        return None
+    parts[-1] = parts[-1].rsplit(".", 1)[0]
+    if parts[-1] == "main" and len(parts) > 1:
+        parts.pop()
+    if not all(_PART.match(part) for part in parts):
+        return None
+    return ".".join(parts)
+
+
+def _is_process_file(path: Path, root: Path) -> bool:
+    relative = path.relative_to(root)
+    if any(part.startswith(("_", ".")) for part in relative.parts):
+        return False
+    name = path.name
+    return name.endswith(_SUFFIXES) and ".scenario." not in name
+
+
+def discover(root: Path | None = None) -> dict[str, Path]:
+    """Every process file under `root` (default: the built-ins) by id, sorted by id.
+
+    A file whose path breaks the id rule is not a process here (``policyflow lint``
+    reports it).
+
+    Raises:
+        DefinitionError: two files give the same id.
+    """
+    root = root if root is not None else builtin_root()
+    if root is None or not root.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(("_", ".")))
+        for filename in sorted(filenames):
+            path = Path(dirpath) / filename
+            if not _is_process_file(path, root):
+                continue
+            process_id = process_id_for(path, root)
+            if process_id is None:
+                continue  # not a process id: the linter reports it
+            if process_id in found:
+                raise DefinitionError(
+                    f"{path}:1:1: process id {process_id!r} is also given by {found[process_id]}",
+                    path=path,
+                    line=1,
+                    column=1,
+                )
+            found[process_id] = path
+    return dict(sorted(found.items()))
+
+
+def _load_cached(path: Path, process_id: str | None) -> Process:
+    try:
+        stat = path.stat()
+    except OSError:
+        return load_file(path, process_id=process_id)
+    key = (str(path.resolve()), process_id, stat.st_mtime_ns, stat.st_size)
+    process = _CACHE.get(key)
+    if process is None:
+        process = load_file(path, process_id=process_id)
+        _CACHE[key] = process
+    return process
+
+
+def load(ref: str | os.PathLike[str], *, root: Path | None = None) -> Process:
+    """Load a built-in process by id, or a process file by path.
+
+    Args:
+        ref: a process id (``most-penalty``, ``most-penalty.recusal``) or a path to a YAML
+            file. A file under the built-in folder (or `root`) gets its id from the id rule.
+        root: a folder laid out like processes/ to look ids up in (default: the built-ins).
+
+    Raises:
+        UnknownProcess: no built-in process has that id and no file is at that path
+            (with the closest id).
+        DefinitionError: the file is not a valid process (file:line:column).
+    """
+    text = os.fspath(ref)
+    looks_like_path = text.endswith(_SUFFIXES) or os.sep in text or "/" in text
+    base = root if root is not None else builtin_root()
+    if looks_like_path or not isinstance(ref, str):
+        path = Path(text)
+        if not path.is_file():
+            raise UnknownProcess(f"no process file at {text}")
+        process_id = process_id_for(path, base) if base is not None else None
+        return _load_cached(path, process_id)
+    processes = discover(base)
+    path_for = processes.get(text)
+    if path_for is None:
+        where = f" in {base}" if root is not None else ""
+        known = ", ".join(processes) or "none yet"
+        raise UnknownProcess(
+            f"unknown process {text!r}{where}{closest(text, processes)}; "
+            f"built-in processes: {known}"
+        )
+    return _load_cached(path_for, text)
+
+
+def catalog(root: Path | None = None) -> list[CatalogEntry]:
+    """The built-in processes (or those under `root`), sorted by id.
+
+    Raises:
+        DefinitionError: a built-in process file is not valid.
+    """
+    entries: list[CatalogEntry] = []
+    for process_id, path in discover(root).items():
+        process = _load_cached(path, process_id)
+        entries.append(
+            CatalogEntry(
+                id=process.id,
+                title_zh=process.title.zh,
+                title_en=process.title.en,
+                path=path,
+                version=process.version,
+                sources=tuple(s.doc for s in process.sources),
+                states=len(process.states),
+                transitions=len(process.transitions),
+                deadlines=len(process.deadlines),
+            )
+        )
+    return entries

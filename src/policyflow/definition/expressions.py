@@ -1,0 +1,341 @@
+"""CEL expressions: compiled once, checked against the declared fields, evaluated safely.
+
+This is the only module that imports ``cel`` (the ``common-expression-language`` package,
+a Rust core). A process file's guards, assignments, deadline anchors, child data and
+parent signals are CEL; CEL cannot call Python, read files or reach anything but the
+variables it is given: the case's fields by name, ``payload`` (the event's payload as a
+map), ``today`` (the legal day of the event, a timestamp at 00:00) and ``state``.
+
+Values cross into CEL as follows:
+
+* money (Decimal yuan) → double. Every amount has at most two decimals and at most 13
+  integer digits, so it and every literal written with at most two decimals map to the
+  nearest double, in order and without collisions: comparisons such as
+  ``proposed_fine >= 1000000`` are exact at the boundary (1,000,000.00 is included,
+  999,999.99 is not). Arithmetic is double arithmetic; a money result is rounded to the fen.
+* date → timestamp at 00:00 UTC, datetime → timestamp (the zone is only a label:
+  business times are naive China Standard Time); ``duration('86400s')`` adds a day.
+* enum → string, list → list, a missing optional value → null.
+
+Evaluation is memoised per expression on the values it reads (CEL is pure), which makes a
+repeated guard a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import cel
+
+from policyflow.definition.model import Field, FieldType, Process
+from policyflow.errors import InvalidInput
+
+__all__ = [
+    "RESERVED",
+    "Expression",
+    "check_expression",
+    "closest",
+    "compile_condition",
+    "compile_expression",
+    "from_cel",
+    "sample_value",
+    "to_cel",
+]
+
+#: Names every expression may use besides the case fields.
+RESERVED = frozenset({"payload", "today", "state"})
+
+_MEMO_SIZE = 4096
+_BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
+_PAYLOAD_NAME = re.compile(r"\bpayload\s*\.\s*([A-Za-z_]\w*)")
+_PAYLOAD_INDEX = re.compile(r"\bpayload\s*\[\s*['\"]([A-Za-z_]\w*)['\"]\s*\]")
+_MISSING = object()
+_IDENTITY = re.compile(r"(?:payload\s*\.\s*)?[A-Za-z_]\w*")
+
+
+def to_cel(value: Any) -> Any:
+    """A typed Python value as CEL sees it (Decimal → float, date → timestamp …)."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time.min, tzinfo=UTC)
+    if isinstance(value, tuple | list):
+        return [to_cel(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: to_cel(v) for k, v in value.items()}
+    return value
+
+
+def from_cel(value: Any, kind: FieldType | None) -> Any:
+    """A CEL result as the typed value of a field of `kind` (None: as it comes).
+
+    Money is rounded half up to the fen; a timestamp becomes a naive datetime, or its day
+    for a date field. The field's validator checks the rest.
+    """
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if kind is FieldType.MONEY and isinstance(value, float | int) and not isinstance(value, bool):
+        return Decimal(repr(value) if isinstance(value, float) else value).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+    if kind is FieldType.DATE and isinstance(value, datetime):
+        return value.date()
+    if kind is None and isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, list):
+        return tuple(from_cel(v, kind) for v in value)
+    return value
+
+
+class Expression:
+    """One CEL expression, compiled once.
+
+    Attributes:
+        source: the text as written.
+        names: the variables it reads (case fields and reserved names), excluding names a
+            macro binds (the ``x`` in ``list.all(x, x > 0)``).
+        payload_names: the payload fields it reads (``payload.served_on``).
+    """
+
+    __slots__ = ("_memo", "_program", "identity", "names", "payload_names", "source")
+
+    def __init__(self, source: str) -> None:
+        try:
+            self._program = cel.compile(source)
+        except (ValueError, RuntimeError) as error:
+            detail = " ".join(str(error).split())
+            detail = detail.removeprefix(f"Failed to parse expression '{source}': ")
+            raise InvalidInput(f"CEL expression {source!r} does not compile: {detail}") from None
+        bound = set(_BOUND.findall(source))
+        self.source = source
+        self.names: tuple[str, ...] = tuple(n for n in self._program.variables() if n not in bound)
+        found = _PAYLOAD_NAME.findall(source) + _PAYLOAD_INDEX.findall(source)
+        self.payload_names: frozenset[str] = frozenset(found)
+        self._memo: dict[Any, Any] = {}
+        bare = source.strip()
+        #: the name a bare reference (``budget``, ``payload.served_on``) reads, else None
+        is_name = _IDENTITY.fullmatch(bare) is not None and bare not in ("true", "false", "null")
+        self.identity: str | None = "".join(bare.split()) if is_name else None
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        """Evaluate over typed Python values; return the CEL result (floats, timestamps …).
+
+        A variable the expression reads but `variables` lacks is null.
+
+        Raises:
+            InvalidInput: the expression fails on these values (a type mismatch, a division
+                by zero), naming the expression.
+        """
+        names = self.names
+        values = tuple(variables.get(n) for n in names)
+        key: Any = values
+        try:
+            hash(values)
+        except TypeError:
+            key = _memo_key(values)
+        if key is not _MISSING:
+            found = self._memo.get(key, _MISSING)
+            if found is not _MISSING:
+                return found
+        context = {n: to_cel(v) for n, v in zip(names, values, strict=True)}
+        try:
+            result = self._program.execute(context)
+        except (
+            TypeError,
+            ValueError,
+            RuntimeError,
+            ArithmeticError,
+            IndexError,
+            KeyError,
+        ) as error:
+            detail = " ".join(str(error).split())[:160]
+            raise InvalidInput(f"CEL expression {self.source!r} failed: {detail}") from None
+        if key is not _MISSING:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = result
+        return result
+
+    def evaluate_quiet(self, variables: Mapping[str, Any]) -> Any:
+        """Like :meth:`evaluate`, but a failure gives None instead of raising."""
+        try:
+            return self.evaluate(variables)
+        except InvalidInput:
+            return None
+
+    def value(self, variables: Mapping[str, Any]) -> Any:
+        """Evaluate to a typed Python value.
+
+        A bare reference gives the variable's own value (a Decimal, a date); anything else
+        goes through CEL (a double → Decimal, a timestamp → naive datetime).
+        """
+        name = self.identity
+        if name is not None:
+            if "." in name:
+                payload = variables.get("payload") or {}
+                return payload.get(name.split(".", 1)[1])
+            return variables.get(name)
+        return from_cel(self.evaluate(variables), None)
+
+    def holds(self, variables: Mapping[str, Any]) -> bool:
+        """Evaluate as a condition: True only for the boolean true."""
+        return self.evaluate(variables) is True
+
+
+def _memo_key(values: tuple[Any, ...]) -> Any:
+    """A hashable key for values holding a payload map or lists, or _MISSING."""
+    parts: list[Any] = []
+    for value in values:
+        if isinstance(value, Mapping):
+            value = tuple(sorted(value.items()))
+        elif isinstance(value, list):
+            value = tuple(value)
+        parts.append(value)
+    key = tuple(parts)
+    try:
+        hash(key)
+    except TypeError:
+        return _MISSING
+    return key
+
+
+def compile_expression(source: str) -> Expression:
+    """Compile `source` once.
+
+    Raises:
+        InvalidInput: a syntax error, with the position CEL reports.
+    """
+    return Expression(source)
+
+
+def closest(name: str, known: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest known name, or ''."""
+    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def sample_value(field: Field) -> Any:
+    """A typical value of `field` for a dry run (used to type-check expressions)."""
+    kind = field.element_type
+    value: Any = {
+        FieldType.ENUM: field.values[0] if field.values else "",
+        FieldType.MONEY: Decimal("1.00"),
+        FieldType.INT: 1,
+        FieldType.BOOL: True,
+        FieldType.STR: "x",
+        FieldType.DATE: date(2023, 1, 2),
+        FieldType.DATETIME: datetime(2023, 1, 2, 9, 0),
+    }[kind]
+    return (value,) if field.type is FieldType.LIST else value
+
+
+def check_expression(
+    expression: Expression,
+    fields: Mapping[str, Field],
+    payload: Mapping[str, Field] | None = None,
+    *,
+    expect: FieldType | str | None = None,
+    extra: Iterable[str] = (),
+) -> list[str]:
+    """Check `expression` against the declared fields; return the problems in words.
+
+    Unknown names (with the closest known one) are always found. The type check is a dry
+    run on a typical value of every declared field: an operation CEL does not define on
+    these types (``proposed_fine > 'x'``), or a result of the wrong type, is reported;
+    errors that depend on the values (a division by zero) are not.
+
+    Args:
+        expression: the compiled expression.
+        fields: the case fields.
+        payload: the payload fields of the event, or None where there is no payload.
+        expect: ``"bool"`` for a condition, or the field type the result is assigned to.
+        extra: further names the expression may use (``state`` in a parent signal).
+    """
+    problems: list[str] = []
+    extra = set(extra)
+    known = set(fields) | {"today"} | extra | ({"payload"} if payload is not None else set())
+    for name in expression.names:
+        if name not in known:
+            problems.append(f"unknown name {name!r}{closest(name, known)}")
+    if payload is not None:
+        for name in sorted(expression.payload_names):
+            if name not in payload:
+                hint = closest(name, payload)
+                problems.append(f"unknown payload field {name!r}{hint}")
+    elif expression.payload_names or "payload" in expression.names:
+        problems.append("'payload' is not available here")
+    if problems:
+        return problems
+    variables: dict[str, Any] = {name: sample_value(f) for name, f in fields.items()}
+    variables["today"] = date(2023, 1, 2)
+    for name in extra:
+        variables.setdefault(name, "x")
+    if payload is not None:
+        variables["payload"] = {name: sample_value(f) for name, f in payload.items()}
+    context = {name: to_cel(value) for name, value in variables.items()}
+    try:
+        result = expression._program.execute(context)
+    except TypeError as error:
+        detail = " ".join(str(error).split()).split(". CEL does not coerce")[0]
+        return [f"does not type-check on the declared fields: {detail}"]
+    except (ValueError, RuntimeError, ArithmeticError, IndexError, KeyError):
+        return []  # depends on the values, not on the types
+    wrong = _wrong_type(result, expect)
+    if wrong:
+        problems.append(wrong)
+    return problems
+
+
+def _wrong_type(result: Any, expect: FieldType | str | None) -> str | None:
+    if expect is None:
+        return None
+    if expect == "bool":
+        ok = isinstance(result, bool)
+        words = "true or false"
+    elif expect in (FieldType.DATE, FieldType.DATETIME):
+        ok = isinstance(result, datetime)
+        words = "a timestamp (a date)"
+    elif expect is FieldType.MONEY:
+        ok = isinstance(result, float | int) and not isinstance(result, bool)
+        words = "a number"
+    elif expect is FieldType.INT:
+        ok = isinstance(result, int) and not isinstance(result, bool)
+        words = "a whole number"
+    elif expect is FieldType.BOOL:
+        ok = isinstance(result, bool)
+        words = "true or false"
+    elif expect in (FieldType.STR, FieldType.ENUM):
+        ok = isinstance(result, str)
+        words = "a string"
+    elif expect is FieldType.LIST:
+        ok = isinstance(result, list)
+        words = "a list"
+    else:
+        return None
+    if ok:
+        return None
+    return f"gives {type(result).__name__}, expected {words}"
+
+
+def compile_condition(process: Process, source: str) -> Expression:
+    """Compile a condition over `process`'s case fields (for scenarios and queries).
+
+    Raises:
+        InvalidInput: it does not compile, names an unknown field (with the closest known
+            one) or does not give true or false.
+    """
+    expression = compile_expression(source)
+    problems = check_expression(expression, {f.id: f for f in process.fields}, expect="bool")
+    if problems:
+        raise InvalidInput(f"CEL condition {source!r}: " + "; ".join(problems))
+    return expression

@@ -1,0 +1,250 @@
+"""Declared fields → validators for case data and event payloads.
+
+A process declares its case fields (and each event its payload fields) with a type:
+enum, money (Decimal yuan, at most two decimals), int, bool, str, date, datetime, or a list
+of these. This module turns the declarations into a pydantic model, so bad data is refused
+at the boundary with :class:`~policyflow.errors.InvalidCaseData` naming the field and the
+type it expected, and it converts typed values to and from JSON. What the fields *mean*
+is the process's; evaluating CEL over them is expressions.py's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    TypeAdapter,
+    ValidationError,
+    create_model,
+)
+from pydantic import Field as PField
+
+from policyflow.definition.model import Field, FieldType
+from policyflow.errors import InvalidCaseData
+
+__all__ = ["MONEY_MAX", "FieldSet", "describe_type", "format_value"]
+
+#: The largest amount of money accepted (yuan): 13 integer digits keep every amount exact
+#: as a CEL double (see expressions.py).
+MONEY_MAX = Decimal("9999999999999.99")
+
+_CST = timezone(timedelta(hours=8))
+
+
+def _naive_cst(value: datetime) -> datetime:
+    """Business times are naive China Standard Time: convert an aware time and drop the zone."""
+    if value.tzinfo is not None:
+        return value.astimezone(_CST).replace(tzinfo=None)
+    return value
+
+
+def _money_places(value: Decimal) -> Decimal:
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise ValueError("more than 2 decimals (the smallest unit is the fen)")
+    return value.quantize(Decimal("0.01"))
+
+
+Money = Annotated[
+    Decimal,
+    PField(ge=-MONEY_MAX, le=MONEY_MAX, allow_inf_nan=False),
+    AfterValidator(_money_places),
+]
+BusinessTime = Annotated[datetime, AfterValidator(_naive_cst)]
+
+_SCALAR: dict[FieldType, Any] = {
+    FieldType.MONEY: Money,
+    FieldType.INT: int,
+    FieldType.BOOL: bool,
+    FieldType.STR: str,
+    FieldType.DATE: date,
+    FieldType.DATETIME: BusinessTime,
+}
+
+
+def _element_annotation(field: Field) -> Any:
+    kind = field.element_type
+    if kind is FieldType.ENUM:
+        return Literal[tuple(field.values)]
+    base = _SCALAR[kind]
+    if kind in (FieldType.INT, FieldType.MONEY) and (
+        field.min is not None or field.max is not None
+    ):
+        bounds: dict[str, Any] = {}
+        cast = int if kind is FieldType.INT else (lambda v: Decimal(str(v)))
+        if field.min is not None:
+            bounds["ge"] = cast(field.min)
+        if field.max is not None:
+            bounds["le"] = cast(field.max)
+        return Annotated[base, PField(**bounds)]
+    return base
+
+
+def annotation(field: Field) -> Any:
+    """The Python type (with pydantic constraints) of `field`'s values."""
+    element: Any = _element_annotation(field)
+    value: Any = tuple[element, ...] if field.type is FieldType.LIST else element
+    return value if field.required else value | None
+
+
+def describe_type(field: Field) -> str:
+    """What `field` accepts, in words: "an amount of yuan with at most 2 decimals"."""
+    words = _describe(field.element_type, field)
+    if field.type is FieldType.LIST:
+        words = f"a list of {_plural(words)}"
+    if field.min is not None or field.max is not None:
+        low = "" if field.min is None else f" >= {field.min:g}"
+        high = "" if field.max is None else f" <= {field.max:g}"
+        words += f" ({(low + ',' + high).strip(', ') if low and high else (low or high).strip()})"
+    return words if field.required else f"{words} or null"
+
+
+def _describe(kind: FieldType, field: Field) -> str:
+    if kind is FieldType.ENUM:
+        return "one of " + ", ".join(repr(v) for v in field.values)
+    return {
+        FieldType.MONEY: "an amount of yuan with at most 2 decimals",
+        FieldType.INT: "a whole number",
+        FieldType.BOOL: "true or false",
+        FieldType.STR: "text",
+        FieldType.DATE: "a date (YYYY-MM-DD)",
+        FieldType.DATETIME: "a date and time (YYYY-MM-DDTHH:MM)",
+    }[kind]
+
+
+def _plural(words: str) -> str:
+    if words.startswith("one of "):
+        return "values from " + words[len("one of ") :]
+    return words.removeprefix("an ").removeprefix("a ")
+
+
+def format_value(value: Any, kind: FieldType | None = None) -> str:
+    """A value as a person reads it: money as ¥1,000,000.00, dates ISO, lists comma-joined."""
+    if value is None:
+        return "null"
+    if isinstance(value, Decimal) or (kind is FieldType.MONEY and isinstance(value, int | float)):
+        return f"¥{Decimal(str(value)):,.2f}"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(format_value(v, kind) for v in value) + "]"
+    return str(value)
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_to_json(v) for v in value]
+    return value
+
+
+class FieldSet:
+    """The validator of one set of declared fields (a process's case data or a payload).
+
+    Args:
+        fields: the declared fields.
+        name: what they are, for messages: "case data of 'permit'", "payload of 'applied'".
+    """
+
+    def __init__(self, fields: Iterable[Field], name: str) -> None:
+        self.fields: dict[str, Field] = {f.id: f for f in fields}
+        self.name = name
+        definitions: dict[str, Any] = {}
+        for field in self.fields.values():
+            default: Any = ... if field.required and field.default is None else field.default
+            definitions[field.id] = (annotation(field), default)
+        self.model: type[BaseModel] = create_model(
+            "CaseData",
+            __config__=ConfigDict(extra="forbid", strict=False, validate_default=True),
+            **definitions,
+        )
+        self._adapters: dict[str, TypeAdapter[Any]] = {
+            field.id: TypeAdapter(annotation(field)) for field in self.fields.values()
+        }
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def validate(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Return `data` as typed values (Decimal, date …), defaults filled in.
+
+        Raises:
+            InvalidCaseData: naming every offending field, the type it expects and what was
+                given (the attributes name the first).
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidCaseData(
+                f"invalid {self.name}: expected a mapping of field names to values, "
+                f"got {type(data).__name__}",
+                field="",
+                expected="a mapping",
+                got=repr(data)[:80],
+            )
+        try:
+            model = self.model.model_validate(dict(data))
+        except ValidationError as error:
+            raise self._error(error, data) from None
+        return {name: getattr(model, name) for name in self.fields}
+
+    def validate_one(self, name: str, value: Any) -> Any:
+        """Return `value` as a typed value of field `name`.
+
+        Raises:
+            InvalidCaseData: the value does not fit the field.
+        """
+        try:
+            return self._adapters[name].validate_python(value)
+        except ValidationError as error:
+            raise self._error(error, {name: value}, prefix=name) from None
+
+    def dump(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """`data` as JSON-ready values: Decimal → str, date → ISO text, tuple → list."""
+        return {name: _to_json(value) for name, value in data.items()}
+
+    def _error(
+        self, error: ValidationError, data: Mapping[str, Any], prefix: str | None = None
+    ) -> InvalidCaseData:
+        problems: list[tuple[str, str, str]] = []
+        for item in error.errors():
+            loc = [str(p) for p in item["loc"]]
+            if prefix is not None:
+                loc = [prefix, *loc]
+            top = loc[0] if loc else ""
+            path = ".".join(loc)
+            field = self.fields.get(top)
+            if item["type"] == "extra_forbidden":
+                known = ", ".join(sorted(self.fields)) or "none"
+                problems.append((path, f"a declared field ({known})", "an unknown field"))
+                continue
+            if item["type"] == "missing":
+                expected = describe_type(field) if field else "a value"
+                problems.append((path, expected, "nothing (the field is required)"))
+                continue
+            expected = describe_type(field) if field else item["msg"]
+            got = data.get(top, item.get("input")) if top in data else item.get("input")
+            detail = item["msg"]
+            if (
+                "decimals" in detail
+                or "less than or equal" in detail
+                or "greater than or equal" in detail
+            ):
+                expected += f"; {detail.removeprefix('Value error, ').lower()}"
+            problems.append((path, expected, repr(got) if not isinstance(got, str) else f"'{got}'"))
+        text = "; ".join(f"field '{p}' expects {e}, got {g}" for p, e, g in problems)
+        first = problems[0] if problems else ("", "", "")
+        return InvalidCaseData(
+            f"invalid {self.name}: {text}", field=first[0], expected=first[1], got=first[2]
+        )

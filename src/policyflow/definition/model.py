@@ -1,0 +1,436 @@
+"""The process format: frozen pydantic models, one per element of a process file.
+
+This module owns what a process *is* (data, no behaviour): its roles, typed case fields,
+events with payload fields, states, transitions with guards and assignments, deadlines and
+their whole life, child processes and the signal a child sends its parent. Loading a file
+(with positions for errors) is loader.py's; CEL is expressions.py's; the checks that look
+across elements (reachability, unknown names) are lint.py's; running a case is the
+runtime's.
+
+Every element carries an English snake_case ``id``, a ``zh`` label in the source's own
+term and an ``en`` label. States, transitions, guards and deadlines carry a legal ``basis``:
+one citation or a list, each a mapping (``doc``, ``article``, ``paragraph``, ``item``,
+``quote``) or the compact text ``"科学技术部令第20号 第四十一条第二款"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import Field as PField
+
+__all__ = [
+    "ID_PATTERN",
+    "PROCESS_ID_PATTERN",
+    "ChildProcess",
+    "Deadline",
+    "Event",
+    "Expiry",
+    "Extension",
+    "Field",
+    "FieldType",
+    "Guard",
+    "LegalBasis",
+    "OnFinal",
+    "ParentSignalSpec",
+    "Process",
+    "Role",
+    "Source",
+    "State",
+    "Title",
+    "Transition",
+    "Triggers",
+]
+
+#: Element ids: snake_case English.
+ID_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+#: Process ids: the kebab-case path under processes/, folders joined by dots.
+PROCESS_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+ProcessId = Annotated[str, StringConstraints(pattern=PROCESS_ID_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+Cel = Annotated[str, StringConstraints(min_length=1)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+
+def _as_list(value: Any) -> Any:
+    """Accept one item where a list is expected (``from: a`` as well as ``from: [a, b]``)."""
+    if value is None:
+        return []
+    if isinstance(value, str | dict | BaseModel):
+        return [value]
+    return value
+
+
+_BASIS_TEXT = re.compile(
+    r"^\s*(?P<doc>\S.*?)\s+(?P<article>第[^条\s]+条)"
+    r"(?:\s*(?P<paragraph>第[^款\s]+款))?(?:\s*(?P<item>第[^项\s]+项))?\s*$"
+)
+
+
+class LegalBasis(_Frozen):
+    """One citation: a document and an article, with paragraph, item and quote if given.
+
+    In YAML either a mapping or the compact text the sources use, such as
+    ``"科学技术部令第20号 第四十一条第二款"``.
+    """
+
+    doc: Text = PField(description="The document, by 文号 where it has one: 科学技术部令第20号.")
+    article: Text = PField(description="The article as the source writes it: 第四十一条.")
+    paragraph: str | None = PField(default=None, description="The paragraph: 第二款.")
+    item: str | None = PField(default=None, description="The item: 第（一）项.")
+    quote: str | None = PField(default=None, description="A short quote of the text.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _BASIS_TEXT.match(value)
+            if match is None:
+                raise ValueError(
+                    f"invalid legal basis {value!r}: expected a document and an article, "
+                    "such as '科学技术部令第20号 第四十一条' (paragraph and item may follow)"
+                )
+            return {k: v for k, v in match.groupdict().items() if v is not None}
+        return value
+
+    def __str__(self) -> str:
+        return f"{self.doc} {self.article}{self.paragraph or ''}{self.item or ''}"
+
+
+def basis_text(basis: tuple[LegalBasis, ...]) -> str:
+    """The citations of `basis` as one line, joined by '; ' (empty if none)."""
+    return "; ".join(str(b) for b in basis)
+
+
+class _Labelled(_Frozen):
+    """An element with an id and bilingual labels."""
+
+    id: Id = PField(description="snake_case English id.")
+    zh: Text = PField(description="Chinese label, in the source's own term.")
+    en: Text = PField(description="English label.")
+
+
+class _Cited(_Labelled):
+    basis: tuple[LegalBasis, ...] = PField(
+        default=(), description="Legal basis: one citation or a list (mapping or compact text)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_basis(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "basis" in value:
+            return {**value, "basis": _as_list(value["basis"])}
+        return value
+
+    @property
+    def basis_text(self) -> str:
+        """The legal basis as one line: '科学技术部令第20号 第四十一条; …'."""
+        return basis_text(self.basis)
+
+
+class Title(_Frozen):
+    """A bilingual title."""
+
+    zh: Text
+    en: Text
+
+
+class Source(_Frozen):
+    """A source document of the process."""
+
+    doc: Text = PField(description="文号, such as 科学技术部令第20号.")
+    title: Text = PField(description="The document's title.")
+    in_force: date = PField(description="The day it entered into force.")
+
+
+class Role(_Labelled):
+    """Who may act: an authority, a department, a party."""
+
+
+class FieldType(StrEnum):
+    """The types a case field or payload field can have."""
+
+    ENUM = "enum"
+    MONEY = "money"
+    INT = "int"
+    BOOL = "bool"
+    STR = "str"
+    DATE = "date"
+    DATETIME = "datetime"
+    LIST = "list"
+
+
+class Field(_Labelled):
+    """A typed case field or event payload field.
+
+    ``money`` is a Decimal amount of yuan with at most two decimals (fen); ``list`` needs
+    ``items`` (the element type) and, for a list of enum values, ``values``.
+    """
+
+    type: FieldType = PField(description="enum, money, int, bool, str, date, datetime or list.")
+    items: FieldType | None = PField(default=None, description="The element type of a list.")
+    values: tuple[Text, ...] = PField(default=(), description="The values of an enum.")
+    required: bool = PField(default=True, description="Whether a value must be given.")
+    default: Any = PField(default=None, description="The value when none is given.")
+    min: float | None = PField(default=None, description="Smallest accepted number (inclusive).")
+    max: float | None = PField(default=None, description="Largest accepted number (inclusive).")
+
+    @model_validator(mode="after")
+    def _check(self) -> Field:
+        kind = self.items if self.type is FieldType.LIST else self.type
+        if self.type is FieldType.LIST and self.items in (None, FieldType.LIST):
+            raise ValueError(
+                f"field {self.id!r}: a list needs 'items', the element type (not list)"
+            )
+        if self.type is not FieldType.LIST and self.items is not None:
+            raise ValueError(f"field {self.id!r}: 'items' is only for a list")
+        if kind is FieldType.ENUM and not self.values:
+            raise ValueError(f"field {self.id!r}: an enum needs 'values'")
+        if kind is not FieldType.ENUM and self.values:
+            raise ValueError(f"field {self.id!r}: 'values' is only for an enum")
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"field {self.id!r}: duplicate enum values")
+        return self
+
+    @property
+    def element_type(self) -> FieldType:
+        """The type of the value, or of each element for a list."""
+        return self.items if self.items is not None else self.type
+
+
+class Event(_Cited):
+    """Something that happens to a case: a filing, a service, an approval, an expiry."""
+
+    payload: tuple[Field, ...] = PField(default=(), description="Typed payload fields.")
+
+
+class State(_Cited):
+    """Where a case is."""
+
+    initial: bool = PField(default=False, description="The one state a case starts in.")
+    final: bool = PField(default=False, description="A state the case ends in.")
+
+
+class Guard(_Cited):
+    """A condition a transition needs, in CEL and in words.
+
+    ``zh``/``en`` say the rule in words (they are the refusal's reason); ``{name}`` in the
+    words is replaced by the named field's value, formatted (money as ¥1,000,000.00).
+    """
+
+    when: Cel = PField(description="CEL expression over the case data and `payload`.")
+
+
+class ChildProcess(_Frozen):
+    """A child process (a sub-procedure, a BPMN call activity) started by a transition."""
+
+    process: ProcessId = PField(description="The child's process id: permit.inspection.")
+    data: dict[Id, Cel] = PField(
+        default_factory=dict, description="The child's initial data: field -> CEL expression."
+    )
+
+
+class Transition(_Cited):
+    """An event moving a case from a state (or one of several) to a state.
+
+    ``to`` may be omitted: the case stays where it is (an internal transition, which does
+    not enter or leave a state for the deadlines).
+    """
+
+    event: Id = PField(description="The event's id.")
+    from_: tuple[Id, ...] = PField(alias="from", description="One source state or a list.")
+    to: Id | None = PField(default=None, description="The target state; omitted = stay.")
+    actor: Id | None = PField(default=None, description="The role that acts.")
+    guard: tuple[Guard, ...] = PField(default=(), description="One guard or a list; all must hold.")
+    assign: dict[Id, Cel] = PField(
+        default_factory=dict, description="Case field -> CEL expression, set when taken."
+    )
+    start_child: tuple[ChildProcess, ...] = PField(
+        default=(), description="Child processes to start."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_lists(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            value = dict(value)
+            for key in ("from", "from_", "guard", "start_child", "basis"):
+                if key in value:
+                    value[key] = _as_list(value[key])
+        return value
+
+    def target(self, source: str) -> str:
+        """The state the case is in after the transition from `source`."""
+        return source if self.to is None else self.to
+
+
+class Triggers(_Frozen):
+    """Events and state changes that act on a deadline.
+
+    ``events``: any of these events; ``enter``: entering any of these states; ``leave``:
+    leaving any of them. A transition that stays in its state neither enters nor leaves it.
+    """
+
+    events: tuple[Id, ...] = PField(default=())
+    enter: tuple[Id, ...] = PField(default=())
+    leave: tuple[Id, ...] = PField(default=())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_lists(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: _as_list(v) if k in ("events", "enter", "leave") else v for k, v in value.items()
+            }
+        return value
+
+    def __bool__(self) -> bool:
+        return bool(self.events or self.enter or self.leave)
+
+
+class Extension(_Cited):
+    """How a deadline may be extended: the approving event, the period, the limits.
+
+    Its ``id`` names the rule; ``zh``/``en`` say it in words.
+    """
+
+    event: Id = PField(description="The approving event; each occurrence adds `period`.")
+    period: Text = PField(description="The period added, as the text writes it: 十个工作日.")
+    max_times: int = PField(default=1, ge=1, description="How many times at most.")
+    cap: str | None = PField(default=None, description="The total of all extensions at most.")
+
+
+class Expiry(_Frozen):
+    """What a deadline's expiry does: fire an event of the process by itself."""
+
+    fire: Id = PField(description="The event applied by itself on expiry: deemed_waiver.")
+
+
+class Deadline(_Cited):
+    """A time limit: what starts it, its period, what meets, stops, suspends or extends it.
+
+    ``on_expiry`` is ``overdue`` (the case is only marked overdue: the text names no
+    consequence) or ``{fire: event}`` (a deemed waiver, a mandatory release, a deemed
+    grant). ``anchor`` is a CEL date (e.g. ``payload.served_on``); by default the legal day
+    of the starting event.
+    """
+
+    period: Text = PField(description="Verbatim or canonical: 十五个工作日, 15wd, 九十日, 3mo.")
+    rollover: bool = PField(
+        default=True, description="A last day that is not a working day moves to the next one."
+    )
+    start_on: Triggers = PField(description="What starts the deadline.")
+    anchor: Cel | None = PField(default=None, description="CEL date the period counts from.")
+    met_by: Triggers = PField(default_factory=Triggers, description="What meets it in time.")
+    cancelled_by: Triggers = PField(default_factory=Triggers, description="What ends it unmet.")
+    suspended_by: Triggers = PField(default_factory=Triggers, description="What suspends it.")
+    resumed_by: Triggers = PField(default_factory=Triggers, description="What resumes it.")
+    extension: Extension | None = PField(default=None, description="How it may be extended.")
+    on_expiry: Literal["overdue"] | Expiry = PField(
+        default="overdue",
+        description="'overdue', or {fire: event} where the text names a consequence.",
+    )
+
+    @property
+    def expiry_event(self) -> str | None:
+        """The event fired on expiry, or None when expiry only marks the case overdue."""
+        return self.on_expiry.fire if isinstance(self.on_expiry, Expiry) else None
+
+
+class ParentSignalSpec(_Frozen):
+    """The event a child case sends its parent when it reaches a final state.
+
+    ``payload`` maps the parent event's payload fields to CEL over the child's data; the
+    variable ``state`` is the final state reached.
+    """
+
+    event: Id
+    payload: dict[Id, Cel] = PField(default_factory=dict)
+
+
+class OnFinal(_Frozen):
+    """What a case does when it reaches a final state."""
+
+    signal_parent: ParentSignalSpec | None = None
+
+
+class Process(_Frozen):
+    """A procedure as data: one process file.
+
+    ``version`` is the content hash of the definition: the first 16 hex digits of the
+    sha256 of its canonical JSON, so comments, key order and whitespace do not change it.
+    """
+
+    id: ProcessId = PField(description="Process id: the kebab-case path under processes/.")
+    title: Title
+    sources: tuple[Source, ...] = PField(default=())
+    roles: tuple[Role, ...] = PField(default=())
+    fields: tuple[Field, ...] = PField(default=(), description="Typed case fields.")
+    events: tuple[Event, ...] = PField(default=())
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...] = PField(default=())
+    deadlines: tuple[Deadline, ...] = PField(default=())
+    on_final: OnFinal | None = None
+
+    @cached_property
+    def version(self) -> str:
+        """The content hash of the definition (sha256 hex of its canonical JSON, first 16)."""
+        canonical = json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def initial_state(self) -> State:
+        """The state every case starts in."""
+        for state in self.states:
+            if state.initial:
+                return state
+        raise LookupError(f"process {self.id!r} has no initial state")  # the loader prevents it
+
+    @property
+    def final_states(self) -> tuple[State, ...]:
+        """The states a case ends in."""
+        return tuple(s for s in self.states if s.final)
+
+    def find_state(self, state_id: str) -> State | None:
+        """The state `state_id`, or None."""
+        return next((s for s in self.states if s.id == state_id), None)
+
+    def find_event(self, event_id: str) -> Event | None:
+        """The event `event_id`, or None."""
+        return next((e for e in self.events if e.id == event_id), None)
+
+    def find_deadline(self, deadline_id: str) -> Deadline | None:
+        """The deadline `deadline_id`, or None."""
+        return next((d for d in self.deadlines if d.id == deadline_id), None)
+
+    def find_field(self, field_id: str) -> Field | None:
+        """The case field `field_id`, or None."""
+        return next((f for f in self.fields if f.id == field_id), None)
+
+    @model_validator(mode="after")
+    def _check_states(self) -> Process:
+        initial = [s.id for s in self.states if s.initial]
+        if len(initial) != 1:
+            which = ", ".join(repr(i) for i in initial) or "none"
+            raise ValueError(f"a process needs exactly one initial state (found {which})")
+        return self

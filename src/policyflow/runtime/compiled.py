@@ -1,0 +1,343 @@
+"""CompiledProcess: a process made ready to run, once, when it is first used.
+
+Compiling checks the definition (the blocking checks of the definition layer), compiles
+every CEL expression once, builds the validators of the case data and of each event's
+payload, parses every period, and precomputes, for each (state, event), the candidate
+transitions with their guards, assignments, child processes and deadline effects. The
+step functions (step.py) then do table lookups only. Compiled processes are cached by
+content hash (``Process.version``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from policyflow.definition.checks import check
+from policyflow.definition.expressions import Expression, compile_expression
+from policyflow.definition.fields import FieldSet
+from policyflow.definition.model import (
+    Deadline,
+    FieldType,
+    Process,
+    State,
+    Transition,
+    Triggers,
+    basis_text,
+)
+from policyflow.errors import DefinitionError
+from policyflow.legaltime import Period, Unit
+
+__all__ = [
+    "CompiledProcess",
+    "DeadlinePlan",
+    "Effects",
+    "GuardPlan",
+    "TransitionPlan",
+    "compile_process",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardPlan:
+    """A compiled guard: its CEL, its words and its basis."""
+
+    id: str
+    expression: Expression
+    zh: str
+    en: str
+    basis: str
+    reads_payload: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlinePlan:
+    """A deadline with its periods parsed and its anchor compiled."""
+
+    id: str
+    deadline: Deadline
+    period: Period
+    rollover: bool
+    basis: str
+    anchor: Expression | None
+    expiry_event: str | None
+    extension_period: Period | None = None
+    extension_max: int = 0
+    extension_cap: Period | None = None
+    extension_basis: str = ""
+    extension_rule: str = ""
+    period_text: str = ""
+
+    is_hours: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Effects:
+    """What one transition (from one state) does to the deadlines, in the order applied."""
+
+    met: tuple[DeadlinePlan, ...] = ()
+    cancelled: tuple[DeadlinePlan, ...] = ()
+    suspended: tuple[DeadlinePlan, ...] = ()
+    resumed: tuple[DeadlinePlan, ...] = ()
+    extended: tuple[DeadlinePlan, ...] = ()
+    started: tuple[DeadlinePlan, ...] = ()
+
+    @property
+    def only_ends(self) -> bool:
+        """True when the effects only meet or cancel deadlines (the common case)."""
+        return not (self.suspended or self.resumed or self.extended or self.started)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.met
+            or self.cancelled
+            or self.suspended
+            or self.resumed
+            or self.extended
+            or self.started
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ChildPlan:
+    """A child process to start, with its data's expressions."""
+
+    process: str
+    data: tuple[tuple[str, Expression], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionPlan:
+    """One transition from one source state, ready to run."""
+
+    transition: Transition
+    event: str
+    source: str
+    target: str
+    guards: tuple[GuardPlan, ...]
+    assigns: tuple[tuple[str, Expression, FieldType], ...]
+    children: tuple[ChildPlan, ...]
+    basis: str
+    effects: Effects
+    payload: FieldSet | None
+    has_effects: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SignalPlan:
+    """The event a finished child sends its parent."""
+
+    event: str
+    payload: tuple[tuple[str, Expression], ...]
+
+
+def _fires(triggers: Triggers, event: str, source: str, target: str) -> bool:
+    if event in triggers.events:
+        return True
+    if source == target:
+        return False
+    return target in triggers.enter or source in triggers.leave
+
+
+@dataclass(eq=False)
+class CompiledProcess:
+    """A process ready to run: transition tables, compiled CEL, validators, deadline plans.
+
+    Attributes:
+        process: the definition.
+        id: its id.
+        version: its content hash.
+        data_fields: the validator of the case data.
+        table: (state, event) → the candidate transitions, in file order.
+        deadlines: deadline id → its plan.
+        initial: the initial state's id.
+        initial_effects: the deadlines started on entry of the initial state.
+        finals: the final states' ids.
+        signal: what a child sends its parent on reaching a final state, if anything.
+    """
+
+    process: Process
+    id: str = field(init=False)
+    version: str = field(init=False)
+    data_fields: FieldSet = field(init=False)
+    payloads: dict[str, FieldSet] = field(init=False)
+    table: dict[tuple[str, str], tuple[TransitionPlan, ...]] = field(init=False)
+    by_state: dict[str, tuple[TransitionPlan, ...]] = field(init=False)
+    deadlines: dict[str, DeadlinePlan] = field(init=False)
+    initial: str = field(init=False)
+    initial_effects: Effects = field(init=False)
+    finals: frozenset[str] = field(init=False)
+    states: dict[str, State] = field(init=False)
+    events: frozenset[str] = field(init=False)
+    signal: SignalPlan | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        process = self.process
+        blocking = [p for p in check(process, {}, process.id) if p.blocking]
+        if blocking:
+            text = "; ".join(p.message for p in blocking)
+            raise DefinitionError(f"process {process.id!r} cannot run: {text}")
+        self.id = process.id
+        self.version = process.version
+        self.data_fields = FieldSet(process.fields, f"case data of process {process.id!r}")
+        self.payloads = {
+            e.id: FieldSet(e.payload, f"payload of event {e.id!r}") for e in process.events
+        }
+        self.states = {s.id: s for s in process.states}
+        self.events = frozenset(e.id for e in process.events)
+        self.initial = process.initial_state.id
+        self.finals = frozenset(s.id for s in process.final_states)
+        self.deadlines = {d.id: _deadline_plan(d) for d in process.deadlines}
+        element_types = {f.id: f.element_type for f in process.fields}
+        table: dict[tuple[str, str], list[TransitionPlan]] = {}
+        by_state: dict[str, list[TransitionPlan]] = {}
+        guards: dict[tuple[str, str], GuardPlan] = {}
+        for transition in process.transitions:
+            plans = tuple(_guard(g, guards) for g in transition.guard)
+            assigns = tuple(
+                (name, compile_expression(source), element_types[name])
+                for name, source in transition.assign.items()
+            )
+            children = tuple(
+                ChildPlan(c.process, tuple((k, compile_expression(v)) for k, v in c.data.items()))
+                for c in transition.start_child
+            )
+            payload = self.payloads.get(transition.event)
+            for source in transition.from_:
+                target = transition.target(source)
+                plan = TransitionPlan(
+                    transition=transition,
+                    event=transition.event,
+                    source=source,
+                    target=target,
+                    guards=plans,
+                    assigns=assigns,
+                    children=children,
+                    basis=basis_text(transition.basis),
+                    effects=(effects := self._effects(transition.event, source, target)),
+                    payload=payload if payload else None,
+                    has_effects=bool(effects),
+                )
+                table.setdefault((source, transition.event), []).append(plan)
+                by_state.setdefault(source, []).append(plan)
+        self.table = {key: tuple(plans) for key, plans in table.items()}
+        self.by_state = {key: tuple(plans) for key, plans in by_state.items()}
+        self.initial_effects = Effects(
+            started=tuple(
+                plan
+                for plan in self.deadlines.values()
+                if self.initial in plan.deadline.start_on.enter
+            )
+        )
+        spec = process.on_final.signal_parent if process.on_final else None
+        self.signal = (
+            None
+            if spec is None
+            else SignalPlan(
+                spec.event, tuple((k, compile_expression(v)) for k, v in spec.payload.items())
+            )
+        )
+
+    def _effects(self, event: str, source: str, target: str) -> Effects:
+        plans = self.deadlines.values()
+        return Effects(
+            met=tuple(p for p in plans if _fires(p.deadline.met_by, event, source, target)),
+            cancelled=tuple(
+                p for p in plans if _fires(p.deadline.cancelled_by, event, source, target)
+            ),
+            suspended=tuple(
+                p for p in plans if _fires(p.deadline.suspended_by, event, source, target)
+            ),
+            resumed=tuple(p for p in plans if _fires(p.deadline.resumed_by, event, source, target)),
+            extended=tuple(
+                p
+                for p in plans
+                if p.deadline.extension is not None and p.deadline.extension.event == event
+            ),
+            started=tuple(p for p in plans if _fires(p.deadline.start_on, event, source, target)),
+        )
+
+    def validate_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Return `data` as typed case data (Decimal, date …) with defaults filled in.
+
+        Raises:
+            InvalidCaseData: naming the field and the type it expected.
+        """
+        return self.data_fields.validate(data)
+
+    def dump_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Typed case data as JSON-ready values (Decimal → str, date → ISO text)."""
+        return self.data_fields.dump(data)
+
+    def load_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The inverse of :meth:`dump_data`: JSON values back to typed case data.
+
+        Raises:
+            InvalidCaseData: the stored data no longer fit the fields.
+        """
+        return self.data_fields.validate(data)
+
+    def is_final(self, state: str) -> bool:
+        """True for a final state."""
+        return state in self.finals
+
+
+def _guard(guard: Any, cache: dict[tuple[str, str], GuardPlan]) -> GuardPlan:
+    key = (guard.id, guard.when)
+    found = cache.get(key)
+    if found is None:
+        expression = compile_expression(guard.when)
+        found = cache[key] = GuardPlan(
+            id=guard.id,
+            expression=expression,
+            zh=guard.zh,
+            en=guard.en,
+            basis=basis_text(guard.basis),
+            reads_payload="payload" in expression.names,
+        )
+    return found
+
+
+def _deadline_plan(deadline: Deadline) -> DeadlinePlan:
+    extension = deadline.extension
+    return DeadlinePlan(
+        id=deadline.id,
+        deadline=deadline,
+        period=Period.parse(deadline.period),
+        rollover=deadline.rollover,
+        basis=basis_text(deadline.basis),
+        anchor=None if deadline.anchor is None else compile_expression(deadline.anchor),
+        expiry_event=deadline.expiry_event,
+        extension_period=None if extension is None else Period.parse(extension.period),
+        extension_max=0 if extension is None else extension.max_times,
+        extension_cap=None
+        if extension is None or extension.cap is None
+        else Period.parse(extension.cap),
+        extension_basis=""
+        if extension is None
+        else basis_text(extension.basis) or basis_text(deadline.basis),
+        extension_rule="" if extension is None else extension.en,
+        period_text=str(Period.parse(deadline.period)),
+        is_hours=Period.parse(deadline.period).unit is Unit.HOUR,
+    )
+
+
+_COMPILED: dict[str, CompiledProcess] = {}
+
+
+def compile_process(process: Process) -> CompiledProcess:
+    """Compile `process` (cached by its content hash).
+
+    Raises:
+        DefinitionError: the process cannot run (unknown states, CEL that does not
+            compile …); ``policyflow lint`` shows where.
+    """
+    key = f"{process.id}@{process.version}"
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = CompiledProcess(process)
+        if len(_COMPILED) >= 256:
+            _COMPILED.clear()
+        _COMPILED[key] = compiled
+    return compiled

@@ -1,0 +1,34 @@
+"""Fast constructors for the runtime's frozen values, for the hot path of apply().
+
+A frozen slotted dataclass sets each field through ``object.__setattr__`` in its
+``__init__``; on the benchmark machine that is about 4 µs for the eleven fields of a
+CaseSnapshot, more than the rest of an event. :func:`builder` makes, once per class, a
+function that sets the slots directly through their descriptors (the same values, the
+same equality, hashing and pickling: only construction is faster). The generated code
+is our own text built from the class's field names; no user input reaches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any, TypeVar
+
+__all__ = ["builder"]
+
+T = TypeVar("T")
+
+
+def builder(cls: type[T]) -> Callable[..., T]:
+    """A function taking `cls`'s fields positionally (all of them) and returning an instance."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def build({', '.join(names)}):", "    o = _new(_cls)"]
+    for index, name in enumerate(names):
+        namespace[f"_s{index}"] = cls.__dict__[name].__set__
+        lines.append(f"    _s{index}(o, {name})")
+    lines.append("    return o")
+    exec("\n".join(lines), namespace)  # our own code, from field names
+    build: Callable[..., T] = namespace["build"]
+    build.__qualname__ = f"build_{cls.__name__}"
+    return build

@@ -1,0 +1,74 @@
+"""JournalEntry and TimerChange: what one applied event records.
+
+The runtime produces them; the store appends them with recorded time and the hash chain;
+the render layer turns them into event logs. Each is a frozen value with JSON-ready parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class TimerAction(StrEnum):
+    """What happened to a deadline."""
+
+    STARTED = "started"
+    MET = "met"
+    SUSPENDED = "suspended"
+    RESUMED = "resumed"
+    EXTENDED = "extended"
+    CANCELLED = "cancelled"
+    FIRED = "fired"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True, slots=True)
+class TimerChange:
+    """One change to one deadline, caused by one event (or by its expiry).
+
+    Attributes:
+        deadline: the deadline's id.
+        action: what happened.
+        on: the business day it happened.
+        due: the due date after the change (None while suspended or once ended).
+        basis: the legal basis of the deadline.
+    """
+
+    deadline: str
+    action: TimerAction
+    on: date
+    due: date | None
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One applied event.
+
+    Attributes:
+        sequence: 1 for the start, then one more per applied event.
+        event: the event's id (``start`` for the start of a case).
+        from_state: the state before (None for the start).
+        to_state: the state after.
+        at: the business time of the event.
+        actor: who did it (a role or a person), if known.
+        payload: the event's validated payload, JSON-ready.
+        basis: the legal basis of the transition taken.
+        timer_changes: what the event did to the case's deadlines.
+        automatic: True when the event was fired by a deadline's expiry, not by a person.
+    """
+
+    sequence: int
+    event: str
+    from_state: str | None
+    to_state: str
+    at: datetime
+    actor: str | None
+    payload: Mapping[str, Any]
+    basis: str
+    timer_changes: tuple[TimerChange, ...] = ()
+    automatic: bool = False

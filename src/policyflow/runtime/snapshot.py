@@ -1,0 +1,123 @@
+"""One case at one moment: CaseSnapshot and TimerSnapshot, frozen values.
+
+A snapshot names its process by id and content hash and holds no reference to the
+definition, so the engine can persist it and the simulator can keep millions of them.
+The runtime (step.py, deadlines.py) is the only code that makes new snapshots from old ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+
+
+class TimerStatus(StrEnum):
+    """Where one running deadline stands.
+
+    ``overdue`` is an expired deadline whose text names no consequence: the case is only
+    marked overdue, and the deadline can still be met (late). ``fired`` is an expired
+    deadline whose expiry event was applied by itself (a deemed waiver, a mandatory release).
+    """
+
+    ARMED = "armed"
+    SUSPENDED = "suspended"
+    MET = "met"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
+    OVERDUE = "overdue"
+
+    @property
+    def is_running(self) -> bool:
+        """True while the deadline still counts or waits (armed, suspended, overdue)."""
+        return self in (TimerStatus.ARMED, TimerStatus.SUSPENDED, TimerStatus.OVERDUE)
+
+
+@dataclass(frozen=True, slots=True)
+class TimerSnapshot:
+    """One deadline of one case.
+
+    Attributes:
+        deadline: the deadline's id in the process definition.
+        status: where it stands.
+        started_on: the anchor day (not itself counted, 民法典 第二百零一条).
+        period: the period as written in canonical form ("15wd", "90d", "3mo", "72h").
+        due: the last day of the period; None while suspended (the remaining part is
+            known, its end is not).
+        due_at: the exact instant for hour periods; None otherwise.
+        suspensions: inclusive (first, last) day intervals that do not count; the last
+            interval's end is None while the deadline is suspended.
+        extensions: the periods added by approved extensions, in order.
+        provisional: computed on a provisional calendar (a year not yet published).
+        remaining: units of the period still to count when it was suspended.
+        rollover: whether a last day that is not a working day moves to the next one.
+    """
+
+    deadline: str
+    status: TimerStatus
+    started_on: date
+    period: str
+    due: date | None
+    due_at: datetime | None = None
+    suspensions: tuple[tuple[date, date | None], ...] = ()
+    extensions: tuple[str, ...] = ()
+    provisional: bool = False
+    remaining: int | None = None
+    rollover: bool = True
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """The first instant at which the deadline has passed, or None while suspended.
+
+        A day-based period runs to the end (24:00) of its last day, so it expires at the
+        start of the next day; an hour period expires at its exact instant.
+        """
+        if self.due_at is not None:
+            return self.due_at
+        if self.due is None:
+            return None
+        return datetime.combine(self.due + timedelta(days=1), time.min)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSnapshot:
+    """One case of one process at one moment.
+
+    Attributes:
+        case_id: the case's id (assigned by whoever starts it: the engine or the simulator).
+        process_id: the process id, such as ``most-penalty``.
+        process_version: the content hash of the definition the case runs under.
+        state: the current state's id.
+        data: the typed case data, validated against the process's fields.
+        version: how many events have been applied (1 after start); the optimistic lock.
+        started_at: business time of the start.
+        updated_at: business time of the last applied event.
+        timers: every deadline the case has started, running or not.
+        parent_id: the parent case, for a child (sub-procedure) case.
+    """
+
+    case_id: str
+    process_id: str
+    process_version: str
+    state: str
+    data: Mapping[str, Any]
+    version: int
+    started_at: datetime
+    updated_at: datetime
+    timers: tuple[TimerSnapshot, ...] = ()
+    parent_id: str | None = None
+    overdue: bool = field(default=False)
+
+    def timer(self, deadline: str) -> TimerSnapshot | None:
+        """Return the latest timer of `deadline`, or None if it never started."""
+        for timer in reversed(self.timers):
+            if timer.deadline == deadline:
+                return timer
+        return None
+
+    @property
+    def running_timers(self) -> tuple[TimerSnapshot, ...]:
+        """The timers still armed, suspended or overdue."""
+        return tuple(t for t in self.timers if t.status.is_running)
