@@ -1,0 +1,137 @@
+"""Benchmark the persisted engine on SQLite: events per second, and tick at scale.
+
+1. Persisted events/s: start cases and fire an event on each, every event in its own
+   transaction with its journal row (hash-chained) and its timer changes.
+2. tick over N open cases of which 10,000 are due, for N = 10k, 100k, 1M. The open cases
+   are bulk-inserted straight into the store (cases and timers rows copied from one real
+   case; no journal rows before the tick's own) so that setup takes minutes, not hours.
+
+Usage: .venv/bin/python benchmarks/bench_engine.py [--events 3000] [--sizes 10000,100000,1000000]
+Results go to docs/benchmarks.md (section "Persisted engine").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from policyflow.engine import Engine
+from policyflow.store.convert import timer_values
+from policyflow.store.tables import CASES, TIMERS
+
+TINY = Path(__file__).resolve().parents[1] / "tests" / "engine" / "processes" / "tiny-permit.yaml"
+SUBMITTED = datetime(2023, 9, 28, 10)
+ACCEPTED = datetime(2023, 10, 9, 10)
+DUE_AT = datetime(2023, 11, 7)  # decision_limit of a case accepted 2023-10-09 (20 wd)
+DUE = 10_000
+
+
+def machine() -> str:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}"
+
+
+def bench_events(folder: Path, count: int) -> None:
+    with Engine(folder / "events.db") as engine:
+        warm = engine.start(TINY, {"applicant": "warm"}, at=SUBMITTED)
+        engine.fire(warm.id, "accepted", at=ACCEPTED)
+        began = time.perf_counter()
+        ids = [engine.start(TINY, {"applicant": f"甲{i}"}, at=SUBMITTED).id for i in range(count)]
+        started = time.perf_counter()
+        for case_id in ids:
+            engine.fire(case_id, "accepted", at=ACCEPTED)
+        fired = time.perf_counter()
+        engine.verify()
+    print(f"events: {count} starts in {started - began:.2f}s = {count / (started - began):,.0f}/s; "
+          f"{count} fires in {fired - started:.2f}s = {count / (fired - started):,.0f}/s; "
+          f"overall {2 * count / (fired - began):,.0f} events/s")
+
+
+def bench_tick(folder: Path, total: int) -> None:
+    path = folder / f"tick-{total}.db"
+    engine = Engine(path)
+    template = engine.start(TINY, {"applicant": "模板"}, at=SUBMITTED, case_id="template")
+    template = engine.fire(template.id, "accepted", at=ACCEPTED)
+    with engine.database.read() as connection:
+        case_row = dict(connection.execute(CASES.select()).mappings().one())
+    later = template.snapshot.timers[1]
+    began = time.perf_counter()
+    raw = engine.database.engine.raw_connection()
+    cursor = raw.cursor()
+    case_columns = list(case_row)
+    timer_columns = [c.name for c in TIMERS.columns]
+    insert_case = (f"INSERT INTO cases ({', '.join(case_columns)}) "
+                   f"VALUES ({', '.join('?' * len(case_columns))})")
+    insert_timer = (f"INSERT INTO timers ({', '.join(timer_columns)}) "
+                    f"VALUES ({', '.join('?' * len(timer_columns))})")
+    not_due = type(later)(**{**{s: getattr(later, s) for s in later.__slots__},
+                             "due": later.due + timedelta(days=235)})  # 2024-06-28
+    timer_rows = {
+        True: [timer_values("", i, t) for i, t in enumerate(template.snapshot.timers)],
+        False: [timer_values("", 0, template.snapshot.timers[0]), timer_values("", 1, not_due)],
+    }
+
+    def encode(value: object) -> object:  # as SQLAlchemy stores them on SQLite
+        if isinstance(value, datetime):
+            return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(value, bool):
+            return int(value)
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    chunk = 50_000
+    cursor.execute("BEGIN")
+    for first in range(1, total, chunk):
+        numbers = range(first, min(first + chunk, total))
+        cursor.executemany(insert_case, (
+            [f"c{n:07d}" if c == "id" else encode(case_row[c]) for c in case_columns]
+            for n in numbers))
+        rows = []
+        for n in numbers:
+            for values in timer_rows[n <= DUE - 1]:
+                rows.append([f"c{n:07d}" if c == "case_id" else encode(values[c])
+                             for c in timer_columns])
+        cursor.executemany(insert_timer, rows)
+    cursor.execute("COMMIT")
+    cursor.execute("ANALYZE")
+    raw.close()
+    setup = time.perf_counter() - began
+    engine.close()
+    engine = Engine(path)
+    began = time.perf_counter()
+    report = engine.tick(DUE_AT)
+    elapsed = time.perf_counter() - began
+    assert len(report.fired) == DUE, len(report.fired)
+    again = time.perf_counter()
+    assert engine.tick(DUE_AT).actions == ()
+    empty = time.perf_counter() - again
+    print(f"tick: {total:>9,} open cases, {len(report.fired):,} due: {elapsed:.2f}s "
+          f"({len(report.fired) / elapsed:,.0f} fired/s); second tick {empty * 1000:.0f} ms; "
+          f"setup {setup:.0f}s, file {path.stat().st_size / 1e6:,.0f} MB")
+    engine.close()
+    path.unlink()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args()
+    print(machine())
+    with tempfile.TemporaryDirectory() as folder:
+        bench_events(Path(folder), args.events)
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            bench_tick(Path(folder), size)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""`policyflow case start|fire|show|list`: persisted cases from the command line.
+
+Every command takes ``--db URL`` (default ``$POLICYFLOW_DB``, else ``./policyflow.db``)
+and ``--json``. The JSON of start, fire and show is one object with at least ``id``,
+``state``, ``version`` and ``timers`` (each with ``deadline``, ``due``, ``status``); show
+adds ``journal``. A refused transition exits 3 with one line naming the rule and its basis.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from policyflow.cli import app
+from policyflow.cli.due import parse_moment
+from policyflow.cli.output import console, emit
+from policyflow.errors import CalendarNotPublished, InvalidInput
+
+if TYPE_CHECKING:
+    from policyflow.engine import Case, Engine
+    from policyflow.store.journal import RecordedEntry
+
+case_app = typer.Typer(
+    name="case",
+    help="Start, move and inspect persisted cases.",
+    no_args_is_help=True,
+)
+app.add_typer(case_app, name="case")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="URL",
+        help="Database: a file path or URL (default $POLICYFLOW_DB, else ./policyflow.db).",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+AtOption = Annotated[
+    str | None,
+    typer.Option("--at", metavar="WHEN", help="Business time: 2023-09-28 or 2023-09-28T10:00."),
+]
+ActorOption = Annotated[str | None, typer.Option("--actor", help="Who acts (a role or a person).")]
+
+
+def open_engine(db: str | None) -> Engine:
+    """Open the engine on `db` (None: $POLICYFLOW_DB, else ./policyflow.db)."""
+    from policyflow.engine import Engine
+
+    return Engine(db)
+
+
+def read_data(text: str | None, *, what: str) -> dict[str, Any]:
+    """Read a JSON object given inline or as ``@FILE``.
+
+    Raises:
+        InvalidInput: the file is missing, or the text is not a JSON object.
+    """
+    if text is None:
+        return {}
+    source = what
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput(f"cannot read {what} file {path}: {error.strerror}") from None
+        source = f"{what} file {path}"
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"invalid JSON in {source} at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{source} must be a JSON object, such as '{{\"field\": 1}}'")
+    return value
+
+
+def _moment(text: str | None, what: str) -> date | datetime | None:
+    return None if text is None else parse_moment(text, what=what)
+
+
+def entry_to_dict(recorded: RecordedEntry) -> dict[str, Any]:
+    """Return one journal entry as JSON-ready data."""
+    entry = recorded.entry
+    return {
+        "sequence": entry.sequence,
+        "event": entry.event,
+        "from": entry.from_state,
+        "to": entry.to_state,
+        "at": entry.at.isoformat(),
+        "recorded_at": recorded.recorded_at.isoformat(),
+        "actor": entry.actor,
+        "automatic": entry.automatic,
+        "payload": dict(entry.payload),
+        "basis": entry.basis,
+        "timer_changes": [
+            {"deadline": c.deadline, "action": c.action.value, "on": c.on.isoformat(),
+             "due": None if c.due is None else c.due.isoformat(), "basis": c.basis}
+            for c in entry.timer_changes
+        ],
+        "hash": recorded.hash,
+    }
+
+
+def _summary(case: Case) -> None:
+    overdue = " [red]overdue[/red]" if case.overdue else ""
+    console.print(
+        f"case [bold]{case.id}[/bold] · {case.process_id}@{case.process_version} · "
+        f"state [bold cyan]{case.state}[/bold cyan] · version {case.version}{overdue}"
+    )
+    running = case.running_timers
+    for timer in running:
+        due = "suspended" if timer.due is None else timer.due.isoformat()
+        console.print(f"  deadline {timer.deadline}: {timer.status.value}, due {due}")
+
+
+@case_app.command("start")
+def start(
+    process: Annotated[str, typer.Argument(help="A built-in process id or a YAML file.")],
+    data: Annotated[
+        str | None, typer.Option("--data", metavar="JSON|@FILE", help="The case data.")
+    ] = None,
+    at: AtOption = None,
+    actor: ActorOption = None,
+    parent: Annotated[str | None, typer.Option("--parent", help="The parent case.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Start a case of PROCESS."""
+    values = read_data(data, what="case data")
+    moment = _moment(at, "start time")
+    with open_engine(db) as engine:
+        case = engine.start(process, values, at=moment, actor=actor, parent=parent)
+    emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
+
+
+@case_app.command("fire")
+def fire(
+    case_id: Annotated[str, typer.Argument(metavar="ID", help="The case.")],
+    event: Annotated[str, typer.Argument(help="The event's id.")],
+    data: Annotated[
+        str | None, typer.Option("--data", metavar="JSON|@FILE", help="The event's payload.")
+    ] = None,
+    at: AtOption = None,
+    actor: ActorOption = None,
+    expected_version: Annotated[
+        int | None,
+        typer.Option("--expect-version", metavar="N", help="Refuse if the case moved past N."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Apply EVENT to case ID."""
+    payload = read_data(data, what="event payload")
+    moment = _moment(at, "event time")
+    with open_engine(db) as engine:
+        case = engine.fire(case_id, event, payload, at=moment, actor=actor,
+                           expected_version=expected_version)
+    emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
+
+
+def _working_days_left(engine: Engine, today: date, due: date | None) -> int | None:
+    if due is None:
+        return None
+    from policyflow.legaltime import china
+
+    calendar = engine.calendar or china()
+    try:
+        return calendar.working_days_between(today, due)
+    except CalendarNotPublished:
+        return None
+
+
+def _changes_text(recorded: RecordedEntry) -> str:
+    return ", ".join(
+        f"{c.deadline} {c.action.value}" + ("" if c.due is None else f" → {c.due.isoformat()}")
+        for c in recorded.entry.timer_changes
+    )
+
+
+def render_case(case: Case, history: list[RecordedEntry], deadlines: list[dict[str, Any]],
+                today: date) -> None:
+    """Print a case's timeline: its journal, then its running deadlines."""
+    _summary(case)
+    table = Table(title="journal", title_justify="left")
+    for column in ("#", "business time", "event", "from → to", "actor", "deadlines", "basis"):
+        table.add_column(column, overflow="fold")
+    for recorded in history:
+        entry = recorded.entry
+        event = entry.event + (" [dim](automatic)[/dim]" if entry.automatic else "")
+        table.add_row(
+            str(entry.sequence),
+            entry.at.isoformat(sep=" ", timespec="minutes"),
+            event,
+            f"{entry.from_state or '·'} → {entry.to_state}",
+            entry.actor or "",
+            _changes_text(recorded),
+            entry.basis,
+        )
+    console.print(table)
+    if not deadlines:
+        console.print("no running deadlines")
+        return
+    running = Table(title=f"running deadlines on {today.isoformat()}", title_justify="left")
+    for column in ("deadline", "status", "due", "working days left", "basis"):
+        running.add_column(column, overflow="fold")
+    for item in deadlines:
+        left = item["working_days_left"]
+        left_text = "" if left is None else str(left)
+        if left is not None and left < 0:
+            left_text = f"[red]{left}[/red]"
+        running.add_row(str(item["deadline"]), str(item["status"]),
+                        str(item["due"] or "suspended"), left_text, str(item["basis"] or ""))
+    console.print(running)
+
+
+@case_app.command("show")
+def show(
+    case_id: Annotated[str, typer.Argument(metavar="ID", help="The case.")],
+    now: Annotated[
+        str | None,
+        typer.Option("--now", metavar="WHEN", help="Count working days left from this day."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show case ID: its journal, and its running deadlines with working days left."""
+    moment = _moment(now, "time")
+    with open_engine(db) as engine:
+        case = engine.get(case_id)
+        history = engine.history(case_id)
+        current = moment if moment is not None else engine.clock.now()
+        today = current.date() if isinstance(current, datetime) else current
+        deadlines = []
+        for timer in case.running_timers:
+            item: dict[str, Any] = {
+                "deadline": timer.deadline,
+                "status": timer.status.value,
+                "due": None if timer.due is None else timer.due.isoformat(),
+                "working_days_left": _working_days_left(engine, today, timer.due),
+                "basis": case.deadline_basis(timer.deadline),
+            }
+            deadlines.append(item)
+    data = case.to_dict()
+    data["journal"] = [entry_to_dict(r) for r in history]
+    data["running"] = deadlines
+    emit(data, as_json=as_json, render=lambda: render_case(case, history, deadlines, today))
+
+
+@case_app.command("list")
+def list_cases(
+    process: Annotated[str | None, typer.Option("--process", help="Only this process.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only cases with a deadline past due now.")
+    ] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List cases, oldest first."""
+    with open_engine(db) as engine:
+        cases = engine.cases(process=process, state=state)
+        if overdue:
+            late = {item.case_id for item in engine.overdue()}
+            cases = [c for c in cases if c.overdue or c.id in late]
+    rows: list[dict[str, Any]] = [
+        {"id": c.id, "process": c.process_id, "state": c.state, "version": c.version,
+         "overdue": c.overdue, "parent": c.parent_id,
+         "started_at": c.snapshot.started_at.isoformat(),
+         "updated_at": c.snapshot.updated_at.isoformat()}
+        for c in cases
+    ]
+
+    def render() -> None:
+        table = Table(title=f"{len(rows)} case(s)", title_justify="left")
+        for column in ("id", "process", "state", "version", "overdue", "updated"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(row["id"], row["process"], row["state"], str(row["version"]),
+                          "yes" if row["overdue"] else "", row["updated_at"])
+        console.print(table)
+
+    emit(rows, as_json=as_json, render=render)

@@ -1,0 +1,45 @@
+"""`policyflow tick`: fire every deadline that is due and mark overdue ones."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from policyflow.cli import app
+from policyflow.cli.case import DbOption, JsonOption, open_engine
+from policyflow.cli.due import parse_moment
+from policyflow.cli.output import console, emit
+
+
+@app.command()
+def tick(
+    now: Annotated[
+        str | None,
+        typer.Option("--now", metavar="WHEN", help="Pretend it is WHEN (default: now, CST)."),
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fire every expired deadline's event and mark overdue deadlines; idempotent."""
+    moment = None if now is None else parse_moment(now, what="tick time")
+    with open_engine(db) as engine:
+        report = engine.tick(moment)
+
+    def render() -> None:
+        when = report.now.isoformat(sep=" ", timespec="minutes")
+        console.print(
+            f"tick at {when}: {len(report.fired)} fired, {len(report.overdue)} marked overdue"
+        )
+        for action in report.actions:
+            at = action.at.isoformat(sep=" ", timespec="minutes")
+            console.print(
+                f"  case {action.case_id}: deadline {action.deadline} {action.action} "
+                f"(expired {at}) → {action.event}, now {action.to_state}"
+            )
+        for case_id in report.skipped:
+            console.print(f"  case {case_id}: held by another worker, skipped")
+        for case_id, reason in report.refused:
+            console.print(f"  case {case_id}: [red]refused[/red]: {reason}", markup=True)
+
+    emit(report.to_dict(), as_json=as_json, render=render)

@@ -1,0 +1,1 @@
+"""Persistence: tables, the database, the journal's hash chain and due-timer queries."""

@@ -1,0 +1,194 @@
+"""Rows ↔ runtime values: the one place that knows both shapes.
+
+A :class:`~policyflow.runtime.snapshot.CaseSnapshot` is spread over one ``cases`` row and
+its ``timers`` rows; a :class:`~policyflow.runtime.journal.JournalEntry` is one ``journal``
+row. JSON parts are written as canonical JSON (sorted keys, no spaces, UTF-8 kept), the
+form the journal's hash chain is computed over.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import RowMapping
+
+from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
+from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
+
+__all__ = [
+    "Row",
+    "canonical_json",
+    "case_values",
+    "entry_from_row",
+    "snapshot_from_rows",
+    "timer_change_to_json",
+    "timer_from_row",
+    "timer_values",
+]
+
+# A row as the database returns it, or as a plain mapping (tests, bulk loads).
+Row = Mapping[str, Any] | RowMapping
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    raise TypeError(f"cannot store a {type(value).__name__} as JSON")
+
+
+def canonical_json(value: Any) -> str:
+    """Return `value` as canonical JSON: sorted keys, no spaces, non-ASCII kept.
+
+    Dates and datetimes become ISO text and Decimals strings, so the same value always
+    gives the same text (and the same hash).
+    """
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+    )
+
+
+def case_values(
+    snapshot: CaseSnapshot, *, data_json: str, recorded_at: datetime, last_hash: str
+) -> dict[str, Any]:
+    """Return the ``cases`` columns of `snapshot` (``created_at`` included).
+
+    Args:
+        snapshot: the case.
+        data_json: its data, already made JSON-ready by the compiled process.
+        recorded_at: the wall-clock time of the write.
+        last_hash: the hash of the case's newest journal row.
+    """
+    return {
+        "id": snapshot.case_id,
+        "process_id": snapshot.process_id,
+        "process_version": snapshot.process_version,
+        "state": snapshot.state,
+        "data": data_json,
+        "parent_id": snapshot.parent_id,
+        "version": snapshot.version,
+        "overdue": snapshot.overdue,
+        "started_at": snapshot.started_at,
+        "updated_at": snapshot.updated_at,
+        "created_at": recorded_at,
+        "modified_at": recorded_at,
+        "last_hash": last_hash,
+    }
+
+
+def timer_values(case_id: str, position: int, timer: TimerSnapshot) -> dict[str, Any]:
+    """Return the ``timers`` columns of one deadline of one case."""
+    return {
+        "case_id": case_id,
+        "position": position,
+        "deadline": timer.deadline,
+        "status": timer.status.value,
+        "started_on": timer.started_on,
+        "period": timer.period,
+        "due": timer.due,
+        "due_at": timer.due_at,
+        "expires_at": timer.expires_at,
+        "suspensions": canonical_json(
+            [[first, last] for first, last in timer.suspensions]
+        ),
+        "extensions": canonical_json(list(timer.extensions)),
+        "extensions_used": len(timer.extensions),
+        "remaining": timer.remaining,
+        "provisional": timer.provisional,
+        "rollover": timer.rollover,
+    }
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def timer_from_row(row: Row) -> TimerSnapshot:
+    """Rebuild one :class:`TimerSnapshot` from its ``timers`` row."""
+    suspensions: list[tuple[date, date | None]] = []
+    for first, last in json.loads(row["suspensions"]):
+        suspensions.append((date.fromisoformat(first), _day(last)))
+    return TimerSnapshot(
+        deadline=row["deadline"],
+        status=TimerStatus(row["status"]),
+        started_on=row["started_on"],
+        period=row["period"],
+        due=row["due"],
+        due_at=row["due_at"],
+        suspensions=tuple(suspensions),
+        extensions=tuple(json.loads(row["extensions"])),
+        provisional=bool(row["provisional"]),
+        remaining=row["remaining"],
+        rollover=bool(row["rollover"]),
+    )
+
+
+def snapshot_from_rows(
+    case: Row, timers: Sequence[Row], data: Mapping[str, Any]
+) -> CaseSnapshot:
+    """Rebuild a :class:`CaseSnapshot` from its ``cases`` row and ``timers`` rows.
+
+    Args:
+        case: the ``cases`` row.
+        timers: its ``timers`` rows, in position order.
+        data: the case data, already typed by the compiled process.
+    """
+    return CaseSnapshot(
+        case_id=case["id"],
+        process_id=case["process_id"],
+        process_version=case["process_version"],
+        state=case["state"],
+        data=data,
+        version=case["version"],
+        started_at=case["started_at"],
+        updated_at=case["updated_at"],
+        timers=tuple(timer_from_row(row) for row in timers),
+        parent_id=case["parent_id"],
+        overdue=bool(case["overdue"]),
+    )
+
+
+def timer_change_to_json(change: TimerChange) -> dict[str, Any]:
+    """Return one timer change as JSON-ready data."""
+    return {
+        "deadline": change.deadline,
+        "action": change.action.value,
+        "on": change.on.isoformat(),
+        "due": None if change.due is None else change.due.isoformat(),
+        "basis": change.basis,
+    }
+
+
+def _timer_change_from_json(data: Mapping[str, Any]) -> TimerChange:
+    return TimerChange(
+        deadline=data["deadline"],
+        action=TimerAction(data["action"]),
+        on=date.fromisoformat(data["on"]),
+        due=_day(data["due"]),
+        basis=data["basis"],
+    )
+
+
+def entry_from_row(row: Row) -> JournalEntry:
+    """Rebuild the :class:`JournalEntry` a ``journal`` row records."""
+    return JournalEntry(
+        sequence=row["sequence"],
+        event=row["event"],
+        from_state=row["from_state"],
+        to_state=row["to_state"],
+        at=row["at"],
+        actor=row["actor"],
+        payload=json.loads(row["payload"]),
+        basis=row["basis"],
+        timer_changes=tuple(
+            _timer_change_from_json(item) for item in json.loads(row["timer_changes"])
+        ),
+        automatic=bool(row["automatic"]),
+    )

@@ -1,0 +1,177 @@
+"""Database: one SQLAlchemy engine, its connection settings, and the schema migration.
+
+SQLite (the default, a single file) or PostgreSQL (``postgresql+psycopg://…``). On SQLite
+every connection runs in WAL mode with foreign keys on and a busy timeout, and a write
+transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock before it reads, so a
+read-then-write never fails half way with "database is locked". On PostgreSQL writes lock
+the rows they change (``SELECT … FOR UPDATE``), see :mod:`policyflow.store.cases`.
+
+The schema is created and upgraded on first use by the Alembic migrations shipped in
+``store/migrations``, run in code (no ``alembic.ini`` needed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, event, make_url
+from sqlalchemy import Engine as SAEngine
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from policyflow.errors import InvalidInput
+
+__all__ = ["DEFAULT_PATH", "ENV_VAR", "Database", "resolve_url"]
+
+ENV_VAR = "POLICYFLOW_DB"
+DEFAULT_PATH = "policyflow.db"
+BUSY_TIMEOUT_MS = 30_000
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Serialises concurrent schema upgrades on PostgreSQL (an arbitrary, fixed lock key).
+_MIGRATION_LOCK = 7_305_119_264_118
+
+
+def resolve_url(url: str | Path | None = None) -> URL:
+    """Return the database URL to use.
+
+    `url` wins; then the ``POLICYFLOW_DB`` environment variable; then the file
+    ``policyflow.db`` in the current directory. A plain path means an SQLite file;
+    ``postgresql://`` and ``postgres://`` mean PostgreSQL through psycopg 3.
+
+    Raises:
+        InvalidInput: the URL cannot be parsed or names another database.
+    """
+    text = str(url) if url is not None else os.environ.get(ENV_VAR) or DEFAULT_PATH
+    if "://" not in text:
+        if text == ":memory:":
+            return make_url("sqlite://")
+        return URL.create("sqlite", database=str(Path(text).expanduser()))
+    for prefix in ("postgres://", "postgresql://"):
+        if text.startswith(prefix):
+            text = "postgresql+psycopg://" + text[len(prefix):]
+    try:
+        parsed = make_url(text)
+    except ArgumentError:
+        raise InvalidInput(
+            f"invalid database URL {text!r}: expected a file path, sqlite:///FILE "
+            "or postgresql://USER@HOST/DB"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise InvalidInput(
+            f"unsupported database {parsed.get_backend_name()!r} in {parsed!r}: "
+            "policyflow runs on SQLite or PostgreSQL"
+        )
+    return parsed
+
+
+def _configure_sqlite(engine: SAEngine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN, instead of pysqlite's own
+        # (deferred, and late) transaction handling.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # WAL + NORMAL: a killed process loses nothing committed; only a power cut may
+        # drop the last commits, never corrupt the file.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get("policyflow_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@cache
+def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+class Database:
+    """One database: its SQLAlchemy engine, transactions, and schema.
+
+    Args:
+        url: a path, an SQLite or PostgreSQL URL, or None (see :func:`resolve_url`).
+        migrate: create or upgrade the schema now (the default).
+    """
+
+    def __init__(self, url: str | Path | None = None, *, migrate: bool = True) -> None:
+        self.url = resolve_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.is_postgres = not self.is_sqlite
+        if self.is_sqlite:
+            memory = self.url.database in (None, "", ":memory:")
+            if not memory and self.url.database is not None:
+                parent = Path(self.url.database).parent
+                if not parent.is_dir():
+                    raise InvalidInput(
+                        f"cannot open database {self.url.database}: "
+                        f"folder {parent} does not exist"
+                    )
+            self.engine = create_engine(
+                self.url,
+                connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+                poolclass=StaticPool if memory else None,
+            )
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(self.url, pool_pre_ping=True)
+        if migrate:
+            self.migrate()
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Open a read transaction (deferred on SQLite: it takes no write lock)."""
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """Open a write transaction, committed at the end, rolled back on any error."""
+        with self.engine.connect() as connection:
+            connection.execution_options(policyflow_write=True)
+            with connection.begin():
+                yield connection
+
+    def migrate(self) -> None:
+        """Create the schema, or upgrade it to the newest migration; a no-op when current."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+
+        head = _head_revision()
+        with self.write() as connection:
+            if self.is_postgres:
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            current = MigrationContext.configure(connection).get_current_revision()
+            if current == head:
+                return
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def revision(self) -> str | None:
+        """Return the schema's current Alembic revision (None before the first migration)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.read() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,174 @@
+"""The tables: DefinitionRow, CaseRow, JournalRow and TimerRow, on policyflow's own metadata.
+
+SQLModel classes, declared on a registry of their own so that an application's
+``SQLModel.metadata`` never sees (or creates) them. Rows hold plain column values only;
+turning a row into a runtime value (a :class:`~policyflow.runtime.snapshot.CaseSnapshot`,
+a :class:`~policyflow.runtime.journal.JournalEntry`) and back lives in one place,
+:mod:`policyflow.store.convert`. The schema itself is created and evolved by the Alembic
+migrations in ``store/migrations``; a test checks that they match these classes.
+
+JSON parts (case data, payloads, timer changes) are stored as canonical JSON text, not as a
+database JSON type: the journal's hash chain is computed over that exact text, and a JSON
+type (PostgreSQL ``jsonb``) would reorder the keys.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "CASES",
+    "DEFINITIONS",
+    "JOURNAL",
+    "TIMERS",
+    "CaseRow",
+    "DefinitionRow",
+    "JournalRow",
+    "StoreModel",
+    "TimerRow",
+    "metadata",
+]
+
+ID_LENGTH = 64
+NAME_LENGTH = 200
+HASH_LENGTH = 64
+
+
+class StoreModel(SQLModel, registry=registry()):
+    """Base of policyflow's tables: its own registry, so its own metadata."""
+
+
+metadata = StoreModel.metadata
+
+
+class DefinitionRow(StoreModel, table=True):
+    """One version of one process definition, as canonical JSON.
+
+    A case names the definition it started under by (process id, version), so it keeps
+    running under it after the YAML file changes.
+    """
+
+    __tablename__ = "definitions"
+
+    process_id: str = Field(sa_column=Column(String(NAME_LENGTH), primary_key=True))
+    version: str = Field(sa_column=Column(String(HASH_LENGTH), primary_key=True))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    stored_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class CaseRow(StoreModel, table=True):
+    """One case: where it stands, its data, and the head of its journal."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["process_id", "process_version"],
+            ["definitions.process_id", "definitions.version"],
+            name="fk_cases_definition",
+        ),
+        Index("ix_cases_process_state", "process_id", "state"),
+    )
+
+    id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    process_id: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    process_version: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
+    state: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    parent_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("cases.id", name="fk_cases_parent"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    version: int = Field(sa_column=Column(Integer, nullable=False))
+    overdue: bool = Field(sa_column=Column(Boolean, nullable=False))
+    started_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    created_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    modified_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    last_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
+
+
+class JournalRow(StoreModel, table=True):
+    """One applied event of one case; append-only, chained by hash to the row before."""
+
+    __tablename__ = "journal"
+
+    case_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("cases.id", name="fk_journal_case"),
+            primary_key=True,
+        )
+    )
+    sequence: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    event: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    from_state: str | None = Field(default=None, sa_column=Column(String(NAME_LENGTH)))
+    to_state: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    actor: str | None = Field(default=None, sa_column=Column(String(NAME_LENGTH)))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    basis: str = Field(sa_column=Column(Text, nullable=False))
+    timer_changes: str = Field(sa_column=Column(Text, nullable=False))
+    automatic: bool = Field(sa_column=Column(Boolean, nullable=False))
+    prev_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
+    hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
+
+
+class TimerRow(StoreModel, table=True):
+    """One deadline of one case, at the position it has in the case's snapshot.
+
+    ``expires_at`` (the first instant the deadline has passed) is indexed with ``status``,
+    so finding the due timers reads only the due rows, however many cases are open.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_status_expires_at", "status", "expires_at"),)
+
+    case_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("cases.id", name="fk_timers_case"),
+            primary_key=True,
+        )
+    )
+    position: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    deadline: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    status: str = Field(sa_column=Column(String(16), nullable=False))
+    started_on: date = Field(sa_column=Column(Date, nullable=False))
+    period: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    due: date | None = Field(default=None, sa_column=Column(Date))
+    due_at: datetime | None = Field(default=None, sa_column=Column(DateTime))
+    expires_at: datetime | None = Field(default=None, sa_column=Column(DateTime))
+    suspensions: str = Field(sa_column=Column(Text, nullable=False))
+    extensions: str = Field(sa_column=Column(Text, nullable=False))
+    extensions_used: int = Field(sa_column=Column(Integer, nullable=False))
+    remaining: int | None = Field(default=None, sa_column=Column(Integer))
+    provisional: bool = Field(sa_column=Column(Boolean, nullable=False))
+    rollover: bool = Field(sa_column=Column(Boolean, nullable=False))
+
+
+# The Core tables, for the hot paths (plain INSERT/UPDATE, no ORM unit of work).
+DEFINITIONS = metadata.tables["definitions"]
+CASES = metadata.tables["cases"]
+JOURNAL = metadata.tables["journal"]
+TIMERS = metadata.tables["timers"]

@@ -1,0 +1,106 @@
+"""`policyflow case …`, `tick`, `verify`, `export`: the real command line on a real database.
+
+Dates as in tests/engine/test_engine.py, counted by hand on the 2023 schedule: from
+2023-09-28 the five-working-day acceptance limit ends 2023-10-11; from 2023-10-09 the
+twenty-working-day decision limit ends 2023-11-06.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TINY = Path(__file__).parents[1] / "engine" / "processes" / "tiny-permit.yaml"
+
+
+def run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}  # a wide terminal: table cells do not wrap
+    return subprocess.run([sys.executable, "-m", "policyflow", *args, "--db", str(db)],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def run_json(*args: str, db: Path) -> object:
+    done = run(*args, "--json", db=db)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.fixture
+def started(sqlite_path: Path) -> dict:
+    data = run_json("case", "start", str(TINY), "--data", '{"applicant": "甲公司"}',
+                    "--at", "2023-09-28T10:00", "--actor", "applicant", db=sqlite_path)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_start_prints_id_state_version_and_timers(started):
+    """start --json is one object: id, state, version and the timers with due and status."""
+    assert started["state"] == "submitted" and started["version"] == 1
+    [timer] = started["timers"]
+    assert {k: timer[k] for k in ("deadline", "due", "status")} == {
+        "deadline": "acceptance_limit", "due": "2023-10-11", "status": "armed"}
+
+
+def test_fire_then_show_gives_the_journal_and_working_days_left(started, sqlite_path):
+    """fire moves the case; show adds the journal and working days left of running deadlines."""
+    fired = run_json("case", "fire", started["id"], "accepted", "--at", "2023-10-09T10:00",
+                     db=sqlite_path)
+    assert (fired["state"], fired["version"]) == ("review", 2)
+    shown = run_json("case", "show", started["id"], "--now", "2023-10-30", db=sqlite_path)
+    assert [e["event"] for e in shown["journal"]] == ["start", "accepted"]
+    assert shown["journal"][1]["from"] == "submitted"
+    [running] = shown["running"]
+    # From Monday 30 October (not counted) to 6 November: 31 Oct, 1–3 Nov, 6 Nov = 5.
+    assert (running["deadline"], running["due"], running["working_days_left"]) == (
+        "decision_limit", "2023-11-06", 5)
+    assert running["basis"] == "行政许可法 第四十二条"
+    text = run("case", "show", started["id"], "--now", "2023-10-30", db=sqlite_path)
+    assert text.returncode == 0
+    assert "decision_limit" in text.stdout and "2023-11-06" in text.stdout
+    assert "行政许可法 第四十二条" in text.stdout
+
+
+def test_a_refused_transition_exits_3_with_one_line(started, sqlite_path):
+    """An event not allowed in the state: exit 3, one line naming the rule, no traceback."""
+    done = run("case", "fire", started["id"], "decided", "--at", "2023-10-09", db=sqlite_path)
+    assert done.returncode == 3
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "decided" in lines[0] and "submitted" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_json_data_exits_2_without_traceback(sqlite_path):
+    """Malformed --data is an input error: exit 2, one line, nothing written."""
+    done = run("case", "start", str(TINY), "--data", "{applicant:", db=sqlite_path)
+    assert done.returncode == 2
+    assert "invalid JSON in case data" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_tick_list_verify_and_export(started, sqlite_path, tmp_path):
+    """tick marks the overdue deadline; list --overdue finds it; verify and export work."""
+    report = run_json("tick", "--now", "2023-10-12", db=sqlite_path)
+    assert report["overdue"] == 1 and report["actions"][0]["deadline"] == "acceptance_limit"
+    listed = run_json("case", "list", "--overdue", db=sqlite_path)
+    assert [c["id"] for c in listed] == [started["id"]]
+    assert run_json("case", "list", "--state", "review", db=sqlite_path) == []
+    assert run_json("verify", db=sqlite_path)["entries"] == 2
+    written = run_json("export", "--xes", str(tmp_path / "l.xes"), "--csv",
+                       str(tmp_path / "l.csv"), db=sqlite_path)
+    assert len(written["written"]) == 2
+    assert (tmp_path / "l.csv").read_text(encoding="utf-8").count("\n") == 3
+
+
+def test_verify_exits_5_on_a_tampered_journal(started, sqlite_path):
+    """A row edited behind the engine's back: verify exits 5 naming the case and entry."""
+    with sqlite3.connect(sqlite_path) as connection:
+        connection.execute("UPDATE journal SET actor = 'mallory'")
+    done = run("verify", db=sqlite_path)
+    assert done.returncode == 5
+    assert f"case {started['id']} is broken at entry 1" in done.stderr

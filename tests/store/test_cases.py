@@ -1,0 +1,122 @@
+"""Cases and timers in the store: round trips, the optimistic lock, and due-timer queries."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import text
+from store_builders import snapshot, three_steps, timer, write_case
+
+from policyflow.errors import ConcurrentUpdate
+from policyflow.runtime.snapshot import TimerStatus
+from policyflow.store import cases, timers
+from policyflow.store.convert import snapshot_from_rows
+
+
+def _load(database, case_id="c1"):
+    with database.read() as connection:
+        row = cases.find_case(connection, case_id)
+        assert row is not None
+        return snapshot_from_rows(row, cases.load_timers(connection, case_id),
+                                  json.loads(row["data"]))
+
+
+def test_a_snapshot_round_trips_through_cases_and_timers(database):
+    """The case comes back equal to what was written, every timer field included."""
+    steps = three_steps()
+    write_case(database, steps)
+    assert _load(database) == steps[-1][0]
+
+
+def test_only_changed_timer_positions_are_written(database):
+    """write_timers updates changed rows, inserts new ones, deletes dropped ones."""
+    write_case(database, three_steps()[:1])
+    old = (timer(),)
+    new = (timer(), timer("x", due=date(2023, 11, 1)))
+    with database.write() as connection:
+        assert timers.write_timers(connection, "c1", old, new) == 1
+        assert timers.write_timers(connection, "c1", new, new) == 0
+        assert timers.write_timers(connection, "c1", new, (timer(status=TimerStatus.MET),)) == 2
+        assert connection.execute(text("SELECT count(*) FROM timers")).scalar() == 1
+
+
+def test_stale_version_raises_concurrent_update_and_changes_nothing(database):
+    """UPDATE … WHERE version = ? matching no row is a ConcurrentUpdate; the case stays put."""
+    write_case(database, three_steps()[:2])
+    with pytest.raises(ConcurrentUpdate, match="case c1 was changed by another writer"), \
+            database.write() as connection:
+        cases.update_case(connection, "c1", 1, {"state": "hijacked", "version": 2})
+    assert _load(database).state == "review"
+    assert _load(database).version == 2
+
+
+def test_a_case_needs_a_stored_definition(database):
+    """The foreign key refuses a case whose definition was never stored."""
+    from sqlalchemy.exc import IntegrityError
+
+    from policyflow.store.convert import case_values
+
+    values = case_values(snapshot("orphan"), data_json="{}", recorded_at=datetime(2023, 1, 1),
+                         last_hash="0" * 64)
+    with pytest.raises(IntegrityError), database.write() as connection:
+        cases.insert_case(connection, values)
+
+
+def _due_case(database, case_id, due):
+    write_case(database, [(snapshot(case_id, timers=[timer(due=due)]), three_steps()[0][1])])
+
+
+def test_due_timers_include_the_instant_of_expiry_and_not_before(database):
+    """A deadline due 2023-10-25 expires at 2023-10-26 00:00: due then, not a microsecond before."""
+    _due_case(database, "c1", date(2023, 10, 25))
+    with database.read() as connection:
+        before = timers.due_timers(connection, datetime(2023, 10, 25, 23, 59, 59, 999999),
+                                   limit=10)
+        at = timers.due_timers(connection, datetime(2023, 10, 26), limit=10)
+    assert before == []
+    assert [(r["case_id"], r["deadline"]) for r in at] == [("c1", "reply")]
+
+
+def test_due_timers_page_in_expiry_order(database):
+    """Pages follow (expires_at, case, position), oldest first, without repeats."""
+    for number, day in enumerate((3, 1, 2, 5)):
+        _due_case(database, f"c{number}", date(2023, 10, day))
+    seen = []
+    after = None
+    with database.read() as connection:
+        while page := timers.due_timers(connection, datetime(2023, 10, 5), limit=2, after=after):
+            seen += [r["case_id"] for r in page]
+            last = page[-1]
+            after = (last["expires_at"], last["case_id"], last["position"])
+    assert seen == ["c1", "c2", "c0"]  # due 1, 2, 3 October; the 5th expires on the 6th
+
+
+def test_due_timer_query_reads_the_index_not_the_table(database):
+    """SQLite's plan for the due query searches ix_timers_status_expires_at (no full scan)."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import sqlite
+
+    from policyflow.store.tables import TIMERS
+
+    with database.read() as connection:
+        query = select(TIMERS.c.case_id).where(
+            TIMERS.c.status == "armed", TIMERS.c.expires_at <= datetime(2023, 10, 5)
+        ).order_by(TIMERS.c.expires_at)
+        compiled = query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(r[-1]) for r in connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "USING INDEX ix_timers_status_expires_at" in plan
+    assert "SCAN timers" not in plan
+
+
+def test_overdue_timers_are_expired_armed_ones_and_overdue_ones(database):
+    """overdue_timers lists armed timers past expiry and timers already marked overdue."""
+    _due_case(database, "late", date(2023, 10, 1))
+    _due_case(database, "future", date(2023, 12, 1))
+    write_case(database, [(snapshot("marked", timers=[timer(status=TimerStatus.OVERDUE)]),
+                           three_steps()[0][1])])
+    with database.read() as connection:
+        rows = timers.overdue_timers(connection, datetime(2023, 10, 10))
+    assert sorted(r["case_id"] for r in rows) == ["late", "marked"]

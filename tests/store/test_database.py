@@ -1,0 +1,103 @@
+"""The database: URL resolution, SQLite settings, and the migrations that make the schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from policyflow.errors import InvalidInput
+from policyflow.store.database import Database, resolve_url
+from policyflow.store.tables import metadata
+
+
+def test_default_url_is_policyflow_db_in_the_current_folder(monkeypatch, tmp_path):
+    """Without a URL or POLICYFLOW_DB the database is ./policyflow.db."""
+    monkeypatch.delenv("POLICYFLOW_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert resolve_url().database == "policyflow.db"
+
+
+def test_env_var_overrides_the_default_and_argument_overrides_env(monkeypatch, tmp_path):
+    """POLICYFLOW_DB beats the default; an explicit URL beats POLICYFLOW_DB."""
+    monkeypatch.setenv("POLICYFLOW_DB", str(tmp_path / "env.db"))
+    assert resolve_url().database == str(tmp_path / "env.db")
+    assert resolve_url(tmp_path / "arg.db").database == str(tmp_path / "arg.db")
+
+
+def test_postgres_urls_use_psycopg_3():
+    """postgresql:// and postgres:// both go through the psycopg 3 driver."""
+    assert resolve_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert resolve_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert resolve_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+
+
+def test_other_databases_are_refused_in_one_line():
+    """A MySQL URL is refused, naming what is supported."""
+    with pytest.raises(InvalidInput, match="runs on SQLite or PostgreSQL"):
+        resolve_url("mysql://u@h/db")
+
+
+def test_missing_folder_is_refused_and_creates_nothing(tmp_path):
+    """A database path in a folder that does not exist is an input error, not a traceback."""
+    with pytest.raises(InvalidInput, match="does not exist"):
+        Database(tmp_path / "nowhere" / "x.db")
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sqlite_path):
+    """Every SQLite connection runs in WAL mode, enforces foreign keys and waits for locks."""
+    database = Database(sqlite_path)
+    with database.read() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_first_use_creates_the_schema_at_the_newest_migration(sqlite_path):
+    """Opening a new file runs the shipped migrations: four tables, at revision head."""
+    assert not sqlite_path.exists()
+    database = Database(sqlite_path)
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"cases", "journal", "timers", "definitions", "alembic_version"} <= tables
+    assert database.revision() == "0001"
+    Database(sqlite_path)  # a second open is a no-op, not a second CREATE TABLE
+    assert database.revision() == "0001"
+
+
+def test_the_due_timer_index_exists(sqlite_path):
+    """timers has the (status, expires_at) index that tick's query needs."""
+    indexes = inspect(Database(sqlite_path).engine).get_indexes("timers")
+    assert {"name": "ix_timers_status_expires_at"}.items() <= indexes[0].items()
+    assert indexes[0]["column_names"] == ["status", "expires_at"]
+
+
+def _diff(database: Database) -> list[object]:
+    with database.read() as connection:
+        return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+
+def test_migrations_match_the_tables_on_sqlite(sqlite_path):
+    """Alembic autogenerate finds nothing to add: the migrations build exactly the tables."""
+    assert _diff(Database(sqlite_path)) == []
+
+
+def test_migration_files_ship_inside_the_package():
+    """The migrations live under src/policyflow, so the wheel carries them."""
+    from policyflow.store import database as module
+
+    versions = Path(module.__file__).parent / "migrations" / "versions"
+    assert (versions.parent / "env.py").is_file()
+    assert sorted(p.name for p in versions.glob("*.py")) == ["0001_initial.py"]
+
+
+@pytest.mark.postgres
+def test_migrations_match_the_tables_on_postgres(postgres_url):
+    """The same migrations build the same schema on PostgreSQL."""
+    database = Database(postgres_url)
+    assert database.revision() == "0001"
+    assert _diff(database) == []
+    database.dispose()

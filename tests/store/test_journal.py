@@ -1,0 +1,150 @@
+"""The journal's hash chain: appended rows link up, and verify catches any tampering."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from store_builders import entry, three_steps, write_case
+
+from policyflow.errors import JournalTampered
+from policyflow.store import journal
+from policyflow.store.database import Database
+from policyflow.store.tables import JOURNAL
+
+
+def test_rows_chain_from_genesis_and_verify_passes(database):
+    """Entry 1 links to the genesis hash, each next entry to the one before."""
+    write_case(database, three_steps())
+    with database.read() as connection:
+        rows = journal.history(connection, "c1")
+        assert [r.entry.sequence for r in rows] == [1, 2, 3]
+        assert rows[0].prev_hash == "0" * 64
+        assert rows[1].prev_hash == rows[0].hash
+        assert rows[2].prev_hash == rows[1].hash
+        assert journal.verify(connection) == 3
+        assert journal.verify(connection, "c1") == 3
+
+
+def test_hash_is_sha256_of_the_canonical_json_of_the_row(database):
+    """The hash is recomputable by hand: SHA-256 over sorted-key JSON of every other column."""
+    write_case(database, three_steps()[:1])
+    with database.read() as connection:
+        row = connection.execute(text("SELECT * FROM journal")).mappings().one()
+    body = {key: row[key] for key in row if key != "hash"}
+    body["at"] = "2023-09-28T10:01:00.000000"
+    body["recorded_at"] = "2023-09-28T09:30:00.123456"
+    body["automatic"] = bool(body["automatic"])
+    text_form = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert hashlib.sha256(text_form.encode()).hexdigest() == row["hash"]
+
+
+def test_entries_round_trip_through_the_table(database):
+    """What the runtime recorded comes back unchanged, payload and timer changes included."""
+    write_case(database, three_steps())
+    with database.read() as connection:
+        assert journal.history(connection, "c1")[1].entry == entry(
+            2, event="accepted", from_state="submitted", to_state="review")
+
+
+@pytest.mark.parametrize(
+    ("statement", "sequence"),
+    [
+        ("UPDATE journal SET payload = '{\"note\":\"改\"}' WHERE sequence = 2", 2),
+        ("UPDATE journal SET actor = 'mallory' WHERE sequence = 1", 1),
+        ("UPDATE journal SET at = '2023-09-29 10:02:00.000000' WHERE sequence = 3", 3),
+        ("UPDATE journal SET to_state = 'granted' WHERE sequence = 2", 2),
+    ],
+)
+def test_a_changed_row_is_caught_at_its_sequence(database, statement, sequence):
+    """Raw SQL that edits a row breaks its hash: JournalTampered names the case and the row."""
+    write_case(database, three_steps())
+    with database.write() as connection:
+        connection.execute(text(statement))
+    with database.read() as connection, pytest.raises(JournalTampered) as caught:
+        journal.verify(connection)
+    assert (caught.value.case_id, caught.value.sequence) == ("c1", sequence)
+    assert f"case c1 is broken at entry {sequence}" in str(caught.value)
+
+
+def test_a_row_rehashed_after_editing_is_caught_by_the_next_link(database):
+    """Recomputing the edited row's own hash does not help: the next row's link breaks."""
+    write_case(database, three_steps())
+    with database.write() as connection:
+        row = dict(connection.execute(
+            select(JOURNAL).where(JOURNAL.c.sequence == 2)).mappings().one())
+        row["actor"] = "mallory"
+        connection.execute(text("UPDATE journal SET actor = 'mallory', hash = :h "
+                                "WHERE sequence = 2"), {"h": journal.row_hash(row)})
+    with database.read() as connection, pytest.raises(JournalTampered) as caught:
+        journal.verify(connection)
+    assert caught.value.sequence == 3
+
+
+def test_a_deleted_newest_row_is_caught(database):
+    """Dropping the last entry leaves the case ahead of its journal."""
+    write_case(database, three_steps())
+    with database.write() as connection:
+        connection.execute(text("DELETE FROM journal WHERE sequence = 3"))
+    with database.read() as connection, pytest.raises(JournalTampered) as caught:
+        journal.verify(connection, "c1")
+    assert caught.value.sequence == 3
+
+
+def test_a_deleted_middle_row_is_caught(database):
+    """A gap in the sequence is caught where the missing entry should be."""
+    write_case(database, three_steps())
+    with database.write() as connection:
+        connection.execute(text("DELETE FROM journal WHERE sequence = 2"))
+    with database.read() as connection, pytest.raises(JournalTampered) as caught:
+        journal.verify(connection)
+    assert caught.value.sequence == 2
+
+
+def test_a_case_state_that_disagrees_with_its_journal_is_caught(database):
+    """Moving the case row to another state without an entry is tampering too."""
+    write_case(database, three_steps())
+    with database.write() as connection:
+        connection.execute(text("UPDATE cases SET state = 'granted'"))
+    with database.read() as connection, pytest.raises(JournalTampered, match="granted"):
+        journal.verify(connection)
+
+
+def test_verify_of_one_case_ignores_another_broken_case(database):
+    """verify(case_id) checks that case only; verify() finds the broken one."""
+    write_case(database, three_steps("a"))
+    write_case(database, three_steps("b"))
+    with database.write() as connection:
+        connection.execute(text("UPDATE journal SET basis = 'x' WHERE case_id = 'b' "
+                                "AND sequence = 1"))
+    with database.read() as connection:
+        assert journal.verify(connection, "a") == 3
+        with pytest.raises(JournalTampered) as caught:
+            journal.verify(connection)
+    assert (caught.value.case_id, caught.value.sequence) == ("b", 1)
+
+
+def test_a_second_row_with_the_same_sequence_is_refused(database):
+    """The journal's key (case, sequence) refuses a duplicate entry."""
+    write_case(database, three_steps()[:1])
+    with pytest.raises(IntegrityError), database.write() as connection:
+        journal.append(connection, journal.journal_values(
+            "c1", entry(1), recorded_at=entry(1).at, prev_hash=journal.GENESIS))
+
+
+@pytest.mark.postgres
+def test_tampering_is_caught_on_postgres(postgres_url):
+    """The chain computed on PostgreSQL verifies there, and an edited row is caught."""
+    database = Database(postgres_url)
+    write_case(database, three_steps())
+    with database.read() as connection:
+        assert journal.verify(connection) == 3
+    with database.write() as connection:
+        connection.execute(text("UPDATE journal SET payload = '{}' WHERE sequence = 2"))
+    with database.read() as connection, pytest.raises(JournalTampered) as caught:
+        journal.verify(connection)
+    assert caught.value.sequence == 2
+    database.dispose()
