@@ -1,0 +1,127 @@
+"""SC-10: the HGR penalty case with the rules' own numbers (第六十七至七十四条)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from policyflow import Engine
+from policyflow.errors import GuardFailed
+
+from .conftest import at
+
+
+def _noticed(
+    engine: Engine, party_type: str = "legal_person", level: str = "provincial", **notice: Any
+) -> str:
+    case = engine.start(
+        "hgr-penalty", {"authority_level": level, "party_type": party_type}, at=at("2023-08-01")
+    )
+    engine.fire(case.id, "case_filed", at=at("2023-08-01"))
+    engine.fire(case.id, "notice_served", notice, at=at("2023-09-25"))
+    return case.id
+
+
+@pytest.mark.parametrize(
+    ("party", "fine", "in_scope"),
+    [
+        ("legal_person", "1000000.00", True),
+        ("legal_person", "999999.99", False),
+        ("citizen", "100000.00", True),
+        ("citizen", "99999.99", False),
+    ],
+)
+def test_sc10_hearing_fine_thresholds_inclusive(
+    engine: Engine, party: str, fine: str, in_scope: bool
+) -> None:
+    """第六十八条第一项、第七十七条: ¥1,000,000 / ¥100,000 以上 include the number."""
+    with pytest.raises(GuardFailed, match="hearing_right_told_iff_in_scope"):
+        _noticed(engine, party, fine=fine, hearing_right_told=not in_scope)
+    case_id = _noticed(engine, party, fine=fine, hearing_right_told=in_scope)
+    assert engine.get(case_id).data["has_hearing_right"] is in_scope
+
+
+@pytest.mark.parametrize(("months", "in_scope"), [(11, False), (12, True)])
+def test_sc10_activity_ban_one_year(engine: Engine, months: int, in_scope: bool) -> None:
+    """第六十八条第三项: a ban of one year or more is within the hearing scope."""
+    case_id = _noticed(engine, ban_months=months, hearing_right_told=in_scope)
+    assert engine.get(case_id).data["has_hearing_right"] is in_scope
+
+
+def test_sc10_hearing_request_on_fifth_working_day_then_waiver_by_tick(engine: Engine) -> None:
+    """第六十七条第二款: 5 WD from service; silence is 视为放弃."""
+    # Served Mon Sep 25: Sep 26, 27, 28 (3), make-up Oct 7 (4), Oct 8 (5) -> window ends Oct 8.
+    case_id = _noticed(engine, fine="1000000", hearing_right_told=True)
+    assert engine.get(case_id).snapshot.timer("statement_window").due == date(2023, 10, 8)
+    assert engine.fire(case_id, "hearing_requested", at=at("2023-10-08")).state == "hearing"
+    late = _noticed(engine, fine="1000000", hearing_right_told=True)
+    engine.tick(at("2023-10-09", 0))
+    case = engine.get(late)
+    assert case.state == "legal_review"
+    assert engine.history(late)[-1].entry.event == "rights_waived"
+
+
+def test_sc10_no_heavier_penalty_and_provincial_report(engine: Engine) -> None:
+    """第六十七条第三款、第六十九条、第七十条、第七十四条: no heavier fine; 7 and 15 WD."""
+    case_id = _noticed(engine, fine="1000000", hearing_right_told=True)
+    engine.fire(case_id, "statement_made", at=at("2023-09-26"))
+    engine.fire(case_id, "legal_review_failed", at=at("2023-09-27"))
+    assert engine.get(case_id).state == "investigating"
+    engine.fire(
+        case_id,
+        "notice_served",
+        {"fine": "1000000", "hearing_right_told": True},
+        at=at("2023-10-09"),
+    )
+    engine.fire(case_id, "statement_made", at=at("2023-10-10"))
+    engine.fire(case_id, "legal_review_passed", at=at("2023-10-11"))
+    with pytest.raises(GuardFailed, match="no_heavier_penalty"):
+        engine.fire(case_id, "penalty_decided", {"fine": "1200000"}, at=at("2023-10-12"))
+    case = engine.fire(case_id, "penalty_decided", {"fine": "800000"}, at=at("2023-10-12"))
+    # After Thu Oct 12: service Oct 13, 16, 17, 18, 19, 20, 23 (7); report +15: Nov 2.
+    assert case.snapshot.timer("service").due == date(2023, 10, 23)
+    assert case.snapshot.timer("report_to_authority").due == date(2023, 11, 2)
+    engine.fire(case_id, "decision_served", at=at("2023-10-13"))
+    with pytest.raises(GuardFailed, match="reported_if_provincial"):
+        engine.fire(case_id, "case_closed", at=at("2023-10-16"))
+    engine.fire(case_id, "reported_to_authority", at=at("2023-10-16"))
+    assert engine.fire(case_id, "case_closed", at=at("2023-10-16")).state == "closed"
+
+
+def test_sc10_warning_only_skips_legal_review(engine: Engine) -> None:
+    """第六十九条第二款: a warning only needs no legal review."""
+    case_id = _noticed(engine, warning_only=True, hearing_right_told=False)
+    assert engine.fire(case_id, "statement_made", at=at("2023-09-26")).state == "ready_to_decide"
+
+
+def test_sc10_case_limit_ninety_plus_ninety_then_at_most_sixty(engine: Engine) -> None:
+    """第七十一条: 90 days, +90 by the head, then at most 60 collectively."""
+    case = engine.start(
+        "hgr-penalty", {"authority_level": "national", "party_type": "citizen"}, at=at("2023-08-01")
+    )
+    case = engine.fire(case.id, "case_filed", at=at("2023-08-01"))
+    # Aug 1 + 90 days = Oct 30 (a Monday, a working day).
+    assert case.snapshot.timer("case_limit").due == date(2023, 10, 30)
+    case = engine.fire(
+        case.id, "case_limit_extended", {"approved_by_head": True}, at=at("2023-10-20")
+    )
+    # Oct 30 + 90 days = Sun Jan 28, 2024 -> next working day Mon Jan 29 (民法典 第二百零三条).
+    assert case.snapshot.timer("case_limit").due == date(2024, 1, 29)
+    with pytest.raises(GuardFailed, match="collective_at_most_sixty"):
+        engine.fire(
+            case.id,
+            "further_extension_decided",
+            {"collective_discussion": True, "days": 61},
+            at=at("2024-01-20"),
+        )
+    assert (
+        engine.fire(
+            case.id,
+            "further_extension_decided",
+            {"collective_discussion": True, "days": 60},
+            at=at("2024-01-20"),
+        ).data["further_extension_days"]
+        == 60
+    )

@@ -1,0 +1,299 @@
+"""The MOST penalty side procedures (PB–PJ) end to end through the engine on SQLite."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from policyflow import Engine, EventNotAllowed, GuardFailed
+from scenarios.most_penalty.steps import REPORT, at, due, status, to_investigation, to_notice_served
+
+SEIZED = {
+    "purpose": "prevent_evidence_destruction",
+    "is_case_related": True,
+    "officers_present": 2,
+    "is_decision_delivered_on_spot": True,
+}
+
+
+def _seizure(engine: Engine, seized: str) -> str:
+    case = engine.start("most-penalty.seizure", {"items": "服务器两台"}, at=at(seized, 9))
+    engine.fire(case.id, "seizure_executed", SEIZED, at=at(seized))
+    return case.id
+
+
+def test_s09_seizure_term_excludes_testing_and_releases_by_itself(engine: Engine) -> None:
+    """科学技术部令第20号 第三十三条、第三十五条: testing not counted; auto release."""
+    case_id = _seizure(engine, "2023-08-25")
+    # 30 natural days from Fri Aug 25 = Sun Sep 24: a cap, not rolled over to Monday.
+    assert due(engine.get(case_id), "seizure_term") == date(2023, 9, 24)
+    engine.fire(case_id, "testing_started", at=at("2023-08-28"))
+    case = engine.fire(case_id, "testing_completed", at=at("2023-09-06"))  # Aug 28..Sep 6: 10 days
+    # Sep 24 + 10 = Wed Oct 4 (国庆节): still not rolled over; release at the start of Oct 5.
+    assert due(case, "seizure_term") == date(2023, 10, 4)
+    assert engine.tick(at("2023-10-04", 23)).actions == ()
+    report = engine.tick(at("2023-10-05", 8))
+    assert [a.event for a in report.actions] == ["seizure_term_expired"]
+    case = engine.get(case_id)
+    assert (case.state, case.data["release_ground"]) == ("released", "term_expired")
+
+
+def test_s09_seizure_extension_is_capped_at_thirty_days(engine: Engine) -> None:
+    """科学技术部令第20号 第三十三条第一款: 延长期限不得超过三十日 (30 included)."""
+    ask = {"is_complex": True, "is_party_notified": True}
+    case_id = _seizure(engine, "2023-08-25")
+    with pytest.raises(GuardFailed, match="30 days"):
+        engine.fire(case_id, "seizure_extended", {**ask, "days": 31}, at=at("2023-09-10"))
+    case = engine.fire(case_id, "seizure_extended", {**ask, "days": 20}, at=at("2023-09-10"))
+    assert due(case, "seizure_term") == date(2023, 10, 14)  # Aug 25 + 50 (a Saturday, no rollover)
+    with pytest.raises(GuardFailed, match="30 days"):
+        engine.fire(case_id, "seizure_extended", {**ask, "days": 11}, at=at("2023-09-20"))
+    case = engine.fire(case_id, "seizure_extended", {**ask, "days": 10}, at=at("2023-09-20"))
+    assert due(case, "seizure_term") == date(2023, 10, 24)  # Aug 25 + 60
+    assert case.data["extension_days"] == 30
+
+
+def test_s10_preservation_released_by_itself_after_seven_working_days(engine: Engine) -> None:
+    """科学技术部令第20号 第二十九条第二款: 逾期未作出处理决定的，应当及时解除先行登记保存."""
+    case = engine.start(
+        "most-penalty.preservation", {"items": "实验记录本三册"}, at=at("2023-09-26", 9)
+    )
+    case = engine.fire(
+        case.id,
+        "preservation_executed",
+        {"may_be_lost": True, "officers_present": 2, "holder_notified": True},
+        at=at("2023-09-26"),
+    )
+    # 7 WD from Tue Sep 26: Sep 27, 28 (2); holiday; Oct 7, 8 (make-up), 9, 10, 11 (7).
+    assert due(case, "preservation_handling") == date(2023, 10, 11)
+    engine.tick(at("2023-10-11", 20))
+    assert engine.get(case.id).state == "in_effect"
+    engine.tick(at("2023-10-12", 8))
+    case = engine.get(case.id)
+    assert (case.state, case.data["handling"]) == ("released", "expired")
+    assert engine.history(case.id)[-1].entry.automatic
+
+
+def test_s10_preservation_needs_two_officers(engine: Engine) -> None:
+    """科学技术部令第20号 第十一条第一款: 执法人员不得少于两人."""
+    case = engine.start("most-penalty.preservation", {"items": "样品"}, at=at("2023-09-26", 9))
+    with pytest.raises(GuardFailed, match="at least two officers"):
+        engine.fire(
+            case.id,
+            "preservation_executed",
+            {"may_be_lost": True, "officers_present": 1, "holder_notified": True},
+            at=at("2023-09-26"),
+        )
+
+
+def _execution(engine: Engine, **data: object) -> str:
+    base = {"decision_served_on": "2023-08-01", "performance_due_on": "2023-09-28"}
+    return engine.start("most-penalty.execution", {**base, **data}, at=at("2023-08-01")).id
+
+
+def test_s12_non_fine_court_application_only_after_ten_working_days(engine: Engine) -> None:
+    """科学技术部令第20号 第五十四条、第五十八条: court only 十个工作日后."""
+    case_id = _execution(engine, performance_due_on="2023-08-16", has_non_fine_obligation=True)
+    case = engine.fire(
+        case_id,
+        "default_detected",
+        {"challenge_window_ended_on": "2023-09-20"},
+        at=at("2023-09-21"),
+    )
+    # anchor: the later of Aug 16 and Sep 20; 10 WD: Sep 21, 22, 25-28 (6); holiday; Oct 7-10 (10).
+    assert due(case, "dunning") == date(2023, 10, 10)
+    case = engine.fire(
+        case_id,
+        "dunning_served",
+        {"dunning_due_on": "2023-10-13", "is_served_directly": True},
+        at=at("2023-09-25"),
+    )
+    assert status(case, "dunning") == "met"
+    # 10 WD from Mon Sep 25: Sep 26-28 (3); holiday; Oct 7, 8, 9-13 (10).
+    assert due(case, "dunning_wait") == date(2023, 10, 13)
+    engine.tick(at("2023-10-13", 20))
+    with pytest.raises(GuardFailed, match="ten working days"):
+        engine.fire(case_id, "non_fine_court_proposed", at=at("2023-10-13", 21))
+    engine.tick(at("2023-10-14", 8))
+    engine.fire(case_id, "non_fine_court_proposed", at=at("2023-10-16"))
+    case = engine.fire(case_id, "non_fine_court_approved", at=at("2023-10-17"))
+    assert case.state == "court_enforcement_applied"
+
+
+def test_s13_deferral_application_on_the_last_day_is_admissible(engine: Engine) -> None:
+    """科学技术部令第20号 第五十三条: apply within the performance period; decide within 10 WD."""
+    case_id = _execution(engine, fine_amount="50000.00")
+    case = engine.fire(
+        case_id,
+        "deferral_applied",
+        {"is_written": True, "is_economic_hardship": True},
+        at=at("2023-09-28"),
+    )
+    # 10 WD from Thu Sep 28: holiday; Oct 7, 8, 9-13 (7), 16, 17, 18 (10).
+    assert (case.state, due(case, "deferral_decision")) == ("deferral_pending", date(2023, 10, 18))
+    with pytest.raises(EventNotAllowed):  # no default while the application is pending
+        engine.fire(
+            case_id,
+            "default_detected",
+            {"challenge_window_ended_on": "2023-09-30"},
+            at=at("2023-10-09"),
+        )
+    late = _execution(engine, fine_amount="50000.00")
+    with pytest.raises(GuardFailed, match="performance period"):
+        engine.fire(
+            late,
+            "deferral_applied",
+            {"is_written": True, "is_economic_hardship": True},
+            at=at("2023-09-29"),
+        )
+
+
+def test_s15_withdrawal_of_a_published_decision_within_three_working_days(engine: Engine) -> None:
+    """科学技术部令第20号 第十六条第二款: withdraw within 3 WD; late is overdue."""
+    case = engine.start(
+        "most-penalty.publication", {"decision_served_on": "2023-08-01"}, at=at("2023-08-01")
+    )
+    engine.fire(
+        case.id,
+        "published",
+        {"has_social_impact": True, "involves_secret_or_privacy": False},
+        at=at("2023-08-03"),
+    )
+    case = engine.fire(case.id, "decision_altered", at=at("2023-09-28"))
+    # 3 WD from Thu Sep 28: holiday; Oct 7 (1), Oct 8 (2), Oct 9 (3).
+    assert due(case, "withdrawal") == date(2023, 10, 9)
+    engine.tick(at("2023-10-10"))
+    case = engine.get(case.id)
+    assert (case.state, case.overdue) == ("withdrawal_due", True)
+    assert engine.fire(case.id, "withdrawn", at=at("2023-10-10", 11)).state == "withdrawn"
+
+
+def test_s16_recusal_does_not_stop_the_investigation(engine: Engine) -> None:
+    """科学技术部令第20号 第十一条、第十三条: 回避决定作出前，不停止案件调查."""
+    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
+    engine.fire(
+        case_id, "recusal_applied", {"officer_id": "A", "ground": "interest"}, at=at("2023-08-20")
+    )
+    (recusal,) = engine.children(case_id)
+    assert (recusal.process_id, recusal.state) == ("most-penalty.officer-recusal", "raised")
+    assert engine.get(case_id).state == "investigating"
+    engine.fire(
+        case_id, "excluded_period_started", {"kind": "testing"}, at=at("2023-08-21")
+    )  # the case goes on
+    engine.fire(case_id, "excluded_period_ended", at=at("2023-08-22"))
+    engine.fire(recusal.id, "review_started", at=at("2023-08-22"))
+    engine.fire(recusal.id, "opinion_submitted", at=at("2023-08-23"))
+    engine.fire(recusal.id, "recusal_granted", at=at("2023-08-24"))
+    assert engine.get(case_id).data["officers"] == 1
+    with pytest.raises(GuardFailed, match="at least two officers"):
+        engine.fire(
+            case_id,
+            "investigation_concluded",
+            {"report_items": REPORT, "disposition": "penalty"},
+            at=at("2023-08-25"),
+        )
+    engine.fire(case_id, "officer_assigned", at=at("2023-08-25"))  # officer C
+    case = engine.fire(
+        case_id,
+        "investigation_concluded",
+        {"report_items": REPORT, "disposition": "penalty"},
+        at=at("2023-08-28"),
+    )
+    assert (case.state, case.data["officers"]) == ("disposition_pending", 2)
+
+
+def test_pending_hearing_recusal_blocks_the_hearing_until_decided(engine: Engine) -> None:
+    """科学技术部令第20号 第四十五条: 听证主持人的回避，由法制机构主要负责人决定."""
+    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
+    penalty = {"party_type": "citizen", "proposed_fine": "10000.00"}
+    to_notice_served(engine, case_id, concluded="2023-09-08", served="2023-09-25", penalty=penalty)
+    hearing = {"is_written": True, "materials_submitted": True}
+    engine.fire(case_id, "hearing_requested", hearing, at=at("2023-09-26"))
+    engine.fire(case_id, "hearing_notice_served", {"hearing_on": "2023-10-18"}, at=at("2023-10-09"))
+    engine.fire(case_id, "hearing_recusal_raised", {"target": "presider"}, at=at("2023-10-10"))
+    (recusal,) = engine.children(case_id)
+    assert recusal.process_id == "most-penalty.hearing-recusal"
+    engine.tick(at("2023-10-18", 8))
+    present = {"investigating_officers_present": 2}
+    with pytest.raises(GuardFailed, match="hearing recusal"):
+        engine.fire(case_id, "hearing_opened", present, at=at("2023-10-18", 9))
+    decided = engine.fire(recusal.id, "hearing_recusal_granted", at=at("2023-10-18", 9))
+    assert decided.state == "recused"
+    assert engine.history(recusal.id)[-1].entry.basis == "科学技术部令第20号 第四十五条"
+    case = engine.fire(case_id, "hearing_opened", present, at=at("2023-10-18", 10))
+    assert (case.state, case.data["pending_hearing_recusals"]) == ("hearing_in_session", 0)
+
+
+def test_criminal_transfer_time_is_not_counted(engine: Engine) -> None:
+    """科学技术部令第20号 第三十七条第三款、第五十一条第二款: time at the judicial organ is 中止."""
+    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
+    engine.fire(
+        case_id,
+        "investigation_concluded",
+        {"report_items": REPORT, "disposition": "criminal"},
+        at=at("2023-09-08"),
+    )
+    case = engine.fire(case_id, "criminal_transfer_approved", at=at("2023-09-11"))
+    assert (case.state, status(case, "case_limit")) == ("transferred_to_judicial", "suspended")
+    case = engine.fire(case_id, "returned_from_judicial", at=at("2023-09-20"))
+    # Nov 13 + 10 (Sep 11..20, both ends not counted) = Thu Nov 23.
+    assert (case.state, due(case, "case_limit")) == ("investigating", date(2023, 11, 23))
+
+
+def test_confiscated_preserved_items_go_to_disposal(engine: Engine) -> None:
+    """科学技术部令第20号 第二十九条第（三）项、第六十条: confiscation, then disposal by nature."""
+    case = engine.start("most-penalty.preservation", {"items": "违禁试剂"}, at=at("2023-09-26", 9))
+    executed = {"may_be_lost": True, "officers_present": 2, "holder_notified": True}
+    engine.fire(case.id, "preservation_executed", executed, at=at("2023-09-26"))
+    no_decision = {"is_penalty_decision_made": False}
+    with pytest.raises(GuardFailed, match="penalty decision"):
+        engine.fire(case.id, "confiscation_decided", no_decision, at=at("2023-09-27"))
+    case = engine.fire(
+        case.id, "confiscation_decided", {"is_penalty_decision_made": True}, at=at("2023-09-28")
+    )
+    assert status(case, "preservation_handling") == "met"
+    (disposal,) = engine.children(case.id)
+    assert (disposal.process_id, disposal.data["items"]) == ("most-penalty.disposal", "违禁试剂")
+    engine.fire(disposal.id, "disposal_approved", {"nature": "restricted"}, at=at("2023-10-09"))
+    with pytest.raises(GuardFailed, match="marketable"):
+        engine.fire(disposal.id, "auction_completed", at=at("2023-10-10"))
+    assert engine.fire(disposal.id, "handed_over", at=at("2023-10-10")).state == "handed_over"
+
+
+def test_correction_with_substantive_effect_is_refused(engine: Engine) -> None:
+    """科学技术部令第20号 第十七条: 对当事人合法权益没有实质影响的 only."""
+    bad = engine.start(
+        "most-penalty.correction",
+        {"kind": "correction", "has_substantive_effect": True},
+        at=at("2023-10-08"),
+    )
+    with pytest.raises(GuardFailed, match="substantive"):
+        engine.fire(bad.id, "correction_approved", at=at("2023-10-09"))
+    assert engine.fire(bad.id, "correction_refused", at=at("2023-10-09")).state == "refused"
+    good = engine.start(
+        "most-penalty.correction",
+        {"kind": "supplement", "has_substantive_effect": False},
+        at=at("2023-10-08"),
+    )
+    engine.fire(good.id, "correction_approved", at=at("2023-10-09"))
+    assert engine.fire(good.id, "correction_served", at=at("2023-10-10")).state == "served"
+
+
+def test_entrustment_ends_by_itself_at_the_end_of_its_term(engine: Engine) -> None:
+    """科学技术部令第20号 第七条第二款: 委托书应当载明…期限; the term is not rolled over."""
+    entrustee = {"entrustee": "某市科技局"}
+    case = engine.start("most-penalty.entrustment", entrustee, at=at("2023-05-10"))
+    letter = {
+        "has_legal_basis": True,
+        "is_eligible_entrustee": True,
+        "is_written": True,
+        "is_published": True,
+        "term_ends_on": "2023-10-01",
+    }
+    case = engine.fire(case.id, "entrustment_approved", letter, at=at("2023-05-10", 11))
+    assert due(case, "entrustment_term") == date(2023, 10, 1)  # 国庆节, but a term is a term
+    engine.tick(at("2023-10-01", 23))
+    assert engine.get(case.id).state == "in_force"
+    engine.tick(at("2023-10-02", 0))
+    assert engine.get(case.id).state == "expired"
