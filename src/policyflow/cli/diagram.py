@@ -1,0 +1,98 @@
+"""`policyflow diagram`: a process as Mermaid, SVG, DOT, BPMN or SCXML; diagrams/ kept current."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from policyflow.cli import app
+from policyflow.cli.output import console, error_console
+from policyflow.definition.catalog import discover, load
+from policyflow.definition.model import Process
+from policyflow.errors import InvalidInput
+from policyflow.render import export
+
+
+class Format(StrEnum):
+    """The formats `policyflow diagram` writes."""
+
+    MERMAID = "mermaid"
+    SVG = "svg"
+    DOT = "dot"
+    BPMN = "bpmn"
+    SCXML = "scxml"
+
+
+def _builtins(root: Path | None) -> list[Process]:
+    return [load(process_id, root=root) for process_id in discover(root)]
+
+
+@app.command()
+def diagram(
+    process: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID]", help="A built-in process id or a process file.", show_default=False
+        ),
+    ] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format (mermaid: a Markdown page).")
+    ] = Format.MERMAID,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+    all_: Annotated[
+        bool,
+        typer.Option("--all", help="Render every built-in process in every format into --dir."),
+    ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Exit 1 naming each stale or missing file when --dir is not current."
+        ),
+    ] = False,
+    folder: Annotated[
+        Path, typer.Option("--dir", help="The diagrams folder for --all and --check.")
+    ] = Path("diagrams"),
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--processes", help="A folder laid out like processes/ (default: the built-ins)."
+        ),
+    ] = None,
+) -> None:
+    """Draw a process; or, with --all, every built-in process in every format into diagrams/."""
+    if all_ or check:
+        if process is not None:
+            raise InvalidInput("give a process ID or --all/--check, not both")
+        processes = _builtins(root)
+        if check:
+            problems = export.check(processes, folder)
+            if problems:
+                for problem in problems:
+                    error_console.print(f"{problem}", markup=False)
+                error_console.print(
+                    f"{folder} is not current with the processes ({len(problems)} file(s)): "
+                    "run `policyflow diagram --all`",
+                    markup=False,
+                )
+                raise typer.Exit(1)
+            console.print(f"{folder} is current: {len(processes)} process(es)", markup=False)
+            return
+        changed = export.write_all(processes, folder)
+        console.print(
+            f"{len(processes)} process(es) rendered into {folder}: {len(changed)} file(s) changed",
+            markup=False,
+        )
+        return
+    if process is None:
+        raise InvalidInput("give a process ID (see `policyflow processes`) or --all")
+    text = export.render(load(process, root=root), fmt.value)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
