@@ -58,6 +58,7 @@ def test() -> None:
     run(BIN / "ruff", "check", "src", "tests", "benchmarks", "scripts", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "policyflow", "lint")
+    run(BIN / "policyflow", "diagram", "--all", "--check")
     run(PY, "-m", "pytest", *sys.argv[2:])
 
 

@@ -8,7 +8,7 @@ in SQLAlchemy) load on first use through module ``__getattr__``, so that
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policyflow import legaltime
 from policyflow.errors import (
@@ -31,16 +31,26 @@ from policyflow.errors import (
     UnknownProcess,
 )
 
+if TYPE_CHECKING:
+    from policyflow.definition.catalog import catalog, load
+    from policyflow.engine import Engine
+
 __version__ = "0.1.0"
 
 # name -> module that defines it; imported on first attribute access.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "Engine": "policyflow.engine",
+    "catalog": "policyflow.definition.catalog",
+    "load": "policyflow.definition.catalog",
+    "sim": "policyflow.sim",
+}
 
 __all__ = [
     "CalendarFileError",
     "CalendarNotPublished",
     "ConcurrentUpdate",
     "DefinitionError",
+    "Engine",
     "EventNotAllowed",
     "GuardFailed",
     "InvalidCaseData",
@@ -54,7 +64,10 @@ __all__ = [
     "TransitionRefused",
     "UnknownCase",
     "UnknownProcess",
+    "catalog",
     "legaltime",
+    "load",
+    "sim",
 ]
 
 
@@ -62,7 +75,9 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'policyflow' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    imported = importlib.import_module(module)
+    # a lazy subpackage (``sim``) is the module itself; a lazy name is an attribute of one
+    value = imported if module == f"{__name__}.{name}" else getattr(imported, name)
     globals()[name] = value
     return value
 

@@ -20,7 +20,10 @@ app = typer.Typer(
 )
 
 # One module per command; importing it registers the command on `app`.
-COMMAND_MODULES = ("due", "demo")
+COMMAND_MODULES = (
+    "due", "demo", "case", "tick", "verify", "export", "simulate", "diagram",
+    "processes", "show", "lint", "schema",
+)
 
 
 def _register() -> None:

@@ -1,0 +1,165 @@
+"""`policyflow simulate`: run many cases of a process in simulated time and summarise them."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from policyflow.cli import app
+from policyflow.cli.output import console, emit
+from policyflow.errors import InvalidDate, InvalidInput
+
+
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDate(f"invalid --start {text!r}: expected a date such as 2023-05-04") from None
+
+
+@app.command()
+def simulate(
+    process: Annotated[str, typer.Argument(help="A built-in process id or a process file.")],
+    cases: Annotated[int | None, typer.Option("--cases", "-n", help="How many cases.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, the same result.")] = 0,
+    scenario: Annotated[
+        Path | None, typer.Option(help="A scenario YAML file (default: the one shipped).")
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="First arrival day, YYYY-MM-DD.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the per-case table (.csv or .parquet).")
+    ] = None,
+    xes: Annotated[Path | None, typer.Option(help="Write the event log as XES.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: every core for big runs).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Simulate cases of PROCESS on the legal calendar and print a summary."""
+    from policyflow.definition.catalog import load
+    from policyflow.sim import simulate as run
+
+    first_day = None if start is None else _parse_day(start)
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        raise InvalidInput(f"invalid --out {out}: expected a .csv or .parquet file name")
+    if out is not None and out.suffix.lower() == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InvalidInput(
+                f"cannot write {out}: Parquet needs pyarrow (pip install pyarrow), or use .csv"
+            ) from None
+    definition = load(process)
+    with Progress(
+        TextColumn("[bold]simulating {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("cases"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=as_json,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task(definition.id, total=cases)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run(
+            definition,
+            scenario,
+            cases=cases,
+            seed=seed,
+            start=first_day,
+            workers=workers,
+            progress=advance,
+        )
+    if out is not None:
+        result.write_cases(out)
+    if xes is not None:
+        result.write_xes(xes)
+    summary = _summary(result, out=out, xes=xes)
+    emit(summary, as_json=as_json, render=lambda: _render(summary))
+
+
+def _summary(result: Any, *, out: Path | None, xes: Path | None) -> dict[str, Any]:
+    kpis = result.kpis()
+    cases = result.cases()
+    durations = cases["duration_days"].dropna().astype(float)
+    return {
+        "process": result.process.id,
+        "cases": len(result),
+        "events": result.event_count,
+        "seed": result.seed,
+        "first_arrival": cases["arrived_at"].min().date().isoformat() if len(cases) else None,
+        "duration_days": {
+            "median": float(durations.median()) if len(durations) else None,
+            "p90": float(durations.quantile(0.9)) if len(durations) else None,
+        },
+        "outcomes": [
+            {"outcome": row.outcome, "cases": int(row.cases), "share": float(row.share)}
+            for row in kpis.outcomes.itertuples()
+        ],
+        "deadlines": [
+            {
+                "deadline": row.deadline,
+                "started": int(row.started),
+                "met": int(row.met),
+                "missed": int(row.met_late) + int(row.overdue),
+                "fired": int(row.fired),
+                "share_within_limit": None
+                if row.share_within_limit != row.share_within_limit
+                else float(row.share_within_limit),
+            }
+            for row in kpis.deadlines.itertuples()
+            if row.started
+        ],
+        "out": None if out is None else str(out),
+        "xes": None if xes is None else str(xes),
+    }
+
+
+def _render(summary: dict[str, Any]) -> None:
+    median = summary["duration_days"]["median"]
+    p90 = summary["duration_days"]["p90"]
+    console.print(
+        f"[bold]{summary['process']}[/]: {summary['cases']:,} cases, {summary['events']:,} events, "
+        f"seed {summary['seed']}, first arrival {summary['first_arrival']}"
+    )
+    if median is not None:
+        console.print(
+            f"time to a final state: median {median:g} days, 90th percentile {p90:g} days"
+        )
+    outcomes = Table(title="Outcomes")
+    outcomes.add_column("outcome")
+    outcomes.add_column("cases", justify="right")
+    outcomes.add_column("share", justify="right")
+    for row in summary["outcomes"]:
+        outcomes.add_row(row["outcome"], f"{row['cases']:,}", f"{row['share']:.1%}")
+    console.print(outcomes)
+    deadlines = Table(title="Deadlines")
+    deadlines.add_column("deadline")
+    deadlines.add_column("started", justify="right")
+    deadlines.add_column("met in time", justify="right")
+    deadlines.add_column("missed", justify="right")
+    deadlines.add_column("fired", justify="right")
+    deadlines.add_column("within limit", justify="right")
+    for row in summary["deadlines"]:
+        share = row["share_within_limit"]
+        deadlines.add_row(
+            row["deadline"],
+            f"{row['started']:,}",
+            f"{row['met']:,}",
+            f"{row['missed']:,}",
+            f"{row['fired']:,}",
+            "–" if share is None else f"{share:.1%}",
+        )
+    console.print(deadlines)
+    for label in ("out", "xes"):
+        if summary[label]:
+            console.print(f"wrote {summary[label]}")

@@ -1,0 +1,522 @@
+"""CompiledScenario: a scenario checked against one process, ready to draw cases from.
+
+scenario.py owns what a scenario *is* (validated data, from YAML or Python); this module
+binds one to a compiled process: every name it uses must exist there, CEL conditions are
+compiled against the process's fields (by the definition layer), and samplers are built
+once. It draws arrivals, initial data, payloads, the next event in a state and when it
+happens; it never applies an event: the runner hands that to the runtime.
+"""
+
+from __future__ import annotations
+
+import difflib
+import random
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from policyflow.definition.expressions import Expression, compile_condition
+from policyflow.definition.model import Field as FieldDefinition
+from policyflow.definition.model import Process
+from policyflow.errors import InvalidInput
+from policyflow.legaltime import Calendar, Period, Unit
+from policyflow.runtime import CompiledProcess, allowed
+from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
+from policyflow.sim.scenario import (
+    WAIT,
+    Branch,
+    Distribution,
+    Duration,
+    Sampler,
+    Scalar,
+    Scenario,
+    add_year,
+    weighted_choice,
+)
+
+__all__ = ["CompiledScenario", "FieldFacts", "ProcessFacts"]
+
+
+class CompiledScenario:
+    """A scenario checked against one compiled process, ready to draw from.
+
+    Every name in the scenario (states, events, roles, fields) must exist in the process;
+    CEL conditions are compiled once, against the process's fields, by the definition
+    layer. Drawing is done with the case's own ``random.Random``, always in the same order,
+    so a case's history depends only on its seed.
+
+    Args:
+        compiled: the compiled process.
+        scenario: the scenario.
+
+    Raises:
+        InvalidInput: naming every unknown name at once, with the closest known one.
+    """
+
+    def __init__(self, compiled: CompiledProcess, scenario: Scenario) -> None:
+        self.compiled = compiled
+        self.scenario = scenario
+        self.facts = facts = ProcessFacts.of(compiled.process)
+        _check_names(scenario, facts)
+        self._data = _field_samplers(scenario.data, facts.fields, facts, "data")
+        self._payloads = {
+            event: _field_samplers(
+                scenario.payloads.get(event, {}), fields, facts, f"payloads.{event}"
+            )
+            for event, fields in facts.payloads.items()
+        }
+        self._rules: dict[str, list[_Rule]] = {
+            state: [
+                _Rule.of(rule, compiled, f"branches.{state}.{number}")
+                for number, rule in enumerate(rules)
+            ]
+            for state, rules in scenario.branches.items()
+        }
+        durations = scenario.durations
+        default = _duration_sampler(durations.default)
+        actors = {role: _duration_sampler(d) for role, d in durations.actors.items()}
+        events = {event: _duration_sampler(d) for event, d in durations.events.items()}
+        self._durations = {
+            event: events.get(event) or actors.get(facts.actors.get(event) or "") or default
+            for event in facts.events
+        }
+        self._hours = scenario.arrivals.hours
+        self._periods: dict[int, Period] = {}
+        self._due: dict[tuple[date, int], date] = {}
+        self._due_calendar: Calendar | None = None
+        # (state, event) pairs that allowed() always lists as ok: no guard decidable before
+        # the payload is known, no extension that could be beyond its limits. When every
+        # event a rule weighs is such a pair, the runtime's allowed() need not be asked
+        # (tests/sim/test_scenario_process.py checks that they agree).
+        # A guard that reads the date (`today`) is judged when the event happens, not when it
+        # is chosen: a hearing can be chosen before its day comes.
+        guarded: set[tuple[str, str]] = set()
+        dated: set[tuple[str, str]] = set()
+        for state, plans in compiled.by_state.items():
+            for plan in plans:
+                if plan.effects.extended or any(not g.reads_payload for g in plan.guards):
+                    guarded.add((state, plan.event))
+                if any("today" in g.expression.names for g in plan.guards):
+                    dated.add((state, plan.event))
+        self._guarded = frozenset(guarded)
+        self._dated = frozenset(dated)
+        self._leaving = {
+            state: frozenset(plan.event for plan in plans)
+            for state, plans in compiled.by_state.items()
+        }
+
+    # --- arrivals and data ---
+
+    def arrivals(
+        self, rng: random.Random, calendar: Calendar, *, cases: int | None, start: date
+    ) -> list[datetime]:
+        """Draw the arrival instants of every case, in order.
+
+        Raises:
+            InvalidInput: a rate with neither an end day nor a case count.
+        """
+        spec = self.scenario.arrivals
+        if spec.rate is not None and not (cases is not None and spec.end is not None):
+            if cases is None and spec.end is None:
+                raise InvalidInput(
+                    "scenario arrivals: a rate needs an end day, or give a case count"
+                )
+            # A Poisson process in "eligible-day time": each eligible day is one unit long.
+            # A case count without an end day: exactly that many arrive, at the rate.
+            last = None if cases is not None else spec.end
+            arrivals: list[datetime] = []
+            clock = rng.expovariate(spec.rate)
+            for number, day in enumerate(self._arrival_days(calendar, start, last, spec.per)):
+                while clock < number + 1:
+                    if cases is not None and len(arrivals) >= cases:
+                        return arrivals
+                    arrivals.append(self._at(day, clock - number))
+                    clock += rng.expovariate(spec.rate)
+                if cases is not None and len(arrivals) >= cases:
+                    break
+            return arrivals
+        # A count over a range; or a rate over a range with a case count given, where the
+        # arrivals of a Poisson process, given their number, are uniform over the range.
+        count = cases if cases is not None else spec.count or 1
+        last_day = spec.end if spec.end is not None else add_year(start) - timedelta(days=1)
+        days = list(self._arrival_days(calendar, start, last_day, spec.per))
+        if not days:
+            raise InvalidInput(
+                f"scenario arrivals: no {spec.per.replace('_', ' ')} from {start} to {last_day}"
+            )
+        draws = sorted(rng.random() * len(days) for _ in range(count))
+        return [self._at(days[int(x)], x - int(x)) for x in draws]
+
+    def _arrival_days(
+        self, calendar: Calendar, first: date, last: date | None, per: str
+    ) -> Iterator[date]:
+        day = first
+        while last is None or day <= last:
+            if per == "day" or calendar.is_working_day(day):
+                yield day
+            day += timedelta(days=1)
+
+    def _at(self, day: date, fraction: float) -> datetime:
+        """The instant `fraction` of the way through the office hours of `day`, to the minute."""
+        first, last = self._hours
+        minute = int(first * 60 + fraction * (last - first) * 60)
+        return datetime.combine(day, time(minute // 60, minute % 60))
+
+    def initial_data(self, rng: random.Random, at: datetime) -> dict[str, Any]:
+        """Draw the initial data of one case arriving at `at` (a copy sees earlier fields)."""
+        data: dict[str, Any] = {}
+        for name, draw in self._data.items():
+            data[name] = draw(rng, at, data)
+        return data
+
+    def payload(
+        self, event: str, at: datetime, rng: random.Random, data: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """Draw the payload of `event` happening at `at` to a case with `data`.
+
+        None for an event without payload fields.
+        """
+        samplers = self._payloads.get(event)
+        if not samplers:
+            return None
+        return {name: draw(rng, at, data) for name, draw in samplers.items()}
+
+    # --- choices and durations ---
+
+    def is_final(self, state: str) -> bool:
+        """True for a final state of the process."""
+        return state in self.facts.finals
+
+    def actor(self, event: str) -> str | None:
+        """The role that performs `event`, as the process names it."""
+        return self.facts.actors.get(event)
+
+    def choose(
+        self,
+        snapshot: CaseSnapshot,
+        rng: random.Random,
+        now: datetime,
+        excluding: str | None = None,
+    ) -> str | None:
+        """Choose what happens next in the case's state: an event, ``wait``, or None.
+
+        The first branch rule of the state whose condition holds gives the weights; events
+        whose guard is false now are dropped (except a guard that reads the date, which is
+        judged when the event happens; if it is false then, another event is chosen). A
+        state without rules (or whose rules leave nothing allowed) picks uniformly among
+        the allowed events (in sorted order, so the pick is reproducible), leaving events
+        that a deadline's expiry fires to their deadlines; when nothing is left it waits for
+        a running deadline, and returns None when there is none (or in a final state).
+        """
+        state = snapshot.state
+        if state in self.facts.finals:
+            return None
+        weights: list[tuple[str, float]] | None = None
+        for rule in self._rules.get(state, ()):
+            if rule.holds(snapshot.data):
+                weights = rule.weights
+                break
+        if weights is not None and len(weights) == 1 and weights[0][0] == WAIT:
+            return WAIT
+        leaving = self._leaving.get(state, frozenset())
+        if weights is not None and not any((state, event) in self._guarded for event, _ in weights):
+            options = [
+                (event, weight)
+                for event, weight in weights
+                if event == WAIT or (event in leaving and event != excluding)
+            ]
+        else:
+            ok = self._allowed(snapshot, now, excluding)
+            options = (
+                []
+                if weights is None
+                else [(event, weight) for event, weight in weights if event == WAIT or event in ok]
+            )
+        if not options:
+            ok = self._allowed(snapshot, now, excluding)
+            options = [
+                (event, 1.0) for event in sorted(ok) if event not in self.facts.expiry_events
+            ]
+        if not options:
+            waiting = any(t.status is TimerStatus.ARMED for t in snapshot.timers)
+            return WAIT if waiting else None
+        if len(options) == 1:
+            return options[0][0]
+        return str(weighted_choice(options)(rng))
+
+    def _allowed(self, snapshot: CaseSnapshot, now: datetime, excluding: str | None) -> set[str]:
+        """The events the runtime allows now in the case's state (less `excluding`)."""
+        state = snapshot.state
+        leaving = self._leaving.get(state, frozenset())
+        if not any((state, event) in self._guarded for event in leaving):
+            found = set(leaving)
+        else:
+            found = {
+                a.event
+                for a in allowed(self.compiled, snapshot, at=now)
+                if a.ok or (state, a.event) in self._dated
+            }
+        found.discard(excluding or "")
+        return found
+
+    def when(self, event: str, now: datetime, rng: random.Random, calendar: Calendar) -> datetime:
+        """Draw when `event` happens, counting its duration from `now`.
+
+        Working days are counted on `calendar` (the N-th working day after today; 0 is
+        today, or the next working day if today is not one); natural days land on that
+        day; both at a time within office hours, and never before `now`. Hours are exact.
+        """
+        unit, draw = self._durations[event]
+        amount = draw(rng)
+        if unit == "h":
+            return now + timedelta(hours=max(0.0, float(amount)))
+        days = max(0, int(float(amount) + 0.5))
+        today = now.date()
+        if unit == "d":
+            day = today + timedelta(days=days)
+        else:
+            day = self._working_day(today, days, calendar)
+        at = self._at(day, rng.random())
+        return at if at > now else now + timedelta(minutes=1)
+
+    def _working_day(self, today: date, days: int, calendar: Calendar) -> date:
+        """The `days`-th working day after `today` (0: today, or the next working day).
+
+        Counted by legaltime; each answer is kept, as the same few (day, count) pairs recur
+        across thousands of cases.
+        """
+        if calendar is not self._due_calendar:
+            self._due.clear()
+            self._due_calendar = calendar
+        key = (today, days)
+        found = self._due.get(key)
+        if found is None:
+            if days == 0 and calendar.is_working_day(today):
+                found = today
+            else:
+                found = calendar.due(today, self._period(max(days, 1))).date
+            self._due[key] = found
+        return found
+
+    def _period(self, days: int) -> Period:
+        period = self._periods.get(days)
+        if period is None:
+            period = self._periods[days] = Period(days, Unit.WORKING_DAY)
+        return period
+
+
+# --- what the scenario needs to know of a process -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFacts:
+    """One declared field of a process (case data or an event's payload)."""
+
+    name: str
+    type: str
+    values: tuple[str, ...] = ()
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessFacts:
+    """The names in a process that a scenario may use, read once from its definition."""
+
+    process_id: str
+    states: frozenset[str]
+    finals: frozenset[str]
+    events: tuple[str, ...]
+    actors: Mapping[str, str | None]
+    roles: frozenset[str]
+    expiry_events: frozenset[str]
+    fields: Mapping[str, FieldFacts]
+    payloads: Mapping[str, Mapping[str, FieldFacts]]
+
+    @classmethod
+    def of(cls, process: Process) -> ProcessFacts:
+        """Read the facts of `process`."""
+        actors: dict[str, str | None] = {event.id: None for event in process.events}
+        for transition in process.transitions:
+            if actors.get(transition.event) is None:
+                actors[transition.event] = transition.actor
+        return cls(
+            process_id=process.id,
+            states=frozenset(s.id for s in process.states),
+            finals=frozenset(s.id for s in process.final_states),
+            events=tuple(actors),
+            actors=actors,
+            roles=frozenset(r.id for r in process.roles),
+            expiry_events=frozenset(
+                d.expiry_event for d in process.deadlines if d.expiry_event is not None
+            ),
+            fields={f.id: _field_facts(f) for f in process.fields},
+            payloads={e.id: {f.id: _field_facts(f) for f in e.payload} for e in process.events},
+        )
+
+
+def _field_facts(field: FieldDefinition) -> FieldFacts:
+    # A field with a default needs no drawn value: the definition supplies one.
+    required = field.required and field.default is None
+    return FieldFacts(field.id, str(field.type), tuple(field.values), required)
+
+
+def _check_names(scenario: Scenario, facts: ProcessFacts) -> None:
+    """Refuse, naming every offender at once, names the process does not have."""
+    problems: list[str] = []
+
+    def check(kind: str, where: str, name: str, known: Iterable[str]) -> None:
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"{where}: unknown {kind} {name!r}{hint}")
+
+    if scenario.process is not None and scenario.process != facts.process_id:
+        problems.append(
+            f"process: the scenario is for {scenario.process!r}, not {facts.process_id!r}"
+        )
+    for name, dist in scenario.data.items():
+        check("field", f"data.{name}", name, facts.fields)
+        if dist.copy_of is not None:
+            check("field", f"data.{name}.copy", dist.copy_of, facts.fields)
+    for event, fields in scenario.payloads.items():
+        check("event", f"payloads.{event}", event, facts.events)
+        for name, dist in fields.items():
+            check("payload field", f"payloads.{event}.{name}", name, facts.payloads.get(event, {}))
+            if dist.copy_of is not None:
+                check("field", f"payloads.{event}.{name}.copy", dist.copy_of, facts.fields)
+    for state, rules in scenario.branches.items():
+        check("state", f"branches.{state}", state, facts.states)
+        for number, rule in enumerate(rules):
+            for event in rule.weights:
+                if event != WAIT:
+                    check(
+                        "event", f"branches.{state}.{number}.weights.{event}", event, facts.events
+                    )
+            for name in rule.match:
+                check("field", f"branches.{state}.{number}.match.{name}", name, facts.fields)
+    for role in scenario.durations.actors:
+        check("role", f"durations.actors.{role}", role, facts.roles)
+    for event in scenario.durations.events:
+        check("event", f"durations.events.{event}", event, facts.events)
+    if problems:
+        raise InvalidInput("scenario does not fit the process: " + "; ".join(problems))
+
+
+FieldSampler = Callable[[random.Random, datetime, Mapping[str, Any]], Any]
+
+
+def _field_samplers(
+    given: Mapping[str, Distribution],
+    fields: Mapping[str, FieldFacts],
+    facts: ProcessFacts,
+    where: str,
+) -> dict[str, FieldSampler]:
+    """A sampler per field: the scenario's distribution, else a default for a required field.
+
+    Defaults: a date is the day of the event (a datetime its instant), an enum a uniform
+    choice of its values, a bool a coin toss, money a whole number of thousands of yuan
+    from ¥1,000 to ¥2,000,000 (across the hearing thresholds), an int 0, a str the field's
+    name, a list empty. Optional fields the scenario does not name are left out.
+    """
+    samplers: dict[str, FieldSampler] = {}
+    for name, field in fields.items():
+        dist = given.get(name)
+        if dist is not None and dist.copy_of is not None:
+            samplers[name] = _copier(dist.copy_of)
+        elif dist is not None:
+            samplers[name] = _coerced(dist.sampler(), field)
+        elif field.required:
+            samplers[name] = _default_sampler(field)
+    return samplers
+
+
+def _copier(source: str) -> FieldSampler:
+    def copy(rng: random.Random, at: datetime, data: Mapping[str, Any]) -> Any:
+        value = data.get(source)
+        return getattr(value, "value", value)  # an enum member as its value
+
+    return copy
+
+
+def _coerced(draw: Sampler, field: FieldFacts) -> FieldSampler:
+    kind = field.type
+
+    def sample(rng: random.Random, at: datetime, data: Mapping[str, Any]) -> Any:
+        value = draw(rng)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind == "money" and number:
+            return Decimal(f"{value:.2f}")
+        if kind == "int" and number:
+            return round(value)
+        if kind == "date" and number:
+            return at.date() + timedelta(days=round(value))
+        if kind == "datetime" and number:
+            return at + timedelta(days=float(value))
+        return value
+
+    return sample
+
+
+def _default_sampler(field: FieldFacts) -> FieldSampler:
+    kind = field.type
+    if kind == "date":
+        return lambda rng, at, data: at.date()
+    if kind == "datetime":
+        return lambda rng, at, data: at
+    if kind == "enum" and field.values:
+        pick = weighted_choice([(value, 1.0) for value in field.values])
+        return lambda rng, at, data: pick(rng)
+    if kind == "bool":
+        return lambda rng, at, data: rng.random() < 0.5
+    if kind == "money":
+        return lambda rng, at, data: Decimal(rng.randint(1, 2000) * 1000)
+    if kind == "int":
+        return lambda rng, at, data: 0
+    if kind.startswith("list"):
+        return lambda rng, at, data: []
+    name = field.name
+    return lambda rng, at, data: name
+
+
+def _duration_sampler(duration: Duration) -> tuple[str, Sampler]:
+    return duration.unit, duration.sampler()
+
+
+class _Rule:
+    """One branch rule, its CEL condition compiled against the process's fields."""
+
+    __slots__ = ("condition", "match", "weights")
+
+    def __init__(
+        self,
+        match: Mapping[str, tuple[Scalar, ...]],
+        condition: Expression | None,
+        weights: list[tuple[str, float]],
+    ) -> None:
+        self.match = match
+        self.condition = condition
+        self.weights = weights
+
+    @classmethod
+    def of(cls, branch: Branch, compiled: CompiledProcess, where: str) -> _Rule:
+        match = {
+            name: tuple(v) if isinstance(v, list) else (v,) for name, v in branch.match.items()
+        }
+        condition = None
+        if branch.when is not None:
+            try:
+                condition = compile_condition(compiled.process, branch.when)
+            except InvalidInput as error:
+                raise InvalidInput(f"scenario {where}.when: {error}") from None
+        return cls(match, condition, list(branch.weights.items()))
+
+    def holds(self, data: Mapping[str, Any]) -> bool:
+        """True when the case data match and the condition is true."""
+        for name, accepted in self.match.items():
+            value = data.get(name)
+            value = getattr(value, "value", value)  # an enum member compares by its value
+            if value not in accepted and str(value) not in {str(a) for a in accepted}:
+                return False
+        return self.condition is None or self.condition.holds(data)

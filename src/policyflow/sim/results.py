@@ -1,0 +1,582 @@
+"""SimulationResult: what a simulation produced, as tables, KPIs, an event log and plots.
+
+The runner hands over one :class:`CaseRecord` per case: its arrival, initial data, how it
+ended, and its journal (the runtime's own :class:`~policyflow.runtime.journal.JournalEntry`
+values). Everything else is derived from those journals here: the per-case table, each
+deadline's outcome, the KPIs and the event log (built by
+:mod:`policyflow.render.eventlog`, the same code that turns the engine's journal into one).
+pandas and matplotlib are imported only when a table or a plot is asked for.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from policyflow.definition.model import Process
+from policyflow.errors import InvalidInput
+from policyflow.legaltime import Calendar
+from policyflow.runtime.journal import JournalEntry, TimerAction
+from policyflow.sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.axes import Axes
+
+__all__ = ["CaseRecord", "DeadlineOutcome", "KPIs", "SimulationResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    """One simulated case, as the runner leaves it.
+
+    Attributes:
+        index: the case's index in arrival order (0-based); its random stream's key.
+        case_id: the case's id.
+        arrived_at: when it was started.
+        data: its initial case data, JSON-ready.
+        status: ``final`` (reached a final state), ``open`` (still running when the
+            horizon was reached or nothing was left to happen), ``stalled`` (its chosen
+            events kept being refused), ``truncated`` (too many events) or
+            ``beyond_calendar`` (counting reached a year the calendar does not cover).
+        state: the state it was last in.
+        journal: every applied event, in order.
+        refused: (state, event, reason) of each refused attempt, in order.
+        process_id: the process the case runs (a child's is its own).
+        parent_id: the parent case of a child case.
+        children: the child cases it started (sub-procedures), in order.
+    """
+
+    index: int
+    case_id: str
+    arrived_at: datetime
+    data: Mapping[str, Any]
+    status: str
+    state: str | None
+    journal: tuple[JournalEntry, ...]
+    refused: tuple[tuple[str, str, str], ...] = ()
+    process_id: str = ""
+    parent_id: str | None = None
+    children: tuple[CaseRecord, ...] = ()
+
+    def family(self) -> Iterator[CaseRecord]:
+        """This case and its child cases, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.family()
+
+    @property
+    def outcome(self) -> str:
+        """The final state reached, or the status of a case that did not reach one."""
+        if self.status == "final" and self.state is not None:
+            return self.state
+        return self.status
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """When the case entered its final state; None if it did not reach one."""
+        if self.status != "final":
+            return None
+        for entry in reversed(self.journal):
+            if entry.from_state != entry.to_state:
+                return entry.at
+        return self.arrived_at
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineOutcome:
+    """One run of one deadline in one case, from its start to its end (if it ended).
+
+    Attributes:
+        case_id: the case.
+        deadline: the deadline's id.
+        started_on: its anchor day.
+        due: its last due date (after suspensions and extensions).
+        outcome: ``met`` (in time), ``met_late``, ``fired`` (expired and its expiry event
+            was applied), ``overdue`` (expired, not met), ``cancelled`` or ``running``.
+        ended_on: the day it was met, fired or cancelled.
+        extensions: how many times it was extended.
+        suspensions: how many times it was suspended.
+    """
+
+    case_id: str
+    deadline: str
+    started_on: date
+    due: date | None
+    outcome: str
+    ended_on: date | None
+    extensions: int
+    suspensions: int
+
+    @property
+    def is_missed(self) -> bool:
+        """True when the deadline passed before it was met."""
+        return self.outcome in ("met_late", "fired", "overdue")
+
+
+def deadline_outcomes(record: CaseRecord) -> list[DeadlineOutcome]:
+    """Follow each deadline of one case through its journal's timer changes."""
+    done: list[DeadlineOutcome] = []
+    running: dict[str, dict[str, Any]] = {}
+
+    def close(deadline: str, outcome: str, on: date | None) -> None:
+        run = running.pop(deadline)
+        if outcome == "met" and run["missed"]:
+            outcome = "met_late"
+        done.append(
+            DeadlineOutcome(
+                record.case_id,
+                deadline,
+                run["started_on"],
+                run["due"],
+                outcome,
+                on,
+                run["extensions"],
+                run["suspensions"],
+            )
+        )
+
+    for entry in record.journal:
+        for change in entry.timer_changes:
+            name, action = change.deadline, change.action
+            if action is TimerAction.STARTED:
+                if name in running:
+                    close(name, "cancelled", change.on)  # restarted: the old run is moot
+                running[name] = {
+                    "started_on": change.on,
+                    "due": change.due,
+                    "missed": False,
+                    "extensions": 0,
+                    "suspensions": 0,
+                }
+                continue
+            run = running.get(name)
+            if run is None:
+                continue
+            if change.due is not None:
+                run["due"] = change.due
+            if action is TimerAction.EXTENDED:
+                run["extensions"] += 1
+            elif action is TimerAction.SUSPENDED:
+                run["suspensions"] += 1
+            elif action is TimerAction.OVERDUE:
+                run["missed"] = True
+            elif action is TimerAction.MET:
+                close(name, "met", change.on)
+            elif action is TimerAction.CANCELLED:
+                close(name, "cancelled", change.on)
+            elif action is TimerAction.FIRED:
+                close(name, "fired", change.on)
+    for name in list(running):
+        outcome = "overdue" if running[name]["missed"] else "running"
+        close(name, outcome, None)
+    return done
+
+
+@dataclass(frozen=True, slots=True)
+class KPIs:
+    """Summary indicators of a simulation.
+
+    Attributes:
+        outcomes: cases per outcome, with their share.
+        deadlines: per deadline: runs started, met in time, met late, overdue (passed and
+            not met), fired (passed, and its consequence applied by itself: a deemed waiver
+            is a lawful end, not a breach), cancelled, still running; and the share met
+            within the statutory limit among the runs met or missed.
+        states: per state: visits and the percentiles of natural days spent per visit.
+    """
+
+    outcomes: pd.DataFrame
+    deadlines: pd.DataFrame
+    states: pd.DataFrame
+
+    def _repr_html_(self) -> str:
+        parts = [
+            f"<h4>{title}</h4>{frame.to_html(index=False, float_format=lambda v: f'{v:,.3g}')}"
+            for title, frame in (
+                ("Outcomes", self.outcomes),
+                ("Deadlines", self.deadlines),
+                ("Time in state (natural days)", self.states),
+            )
+        ]
+        return "".join(parts)
+
+
+class SimulationResult:
+    """The cases of one simulation run, with tables, KPIs, an event log and plots.
+
+    Attributes:
+        process: the process simulated.
+        scenario: the scenario used.
+        seed: the random seed.
+        records: one record per case, in arrival order.
+        calendar: the legal calendar the cases ran on.
+    """
+
+    def __init__(
+        self,
+        *,
+        process: Process,
+        scenario: Scenario,
+        seed: int,
+        records: tuple[CaseRecord, ...],
+        calendar: Calendar,
+    ) -> None:
+        self.process = process
+        self.scenario = scenario
+        self.seed = seed
+        self.records = records
+        self.calendar = calendar
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[CaseRecord]:
+        return iter(self.records)
+
+    def __repr__(self) -> str:
+        return (
+            f"SimulationResult(process={self.process.id!r}, cases={len(self)}, "
+            f"events={self.event_count}, seed={self.seed})"
+        )
+
+    @property
+    def event_count(self) -> int:
+        """Journal entries over all cases and their children (starts and expiries included)."""
+        return sum(len(case.journal) for record in self.records for case in record.family())
+
+    def journal(self, case_id: str) -> tuple[JournalEntry, ...]:
+        """Return the journal of one case (a main case or a child case).
+
+        Raises:
+            UnknownCase: no simulated case has that id.
+        """
+        for record in self.records:
+            for case in record.family():
+                if case.case_id == case_id:
+                    return case.journal
+        from policyflow.errors import UnknownCase
+
+        raise UnknownCase(
+            f"no simulated case {case_id!r} (ids run sim-000001 to sim-{len(self):06d})"
+        )
+
+    # --- tables ---
+
+    def cases(self) -> pd.DataFrame:
+        """One row per case: outcome, durations, deadlines met, missed and extended, data.
+
+        Durations count days as the law does (the arrival day not counted): natural days,
+        and working days on the result's calendar. Cases that did not reach a final state
+        have no end and no duration. Initial data fields appear as ``data.<field>``.
+        """
+        pd = _pandas()
+        rows = []
+        for record in self.records:
+            ended = record.ended_at
+            outcomes = deadline_outcomes(record)
+            row: dict[str, Any] = {
+                "case_id": record.case_id,
+                "arrived_at": record.arrived_at,
+                "ended_at": ended,
+                "outcome": record.outcome,
+                "state": record.state,
+                "status": record.status,
+                "events": len(record.journal),
+                "automatic_events": sum(1 for entry in record.journal if entry.automatic),
+                "duration_days": None
+                if ended is None
+                else (ended.date() - record.arrived_at.date()).days,
+                "duration_working_days": None
+                if ended is None
+                else self.calendar.working_days_between(record.arrived_at.date(), ended.date()),
+                "deadlines_met": sum(1 for o in outcomes if o.outcome == "met"),
+                "deadlines_missed": sum(1 for o in outcomes if o.is_missed),
+                "deadlines_extended": sum(1 for o in outcomes if o.extensions),
+            }
+            for name, value in record.data.items():
+                row[f"data.{name}"] = _plain(value)
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        if not frame.empty:
+            frame["arrived_at"] = pd.to_datetime(frame["arrived_at"])
+            frame["ended_at"] = pd.to_datetime(frame["ended_at"])
+            for column in ("duration_days", "duration_working_days"):
+                frame[column] = frame[column].astype("Int64")
+        return frame
+
+    def deadlines(self) -> pd.DataFrame:
+        """One row per deadline run per case: dates, outcome, extensions, suspensions."""
+        pd = _pandas()
+        rows = [
+            {
+                "case_id": o.case_id,
+                "deadline": o.deadline,
+                "started_on": o.started_on,
+                "due": o.due,
+                "outcome": o.outcome,
+                "ended_on": o.ended_on,
+                "extensions": o.extensions,
+                "suspensions": o.suspensions,
+                "missed": o.is_missed,
+            }
+            for record in self.records
+            for o in deadline_outcomes(record)
+        ]
+        columns = [
+            "case_id",
+            "deadline",
+            "started_on",
+            "due",
+            "outcome",
+            "ended_on",
+            "extensions",
+            "suspensions",
+            "missed",
+        ]
+        return pd.DataFrame(rows, columns=columns)
+
+    def state_visits(self) -> pd.DataFrame:
+        """One row per visit of a case to a state: entered, left, natural days spent."""
+        pd = _pandas()
+        rows = []
+        for record in self.records:
+            entered: datetime | None = None
+            state: str | None = None
+            for entry in record.journal:
+                if entry.from_state == entry.to_state and entry.sequence > 1:
+                    continue
+                if state is not None and entered is not None:
+                    rows.append(
+                        (
+                            record.case_id,
+                            state,
+                            entered,
+                            entry.at,
+                            (entry.at - entered).total_seconds() / 86400,
+                        )
+                    )
+                state, entered = entry.to_state, entry.at
+        return pd.DataFrame(rows, columns=["case_id", "state", "entered_at", "left_at", "days"])
+
+    def refusals(self) -> pd.DataFrame:
+        """Every refused attempt: the scenario chose an event the rules did not allow."""
+        pd = _pandas()
+        rows = [
+            (record.case_id, state, event, reason)
+            for record in self.records
+            for state, event, reason in record.refused
+        ]
+        return pd.DataFrame(rows, columns=["case_id", "state", "event", "reason"])
+
+    def kpis(self, percentiles: tuple[float, ...] = (0.5, 0.9, 0.95)) -> KPIs:
+        """Summary indicators: outcomes, each deadline's share met in time, time in state.
+
+        Args:
+            percentiles: the quantiles of time in state to report, as fractions.
+        """
+        pd = _pandas()
+        cases = self.cases()
+        outcomes = (
+            cases.groupby("outcome").size().rename("cases").reset_index()
+            if not cases.empty
+            else pd.DataFrame({"outcome": [], "cases": []})
+        )
+        outcomes["share"] = outcomes["cases"] / max(len(cases), 1)
+        outcomes = outcomes.sort_values(
+            ["cases", "outcome"], ascending=[False, True], ignore_index=True
+        )
+
+        runs = self.deadlines()
+        labels = {d.id: d for d in self.process.deadlines}
+        deadline_rows = []
+        for name in sorted(set(runs["deadline"]) | set(labels)):
+            mine = runs[runs["deadline"] == name]
+            counts = mine["outcome"].value_counts()
+            met = int(counts.get("met", 0))
+            late = int(counts.get("met_late", 0))
+            overdue = int(counts.get("overdue", 0))
+            missed = late + overdue
+            definition = labels.get(name)
+            deadline_rows.append(
+                {
+                    "deadline": name,
+                    "zh": None if definition is None else definition.zh,
+                    "period": None if definition is None else definition.period,
+                    "started": len(mine),
+                    "met": met,
+                    "met_late": late,
+                    "overdue": overdue,
+                    "fired": int(counts.get("fired", 0)),
+                    "cancelled": int(counts.get("cancelled", 0)),
+                    "running": int(counts.get("running", 0)),
+                    "share_within_limit": met / (met + missed) if met + missed else float("nan"),
+                    "basis": None if definition is None else definition.basis_text,
+                }
+            )
+        deadlines = pd.DataFrame(deadline_rows)
+
+        visits = self.state_visits()
+        state_rows = []
+        for name, group in visits.groupby("state", sort=True):
+            row: dict[str, Any] = {
+                "state": name,
+                "visits": len(group),
+                "mean": float(group["days"].mean()),
+            }
+            for q in percentiles:
+                row[f"p{round(q * 100):d}"] = float(group["days"].quantile(q))
+            row["max"] = float(group["days"].max())
+            state_rows.append(row)
+        states = pd.DataFrame(state_rows)
+        return KPIs(outcomes=outcomes, deadlines=deadlines, states=states)
+
+    def event_log(self) -> pd.DataFrame:
+        """The journals of every case as one event log with the XES column names.
+
+        Built by :func:`policyflow.render.eventlog.to_dataframe`, as the engine's event log
+        is: ``case:concept:name``, ``concept:name``, ``time:timestamp``, ``org:resource``,
+        and the rest of each journal entry.
+        """
+        from policyflow.render import eventlog
+
+        return eventlog.to_dataframe(self._journals(), processes=self._processes())
+
+    def write_xes(self, path: str | Path) -> Path:
+        """Write the event log as an XES file (process-mining tools read it)."""
+        from policyflow.render import eventlog
+
+        target = Path(path)
+        target.write_text(
+            eventlog.to_xes(self._journals(), processes=self._processes()), encoding="utf-8"
+        )
+        return target
+
+    def write_cases(self, path: str | Path) -> Path:
+        """Write the per-case table to a ``.csv`` or ``.parquet`` file.
+
+        Raises:
+            InvalidInput: for another suffix, or ``.parquet`` without pyarrow installed.
+        """
+        target = Path(path)
+        suffix = target.suffix.lower()
+        if suffix == ".csv":
+            self.cases().to_csv(target, index=False)
+        elif suffix == ".parquet":
+            try:
+                importlib.import_module("pyarrow")
+            except ImportError:
+                raise InvalidInput(
+                    f"cannot write {target}: Parquet needs pyarrow (pip install pyarrow), "
+                    "or write .csv instead"
+                ) from None
+            self.cases().to_parquet(target, index=False)
+        else:
+            raise InvalidInput(f"cannot write {target}: expected a .csv or .parquet file name")
+        return target
+
+    def _journals(self) -> list[tuple[str, tuple[JournalEntry, ...]]]:
+        return [(case.case_id, case.journal) for record in self.records for case in record.family()]
+
+    def _processes(self) -> dict[str, str]:
+        return {
+            case.case_id: case.process_id for record in self.records for case in record.family()
+        }
+
+    # --- plots ---
+
+    def plot_durations(
+        self, ax: Axes | None = None, *, unit: str = "d", by: str | None = None, bins: int = 40
+    ) -> Axes:
+        """Draw a histogram of case durations (arrival to final state).
+
+        Args:
+            ax: the axes to draw on (a new figure if None).
+            unit: ``d`` natural days or ``wd`` working days.
+            by: a column of :meth:`cases` to split the histogram by (``data.party_type``).
+            bins: the number of bins.
+        """
+        ax = _axes(ax)
+        column = "duration_days" if unit == "d" else "duration_working_days"
+        cases = self.cases().dropna(subset=[column])
+        groups = [(None, cases)] if by is None else list(cases.groupby(by, sort=True))
+        for name, group in groups:
+            ax.hist(
+                group[column].astype(float),
+                bins=bins,
+                alpha=0.6 if by else 0.9,
+                label=None if name is None else str(name),
+            )
+        ax.set_xlabel("natural days" if unit == "d" else "working days")
+        ax.set_ylabel("cases")
+        ax.set_title(f"{self.process.id}: time to a final state ({len(cases):,} cases)")
+        if by is not None:
+            ax.legend(title=by)
+        return ax
+
+    def plot_deadlines(self, ax: Axes | None = None) -> Axes:
+        """Draw each deadline's share met within its limit as horizontal bars."""
+        ax = _axes(ax)
+        frame = self.kpis().deadlines.dropna(subset=["share_within_limit"])
+        ax.barh(frame["deadline"], frame["share_within_limit"] * 100)
+        ax.set_xlabel("% met within the statutory limit")
+        ax.set_xlim(0, 100)
+        ax.invert_yaxis()
+        return ax
+
+    def plot_states(self, ax: Axes | None = None) -> Axes:
+        """Draw the distribution of natural days spent per visit of each state (box plot)."""
+        ax = _axes(ax)
+        visits = self.state_visits()
+        names = sorted(set(visits["state"]))
+        ax.boxplot(
+            [visits.loc[visits["state"] == n, "days"] for n in names],
+            vert=False,
+            tick_labels=names,
+            showfliers=False,
+        )
+        ax.set_xlabel("natural days per visit")
+        ax.invert_yaxis()
+        return ax
+
+    def _repr_html_(self) -> str:
+        finals = sum(1 for r in self.records if r.status == "final")
+        head = (
+            f"<p><b>{html.escape(self.process.id)}</b>: {len(self):,} simulated cases, "
+            f"{self.event_count:,} events, {finals:,} reached a final state "
+            f"(seed {self.seed})</p>"
+        )
+        return head + self.kpis()._repr_html_()
+
+
+def _plain(value: Any) -> Any:
+    """A table-friendly value: money as float, everything else as it is."""
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _pandas() -> Any:
+    try:
+        return importlib.import_module("pandas")
+    except ImportError:
+        raise ImportError(
+            "simulation tables need pandas: pip install 'policyflow[pandas]'"
+        ) from None
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    try:
+        pyplot = importlib.import_module("matplotlib.pyplot")
+    except ImportError:
+        raise ImportError("simulation plots need matplotlib: pip install matplotlib") from None
+    _, new = pyplot.subplots(figsize=(8, 4.5))
+    return new  # type: ignore[no-any-return]

@@ -1,0 +1,525 @@
+"""simulate(): many cases of one process on a virtual clock, through the pure runtime.
+
+Each case is started with :func:`policyflow.runtime.start`, moved with
+:func:`policyflow.runtime.apply` and has its deadlines expired by
+:func:`policyflow.runtime.expire`, the very functions the engine calls, so a simulated case
+obeys exactly the rules of a real one; this module only decides *which* event happens
+*when* (from the scenario) and keeps the results. There is no database and no wall clock.
+
+Reproducibility: the arrivals are drawn once from the seed, and every case draws from its
+own random stream seeded by (seed, case index). Cases do not interact, so the result does
+not depend on how the cases are split into batches or over how many worker processes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from policyflow.definition.catalog import load as load_process
+from policyflow.definition.model import Process
+from policyflow.errors import CalendarNotPublished, InvalidCaseData, InvalidInput, TransitionRefused
+from policyflow.legaltime import Calendar, china
+from policyflow.runtime import (
+    apply,
+    compile_process,
+    due_timers,
+    expire,
+    start,
+)
+from policyflow.runtime.journal import JournalEntry
+from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
+from policyflow.runtime.step import Step
+from policyflow.sim.clock import EventQueue, Priority, VirtualClock
+from policyflow.sim.compiled import CompiledScenario
+from policyflow.sim.results import CaseRecord, SimulationResult
+from policyflow.sim.scenario import WAIT, Scenario, ScenarioLike, default_scenario
+
+__all__ = ["DEFAULT_START", "ProgressCallback", "simulate"]
+
+#: The first arrival day when neither the call nor the scenario names one: a fixed day,
+#: so that a run is reproducible whatever the date it is run on.
+DEFAULT_START = date(2024, 1, 2)
+
+#: Called with (cases finished, cases in all) as batches finish.
+ProgressCallback = Callable[[int, int], None]
+
+# Below this many cases one process is faster than starting workers.
+_PARALLEL_FROM = 2_000
+# A case whose chosen events are refused this many times in a row is no longer followed.
+_MAX_REFUSALS = 5
+
+
+def simulate(
+    process: Process | str | Path,
+    scenario: ScenarioLike | None = None,
+    *,
+    cases: int | None = None,
+    seed: int = 0,
+    start: date | None = None,
+    workers: int | None = None,
+    calendar: Calendar | None = None,
+    progress: ProgressCallback | None = None,
+) -> SimulationResult:
+    """Run a population of cases of `process` in simulated time.
+
+    Args:
+        process: a loaded process, a built-in process id or a path to a process file.
+        scenario: a :class:`Scenario`, a mapping, or a path to a scenario YAML file; None
+            uses the scenario shipped beside a built-in process, or a generic one (uniform
+            choices, steps of 1 to 5 working days).
+        cases: exactly this many cases (overrides the scenario's count or rate).
+        seed: the random seed; the same seed gives the same result.
+        start: the first arrival day (overrides the scenario's start).
+        workers: worker processes; None uses every core for large runs, 1 runs in this
+            process. The result is the same whatever the number.
+        calendar: the legal calendar (default: the shipped official calendar of China).
+        progress: called with (cases finished, cases in all) as the run goes.
+
+    Returns:
+        The cases, their journals and deadline outcomes, with tables and KPIs.
+
+    Raises:
+        InvalidInput: a bad scenario (naming the field), a negative seed, a case count
+            below 1, or scenario data that fail the process's fields.
+        UnknownProcess: no built-in process has that id and no file is at that path.
+    """
+    if not isinstance(process, Process):
+        process = load_process(str(process))
+    if seed < 0:
+        raise InvalidInput(f"invalid seed {seed}: expected a whole number >= 0")
+    if cases is not None and cases < 1:
+        raise InvalidInput(f"invalid case count {cases}: expected at least 1")
+    if workers is not None and workers < 1:
+        raise InvalidInput(f"invalid worker count {workers}: expected at least 1")
+    resolved = _resolve_scenario(process, scenario)
+    compiled = compile_process(process)
+    plan = CompiledScenario(compiled, resolved)  # checks the scenario against the process
+    cal = calendar if calendar is not None else china()
+    arrivals = plan.arrivals(
+        random.Random(_stream_seed(seed, -1)),
+        cal,
+        cases=cases,
+        start=start or resolved.arrivals.start or DEFAULT_START,
+    )
+    total = len(arrivals)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if total >= _PARALLEL_FROM else 1
+    workers = max(1, min(workers, total))
+    batches = _batches(arrivals, workers)
+    records: list[CaseRecord] = []
+    if workers == 1:
+        done = 0
+        runner = _BatchRunner(plan, cal, seed)
+        for batch in batches:
+            records.extend(runner.run(batch))
+            done += len(batch)
+            if progress is not None:
+                progress(done, total)
+    else:
+        records = _run_parallel(
+            process, resolved, calendar, seed, batches, workers, total, progress
+        )
+    return SimulationResult(
+        process=process,
+        scenario=resolved,
+        seed=seed,
+        records=tuple(records),
+        calendar=cal,
+    )
+
+
+def _resolve_scenario(process: Process, scenario: ScenarioLike | None) -> Scenario:
+    if scenario is None:
+        return default_scenario(process)
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | Path):
+        return Scenario.from_yaml(scenario)
+    return Scenario.from_data(scenario)
+
+
+def _stream_seed(seed: int, index: int) -> int:
+    """The seed of one random stream: case `index`, or -1 for the arrivals."""
+    return (seed << 32) + index + 1
+
+
+# A batch is a list of (case index, arrival time).
+Batch = list[tuple[int, datetime]]
+
+
+def _batches(arrivals: Sequence[datetime], workers: int) -> list[Batch]:
+    """Split the cases into batches: a few per worker, so that progress moves smoothly."""
+    indexed = list(enumerate(arrivals))
+    per_batch = (
+        max(500, len(indexed) // 20) if workers == 1 else max(200, len(indexed) // (workers * 8))
+    )
+    size = per_batch
+    return [indexed[i : i + size] for i in range(0, len(indexed), size)]
+
+
+# --- worker processes -------------------------------------------------------------------
+
+_WORKER: _BatchRunner | None = None
+
+
+def _init_worker(
+    process_json: str, scenario_json: str, calendar: Calendar | None, seed: int
+) -> None:
+    global _WORKER
+    process = Process.model_validate_json(process_json)
+    compiled = compile_process(process)
+    scenario = Scenario.model_validate_json(scenario_json)
+    _WORKER = _BatchRunner(CompiledScenario(compiled, scenario), calendar or china(), seed)
+
+
+def _run_in_worker(batch: Batch) -> list[CaseRecord]:
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.run(batch)
+
+
+def _run_parallel(
+    process: Process,
+    scenario: Scenario,
+    calendar: Calendar | None,
+    seed: int,
+    batches: list[Batch],
+    workers: int,
+    total: int,
+    progress: ProgressCallback | None,
+) -> list[CaseRecord]:
+    # fork is quick and safe here on Linux (no threads of ours); elsewhere, and when the
+    # interpreter warns about fork, spawn a fresh interpreter per worker.
+    method = "fork" if sys.platform == "linux" and sys.version_info < (3, 12) else "spawn"
+    context = multiprocessing.get_context(method)
+    results: dict[int, list[CaseRecord]] = {}
+    done = 0
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(process.model_dump_json(), scenario.model_dump_json(), calendar, seed),
+    ) as pool:
+        pending: dict[Future[list[CaseRecord]], int] = {
+            pool.submit(_run_in_worker, batch): number for number, batch in enumerate(batches)
+        }
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                number = pending.pop(future)
+                results[number] = future.result()
+                done += len(batches[number])
+                if progress is not None:
+                    progress(done, total)
+    return [record for number in range(len(batches)) for record in results[number]]
+
+
+# --- one batch of cases on one virtual clock ----------------------------------------------
+
+
+@dataclass(slots=True)
+class _Case:
+    """A case while it is simulated (a main case or a child case)."""
+
+    index: int
+    case_id: str
+    plan: CompiledScenario
+    rng: random.Random
+    arrived_at: datetime
+    horizon: datetime
+    parent: _Case | None = None
+    snapshot: CaseSnapshot | None = None
+    initial: dict[str, Any] = field(default_factory=dict)
+    journal: list[JournalEntry] = field(default_factory=list)
+    token: int = 0
+    expiries: set[datetime] = field(default_factory=set)
+    refusals: int = 0
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
+    children: list[_Case] = field(default_factory=list)
+    status: str = "running"
+
+
+Queue = EventQueue[tuple[_Case, int, Any]]
+
+
+class _BatchRunner:
+    """Runs batches of cases of one process (and its child processes) under one scenario."""
+
+    def __init__(self, plan: CompiledScenario, calendar: Calendar, seed: int) -> None:
+        self.plan = plan
+        self.calendar = calendar
+        self.seed = seed
+        self._child_plans: dict[str, CompiledScenario] = {}
+
+    def run(self, batch: Batch) -> list[CaseRecord]:
+        """Simulate the cases of `batch` together on one virtual clock; return their records."""
+        if not batch:
+            return []
+        queue: Queue = EventQueue()
+        clock = VirtualClock(min(at for _, at in batch))
+        cases: list[_Case] = []
+        horizon = timedelta(days=self.plan.scenario.horizon_days)
+        for index, at in batch:
+            case = _Case(
+                index,
+                f"sim-{index + 1:06d}",
+                self.plan,
+                random.Random(_stream_seed(self.seed, index)),
+                at,
+                at + horizon,
+            )
+            cases.append(case)
+            queue.push(at, (case, 0, None), Priority.ARRIVAL)
+        while queue:
+            happening = queue.pop()
+            clock.advance_to(happening.at)
+            case, token, action = happening.item
+            if case.status != "running":
+                continue
+            try:
+                if happening.priority is Priority.ARRIVAL:
+                    self._arrive(case, happening.at, queue)
+                elif happening.priority is Priority.EXPIRY:
+                    self._expire(case, happening.at, queue)
+                elif token == case.token:
+                    self._act(case, happening.at, action, queue)
+            except CalendarNotPublished:
+                case.status = "beyond_calendar"
+        return [self._record(case) for case in cases]
+
+    # --- the three kinds of happening ---
+
+    def _arrive(self, case: _Case, at: datetime, queue: Queue) -> None:
+        data = case.plan.initial_data(case.rng, at)
+        self._start(case, data, at, None, queue)
+
+    def _start(
+        self, case: _Case, data: Mapping[str, Any], at: datetime, actor: str | None, queue: Queue
+    ) -> None:
+        compiled = case.plan.compiled
+        parent_id = None if case.parent is None else case.parent.case_id
+        try:
+            step = start(
+                compiled,
+                case.case_id,
+                data,
+                at=at,
+                actor=actor,
+                parent_id=parent_id,
+                calendar=self.calendar,
+            )
+        except InvalidCaseData as error:
+            raise InvalidInput(
+                f"scenario data for {compiled.process.id} fail the process's fields: {error}"
+            ) from None
+        case.initial = dict(step.snapshot.data)
+        self._absorb(case, step, queue)
+        self._arm(case, queue)
+        self._plan(case, at, queue)
+
+    def _expire(self, case: _Case, at: datetime, queue: Queue) -> None:
+        case.expiries.discard(at)
+        snapshot = case.snapshot
+        assert snapshot is not None
+        if not due_timers(snapshot, at):
+            return  # the deadline was met, moved or cancelled since it was queued
+        # As the engine's tick does: one expiry step at a time, each on the case as the
+        # previous one left it, until nothing more is due at this instant.
+        # (due_timers says beforehand whether expire() has anything to do.)
+        current = snapshot
+        while case.status == "running" and due_timers(current, at):
+            steps = expire(case.plan.compiled, current, now=at, calendar=self.calendar)
+            if not steps:
+                break
+            if not self._absorb(case, steps[0], queue):
+                case.status = "stalled"  # the tick is refused (a parent refuses the signal)
+                return
+            current = steps[0].snapshot
+            self._stop_if_long(case)
+        self._arm(case, queue)
+        if case.snapshot is not None and case.snapshot.state != snapshot.state:
+            self._plan(case, at, queue)  # the expiry moved the case: what was planned is moot
+
+    def _act(
+        self,
+        case: _Case,
+        at: datetime,
+        action: tuple[str, Mapping[str, Any] | None, str | None],
+        queue: Queue,
+    ) -> None:
+        event, payload, actor = action
+        snapshot = case.snapshot
+        assert snapshot is not None
+        try:
+            step = apply(
+                case.plan.compiled,
+                snapshot,
+                event,
+                payload,
+                at=at,
+                actor=actor,
+                calendar=self.calendar,
+            )
+            applied = self._absorb(case, step, queue)
+        except TransitionRefused as error:
+            applied, reason = False, f"{type(error).__name__}: {error}"
+        else:
+            reason = "the parent case refused the signal"
+        if not applied:
+            case.refusals += 1
+            case.refused.append((snapshot.state, event, reason))
+            if case.refusals >= _MAX_REFUSALS:
+                case.status = "stalled"
+                return
+            self._plan(case, at, queue, excluding=event)
+            return
+        case.refusals = 0
+        if self._stop_if_long(case):
+            return
+        self._arm(case, queue)
+        self._plan(case, at, queue)
+
+    # --- steps, children and signals ---
+
+    def _absorb(self, case: _Case, step: Step, queue: Queue) -> bool:
+        """Take `step` into the case, start its children and signal its parent.
+
+        As in the engine, a child's step and the event it signals to its parent go
+        together: if the parent refuses the signal, neither happens (returns False).
+        """
+        signalled: tuple[_Case, Step] | None = None
+        if step.signal is not None:
+            parent = case.parent
+            assert parent is not None and parent.snapshot is not None
+            signal = step.signal
+            try:
+                signalled = (
+                    parent,
+                    apply(
+                        parent.plan.compiled,
+                        parent.snapshot,
+                        signal.event,
+                        signal.payload,
+                        at=step.entry.at,
+                        actor=step.entry.actor,
+                        calendar=self.calendar,
+                    ),
+                )
+            except TransitionRefused:
+                return False
+        case.snapshot = step.snapshot
+        case.journal.append(step.entry)
+        for number, child in enumerate(step.spawn):
+            self._spawn(case, child.process_id, child.data, step.entry, number, queue)
+        if signalled is not None:
+            parent, parent_step = signalled
+            before = parent.snapshot
+            self._absorb(parent, parent_step, queue)
+            self._arm(parent, queue)
+            if before is None or parent_step.snapshot.state != before.state:
+                self._plan(parent, step.entry.at, queue)
+        return True
+
+    def _spawn(
+        self,
+        parent: _Case,
+        process_id: str,
+        data: Mapping[str, Any],
+        entry: JournalEntry,
+        number: int,
+        queue: Queue,
+    ) -> None:
+        child = _Case(
+            parent.index,
+            f"{parent.case_id}.{len(parent.children) + 1}",
+            self._child_plan(process_id),
+            random.Random(parent.rng.getrandbits(64)),
+            entry.at,
+            parent.horizon,
+            parent=parent,
+        )
+        parent.children.append(child)
+        self._start(child, data, entry.at, entry.actor, queue)
+
+    def _child_plan(self, process_id: str) -> CompiledScenario:
+        plan = self._child_plans.get(process_id)
+        if plan is None:
+            process = load_process(process_id)
+            scenario = self.plan.scenario.children.get(process_id) or default_scenario(process)
+            plan = self._child_plans[process_id] = CompiledScenario(
+                compile_process(process), scenario
+            )
+        return plan
+
+    # --- helpers ---
+
+    def _stop_if_long(self, case: _Case) -> bool:
+        if len(case.journal) >= case.plan.scenario.max_events:
+            case.status = "truncated"
+            return True
+        return False
+
+    def _arm(self, case: _Case, queue: Queue) -> None:
+        """Queue the expiry of every armed deadline at the instant it passes.
+
+        A deadline that has already passed when it is armed (one anchored on an earlier
+        day) is queued now: the engine's next tick would fire it, before anything else
+        happens to the case.
+        """
+        snapshot = case.snapshot
+        assert snapshot is not None
+        now = snapshot.updated_at
+        for timer in snapshot.timers:
+            if timer.status is not TimerStatus.ARMED:
+                continue
+            expires_at = timer.expires_at
+            if expires_at is None:
+                continue
+            at = max(expires_at, now)
+            if at in case.expiries or at > case.horizon:
+                continue
+            case.expiries.add(at)
+            queue.push(at, (case, 0, None), Priority.EXPIRY)
+
+    def _plan(self, case: _Case, now: datetime, queue: Queue, excluding: str | None = None) -> None:
+        """Choose the case's next event and when it happens, and queue it."""
+        case.token += 1
+        snapshot = case.snapshot
+        assert snapshot is not None
+        plan = case.plan
+        choice = plan.choose(snapshot, case.rng, now, excluding=excluding)
+        if choice is None or choice == WAIT:
+            return  # a final state, or nobody acts: only a deadline can move the case
+        at = plan.when(choice, now, case.rng, self.calendar)
+        if at > case.horizon:
+            return
+        payload = plan.payload(choice, at, case.rng, snapshot.data)
+        queue.push(at, (case, case.token, (choice, payload, plan.actor(choice))), Priority.ACTION)
+
+    def _record(self, case: _Case) -> CaseRecord:
+        status = case.status
+        snapshot = case.snapshot
+        if status == "running":
+            final = snapshot is not None and case.plan.is_final(snapshot.state)
+            status = "final" if final else "open"
+        return CaseRecord(
+            index=case.index,
+            case_id=case.case_id,
+            process_id=case.plan.compiled.process.id,
+            arrived_at=case.arrived_at,
+            data=case.initial,
+            status=status,
+            state=None if snapshot is None else snapshot.state,
+            journal=tuple(case.journal),
+            refused=tuple(case.refused),
+            parent_id=None if case.parent is None else case.parent.case_id,
+            children=tuple(self._record(child) for child in case.children),
+        )

@@ -1,0 +1,104 @@
+"""The simulator and the persisted engine write the same journals for the same cases.
+
+The simulator's cases are replayed through a real Engine on a temporary SQLite file: each
+case is started at its arrival with its drawn data, each event a person did is fired at its
+time with its payload and actor, and tick runs before every one of them (and at the end),
+so that deadlines expire when the engine's tick finds them due. The journals must agree
+entry by entry: event, states, business time, actor, payload, basis, deadline changes and
+whether the entry was automatic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from policyflow.engine import Engine
+from policyflow.runtime.journal import JournalEntry
+from policyflow.sim import simulate
+
+
+def _comparable(entry: JournalEntry) -> tuple:
+    return (
+        entry.sequence,
+        entry.event,
+        entry.from_state,
+        entry.to_state,
+        entry.at,
+        entry.actor,
+        dict(entry.payload),
+        entry.basis,
+        entry.timer_changes,
+        entry.automatic,
+    )
+
+
+def _replay(engine: Engine, process, result) -> None:
+    """Drive the engine with the simulator's arrivals and actions, in time order."""
+    timeline = []
+    for record in result.records:
+        timeline.append((record.arrived_at, 0, record.case_id, record, None))
+        for entry in record.journal[1:]:
+            if not entry.automatic:
+                timeline.append((entry.at, 1, record.case_id, record, entry))
+    timeline.sort(key=lambda item: item[:3])
+    for at, _, case_id, record, entry in timeline:
+        engine.tick(now=at)
+        if entry is None:
+            engine.start(process, record.data, at=at, case_id=case_id)
+        else:
+            engine.fire(
+                case_id, entry.event, dict(entry.payload) or None, at=entry.at, actor=entry.actor
+            )
+    last = max(entry.at for record in result.records for entry in record.journal)
+    engine.tick(now=last + timedelta(seconds=1))
+
+
+def test_simulator_and_engine_write_the_same_journals(tmp_path, notice, scenario):
+    """Same cases, same choices and times: the engine's journals equal the simulator's."""
+    result = simulate(notice, scenario, cases=40, seed=3, workers=1)
+    # every case ended inside its horizon, so no deadline was left unexpired by the cut
+    assert {record.status for record in result.records} == {"final"}
+    automatic = sum(entry.automatic for record in result.records for entry in record.journal)
+    assert automatic > 0, "the sample must include deadlines that expire by themselves"
+    with Engine(f"sqlite:///{tmp_path / 'parity.db'}") as engine:
+        _replay(engine, notice, result)
+        for record in result.records:
+            stored = [row.entry for row in engine.history(record.case_id)]
+            assert [_comparable(e) for e in stored] == [_comparable(e) for e in record.journal], (
+                record.case_id
+            )
+
+
+def test_a_deadline_expires_in_simulation_exactly_when_tick_fires_it(tmp_path, notice, scenario):
+    """The 5-working-day window from 2023-09-27 passes at 2023-10-11 00:00, in both.
+
+    Derived by hand from the 2023 calendar (国务院办公厅 notice): the notice is served on
+    Wednesday 2023-09-27; working days after it are 09-28 (1), then 09-29..10-06 are the
+    Mid-Autumn and National Day holidays, 10-07 and 10-08 are make-up working days (2, 3),
+    10-09 (4) and 10-10 (5). The window's last day is 2023-10-10; it has passed at the
+    start of 2023-10-11.
+    """
+    scenario["arrivals"] = {"count": 1, "start": "2023-09-27", "end": "2023-09-27"}
+    scenario["durations"]["default"] = {"unit": "wd", "constant": 0}
+    scenario["branches"]["rights_window_open"] = [{"weights": {"wait": 1}}]
+    result = simulate(notice, scenario, seed=0, workers=1)
+    record = result.records[0]
+    served = next(e for e in record.journal if e.event == "notice_served")
+    assert served.at.date() == datetime(2023, 9, 27).date()
+    waiver = next(e for e in record.journal if e.automatic)
+    assert waiver.event == "rights_window_closed"
+    assert waiver.at == datetime(2023, 10, 11, 0, 0)
+
+    with Engine(f"sqlite:///{tmp_path / 'tick.db'}") as engine:
+        engine.start(notice, record.data, at=record.arrived_at, case_id=record.case_id)
+        engine.fire(record.case_id, "notice_served", at=served.at, actor=served.actor)
+        early = engine.tick(now=datetime(2023, 10, 11) - timedelta(microseconds=1))
+        assert early.fired == ()
+        assert engine.get(record.case_id).state == "rights_window_open"
+        report = engine.tick(now=datetime(2023, 10, 11, 0, 0))
+        assert [(a.case_id, a.event) for a in report.fired] == [
+            (record.case_id, "rights_window_closed")
+        ]
+        stored = engine.history(record.case_id)[-1].entry
+        assert stored.automatic and stored.at == waiver.at
+        assert stored.timer_changes == waiver.timer_changes

@@ -1,0 +1,115 @@
+"""simulate(): reproducible for a seed whatever the worker count; cases obey the rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from policyflow.errors import InvalidInput
+from policyflow.sim import simulate
+
+
+def test_same_seed_gives_identical_tables(notice, scenario):
+    """Two runs with the same seed give the same cases, deadlines and event log."""
+    first = simulate(notice, scenario, cases=80, seed=5, workers=1)
+    second = simulate(notice, scenario, cases=80, seed=5, workers=1)
+    pd.testing.assert_frame_equal(first.cases(), second.cases())
+    pd.testing.assert_frame_equal(first.deadlines(), second.deadlines())
+    pd.testing.assert_frame_equal(first.event_log(), second.event_log())
+
+
+def test_different_seeds_give_different_tables(notice, scenario):
+    """Another seed draws other arrivals, data and choices."""
+    first = simulate(notice, scenario, cases=80, seed=5, workers=1).cases()
+    other = simulate(notice, scenario, cases=80, seed=6, workers=1).cases()
+    assert not first.equals(other)
+    assert list(first["arrived_at"]) != list(other["arrived_at"])
+
+
+def test_worker_count_does_not_change_the_result(notice, scenario):
+    """Two worker processes over several batches give exactly what one process gives."""
+    alone = simulate(notice, scenario, cases=450, seed=9, workers=1)
+    shared = simulate(notice, scenario, cases=450, seed=9, workers=2)
+    assert [r.journal for r in alone.records] == [r.journal for r in shared.records]
+    pd.testing.assert_frame_equal(alone.cases(), shared.cases())
+
+
+def test_cases_follow_the_scenario_and_the_rules(notice, scenario):
+    """Hearings only for parties with a hearing right (第四十一条); waivers fire by themselves."""
+    result = simulate(notice, scenario, cases=300, seed=2, workers=1)
+    assert len(result) == 300
+    log = result.event_log()
+    cases = result.cases().set_index("case_id")
+    hearing_cases = set(log.loc[log["concept:name"] == "hearing_requested", "case:concept:name"])
+    assert hearing_cases, "the scenario asks for hearings"
+    for case_id in hearing_cases:
+        fine = cases.loc[case_id, "data.proposed_fine"]
+        threshold = 10_000 if cases.loc[case_id, "data.party_type"] == "citizen" else 1_000_000
+        assert fine >= threshold
+    waived = log[log["concept:name"] == "rights_window_closed"]
+    assert len(waived) and waived["policyflow:automatic"].all()
+    # a deemed waiver happens at the start of the day after the window's last day
+    assert (waived["time:timestamp"].dt.hour == 0).all()
+    assert set(cases["outcome"]) <= {"decided", "open"}
+    assert (cases["outcome"] == "decided").sum() > 250
+
+
+def test_arrivals_count_over_a_range_use_working_days_only(notice, scenario):
+    """A count over a range spreads arrivals over its working days (none on 国庆节 2023)."""
+    scenario["arrivals"] = {"count": 200, "start": "2023-09-25", "end": "2023-10-13"}
+    result = simulate(notice, scenario, seed=1, workers=1)
+    days = {r.arrived_at.date() for r in result.records}
+    assert len(result) == 200
+    assert min(days) >= date(2023, 9, 25) and max(days) <= date(2023, 10, 13)
+    # 2023-09-29 .. 2023-10-06 are holidays; 2023-10-07 and 10-08 are make-up working days
+    assert not days & {date(2023, 9, 29), date(2023, 10, 1), date(2023, 10, 6)}
+    assert {date(2023, 10, 7), date(2023, 10, 8)} & days
+
+
+def test_bad_arguments_are_refused(notice, scenario):
+    """A negative seed, a case count of 0 and a scenario naming unknown states are refused."""
+    with pytest.raises(InvalidInput, match="invalid seed -1"):
+        simulate(notice, scenario, seed=-1)
+    with pytest.raises(InvalidInput, match="invalid case count 0"):
+        simulate(notice, scenario, cases=0)
+    scenario["branches"]["rights_window_opn"] = [{"weights": {"wait": 1}}]
+    scenario["durations"]["events"]["decison_made"] = {"constant": 1}
+    with pytest.raises(InvalidInput) as caught:
+        simulate(notice, scenario, cases=1)
+    message = str(caught.value)
+    assert (
+        "branches.rights_window_opn: unknown state 'rights_window_opn' "
+        "(did you mean 'rights_window_open'?)" in message
+    )
+    assert (
+        "durations.events.decison_made: unknown event 'decison_made' "
+        "(did you mean 'decision_made'?)" in message
+    )
+
+
+def test_a_cel_condition_picks_the_branch(notice, scenario):
+    """A branch rule with a CEL `when` applies only to the cases it holds for."""
+    scenario["branches"]["rights_window_open"] = [
+        {"when": "proposed_fine >= 1000000.0", "weights": {"hearing_requested": 1}},
+        {"weights": {"wait": 1}},
+    ]
+    scenario["durations"]["actors"]["party"] = {"unit": "wd", "integers": [1, 3]}  # within 5 wd
+    result = simulate(notice, scenario, cases=120, seed=4, workers=1)
+    cases = result.cases().set_index("case_id")
+    log = result.event_log()
+    hearing_cases = set(log.loc[log["concept:name"] == "hearing_requested", "case:concept:name"])
+    big = set(cases.index[cases["data.proposed_fine"] >= 1_000_000])
+    assert hearing_cases == big
+
+
+def test_a_bad_cel_condition_is_refused(notice, scenario):
+    """A condition naming an unknown field is refused with the closest known one."""
+    scenario["branches"]["rights_window_open"] = [
+        {"when": "proposed_fin > 1.0", "weights": {"wait": 1}}
+    ]
+    with pytest.raises(
+        InvalidInput, match=r"branches\.rights_window_open\.0\.when: .*proposed_fin"
+    ):
+        simulate(notice, scenario, cases=1)
