@@ -122,14 +122,14 @@ def test_bad_calendar_file_line_is_named(tmp_path):
 
 
 def test_demo_walks_through_real_due_dates():
-    """`policyflow demo --json` lists the worked examples with hand-checked due dates."""
-    out = run("demo", "--json")
+    """`policyflow demo --dates --json` lists the worked examples with hand-checked due dates."""
+    out = run("demo", "--dates", "--json")
     assert out.returncode == 0, out.stderr
     dues = [item["due"] for item in json.loads(out.stdout)]
     # 9-28 + 15wd = 10-25; 3-01 + 90d = 5-30, + 12 suspended days = 6-11 (Sun) → 6-12;
     # 30wd before 10-31 = 9-13; 1-19 + 5wd = 1-31; 9-16 + 15d = 10-01 → 10-07 (make-up Saturday).
     assert dues == ["2023-10-25", "2023-06-12", "2023-09-13", "2023-01-31", "2023-10-07"]
-    rich = run("demo")
+    rich = run("demo", "--dates")
     assert rich.returncode == 0 and "第二百零三条" in rich.stdout
 
 

@@ -91,3 +91,20 @@ def test_schema_command(tmp_path):
     target = tmp_path / "s.json"
     assert run("schema", "-o", str(target)).returncode == 0
     assert json.loads(target.read_text(encoding="utf-8")) == json.loads(out.stdout)
+
+
+def test_show_lists_the_deadlines_of_the_whole_family():
+    """`show most-penalty --json` lists the child processes' deadlines, each with its basis."""
+    out = subprocess.run(
+        [sys.executable, "-m", "policyflow", "show", "most-penalty", "--json"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    children = {d["process"] for d in data["child_deadlines"]}
+    # started as child cases (第五十二条 execution, 第二十八条 preservation, 第三十一条 seizure,
+    # 第十六条 publication) and the family member started on its own (第七条 entrustment)
+    expected = {"most-penalty.execution", "most-penalty.seizure", "most-penalty.entrustment"}
+    assert expected <= children
+    assert all(d["basis"].startswith("科学技术部令第20号") for d in data["child_deadlines"])

@@ -1,23 +1,32 @@
-"""`policyflow demo`: the main job for now, a walk through real due dates on the 2023 calendar.
+"""`policyflow demo`: the main job, a real penalty case run end to end, and a due-date walk.
 
-Each example is a time limit from the sources, counted on China's official 2023 schedule,
-with the legal basis of every rule applied. A later issue replaces this with a real case
-run end to end; it lives in its own module so that it can go without touching ``due``.
+``policyflow demo`` runs a case of the built-in ``most-penalty`` process (科学技术部令第20号)
+through the persisted engine on an embedded SQLite file: filing, investigation, a penalty
+notice served just before the 2023 Mid-Autumn and National Day holiday, a hearing, legal
+review, the decision and its execution, with ``tick`` firing the expiries on the way. It then
+prints the case's timeline with the legal basis of every step.
+
+``policyflow demo --dates`` walks through real due dates on the 2023 calendar instead: each
+a time limit from the sources, counted on China's official schedule.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.panel import Panel
 
 from policyflow import legaltime
 from policyflow.cli import app
+from policyflow.cli.case import entry_to_dict, render_case
 from policyflow.cli.due import render_due
 from policyflow.cli.output import console, print_json
+from policyflow.engine import Case, Engine
 from policyflow.legaltime import DueDate, Interval
 
 
@@ -69,11 +78,118 @@ def examples() -> list[Example]:
     ]
 
 
+def _at(day: str, hour: int = 10) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time(hour))
+
+
+# The case: (business time, event, payload) in order; ("tick", ...) lets deadlines expire.
+PENALTY_CASE: tuple[tuple[datetime, str, dict[str, Any]], ...] = (
+    (_at("2023-08-01", 15), "filing_recommendation_submitted", {"recommendation": "file"}),
+    (_at("2023-08-15"), "case_filed", {"officers": 2}),
+    (
+        _at("2023-09-08"),
+        "investigation_concluded",
+        {
+            "report_items": [
+                "party_info",
+                "course_and_coercive_measures",
+                "facts_and_evidence",
+                "nature_and_consequence",
+            ],
+            "disposition": "penalty",
+        },
+    ),
+    (
+        _at("2023-09-08", 15),
+        "penalty_notice_approved",
+        {"party_type": "legal_person", "proposed_fine": "1000000.00"},
+    ),
+    (_at("2023-09-25"), "notice_served", {}),
+    (_at("2023-09-27"), "hearing_requested", {"is_written": True, "materials_submitted": True}),
+    (_at("2023-10-08"), "statement_received", {"is_written": True}),
+    (_at("2023-10-09", 8), "tick", {}),
+    (_at("2023-10-09"), "hearing_notice_served", {"hearing_on": "2023-10-18"}),
+    (_at("2023-10-18", 8), "tick", {}),
+    (
+        _at("2023-10-18", 9),
+        "hearing_opened",
+        {"investigating_officers_present": 2, "hearing_officers": 1, "recorders": 1},
+    ),
+    (_at("2023-10-18", 17), "hearing_concluded", {"is_record_signed": True}),
+    (_at("2023-10-23"), "opinion_to_legal_review", {"affects_major_rights": True}),
+    (_at("2023-10-27"), "legal_review_passed", {}),
+    (
+        _at("2023-10-30"),
+        "collective_decision_made",
+        {"decision_kind": "penalty", "fine_amount": "1000000.00"},
+    ),
+    (_at("2023-11-06"), "decision_document_issued", {}),
+    (_at("2023-11-09"), "penalty_decision_served", {"performance_due_on": "2023-11-24"}),
+)
+
+
+def run_penalty_case(engine: Engine) -> Case:
+    """Run the demo's penalty case through `engine` and pay the fine; return the main case."""
+    case = engine.start(
+        "most-penalty", {"clue_source": "report"}, at=_at("2023-08-01"), actor="officer"
+    )
+    for moment, event, payload in PENALTY_CASE:
+        if event == "tick":
+            engine.tick(moment)
+        else:
+            engine.fire(case.id, event, payload, at=moment)
+    execution = next(
+        c for c in engine.children(case.id) if c.process_id == "most-penalty.execution"
+    )
+    engine.fire(
+        execution.id, "obligation_discharged", {"amount_paid": "1000000.00"}, at=_at("2023-11-20")
+    )
+    return engine.get(case.id)
+
+
+def _show_case(engine: Engine, case: Case, *, as_json: bool) -> None:
+    today = date(2023, 11, 20)
+    cases = [case, *engine.children(case.id)]
+    if as_json:
+        print_json(
+            [
+                {**c.to_dict(), "journal": [entry_to_dict(r) for r in engine.history(c.id)]}
+                for c in cases
+            ]
+        )
+        return
+    console.print(
+        Panel.fit(
+            "A MOST administrative penalty case (科学技术部令第20号), run on the embedded "
+            "database: the penalty notice is served on 2023-09-25, just before the "
+            "Mid-Autumn and National Day holiday (Sep 29 – Oct 6, make-up workdays Oct 7–8); "
+            "the hearing time does not count toward the 90-day limit (第五十一条).",
+            title="policyflow demo: a penalty case end to end",
+        )
+    )
+    for shown in cases:
+        console.rule(f"{shown.process_id} · case {shown.id}")
+        render_case(shown, engine.history(shown.id), [], today)
+
+
 @app.command()
 def demo(
-    as_json: Annotated[bool, typer.Option("--json", help="Print the examples as JSON.")] = False,
+    dates: Annotated[
+        bool, typer.Option("--dates", help="Walk through real due dates instead.")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database URL or SQLite file (default: a fresh temporary file)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Walk through real due dates on China's 2023 calendar, each with its legal basis."""
+    """Run a real penalty case end to end and print its timeline (--dates: a due-date walk)."""
+    if not dates:
+        with tempfile.TemporaryDirectory() as folder:
+            url = db or str(Path(folder) / "policyflow-demo.db")
+            with Engine(url) as engine:
+                _show_case(engine, run_penalty_case(engine), as_json=as_json)
+        return
     worked = examples()
     if as_json:
         print_json([{"title": e.title, "source": e.source, **e.result.to_dict()} for e in worked])

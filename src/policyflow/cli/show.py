@@ -9,8 +9,9 @@ from rich.table import Table
 
 from policyflow.cli import app
 from policyflow.cli.output import console, emit
-from policyflow.definition.catalog import load
+from policyflow.definition.catalog import catalog, load
 from policyflow.definition.model import Process, basis_text
+from policyflow.errors import UnknownProcess
 from policyflow.legaltime import Period
 
 
@@ -21,7 +22,37 @@ def show(
 ) -> None:
     """Show a process: states, transitions with guards and bases, deadlines."""
     process = load(process_id)
-    emit(describe(process), as_json=as_json, render=lambda: _render(process))
+    children = child_processes(process)
+    data = describe(process)
+    data["child_deadlines"] = [
+        {"process": child.id, **_deadline(d)} for child in children for d in child.deadlines
+    ]
+    emit(data, as_json=as_json, render=lambda: _render(process, children))
+
+
+def child_processes(process: Process) -> list[Process]:
+    """Return the processes of `process`'s family, children first.
+
+    The family is every child it starts, directly or further down, then the built-ins
+    whose id starts with its own (``most-penalty.entrustment``).
+
+    A child id that is not a built-in (a user's file naming a process it does not ship) is
+    left out: `policyflow lint` is where a missing child is reported.
+    """
+    found: dict[str, Process] = {}
+    family = [e.id for e in catalog() if e.id.startswith(f"{process.id}.")]
+    pending = [c.process for t in process.transitions for c in t.start_child] + family
+    while pending:
+        child_id = pending.pop(0)
+        if child_id in found or child_id == process.id:
+            continue
+        try:
+            child = load(child_id)
+        except UnknownProcess:
+            continue
+        found[child_id] = child
+        pending += [c.process for t in child.transitions for c in t.start_child]
+    return list(found.values())
 
 
 def describe(process: Process) -> dict[str, Any]:
@@ -89,7 +120,7 @@ def _deadline(deadline: Any) -> dict[str, Any]:
     }
 
 
-def _render(process: Process) -> None:
+def _render(process: Process, children: list[Process]) -> None:
     console.print(
         f"[bold]{process.id}[/bold]  {process.title.zh} · {process.title.en}  "
         f"[dim]version {process.version}[/dim]"
@@ -116,7 +147,14 @@ def _render(process: Process) -> None:
             t.basis_text,
         )
     console.print(transitions)
-    deadlines = Table(title="deadlines", title_justify="left")
+    console.print(_deadline_table("deadlines", process))
+    for child in children:
+        if child.deadlines:
+            console.print(_deadline_table(f"deadlines of the child process {child.id}", child))
+
+
+def _deadline_table(title: str, process: Process) -> Table:
+    deadlines = Table(title=title, title_justify="left")
     for column in ("id", "period", "unit", "starts on", "on expiry", "basis"):
         deadlines.add_column(column, overflow="fold")
     for d in process.deadlines:
@@ -132,4 +170,4 @@ def _render(process: Process) -> None:
         deadlines.add_row(
             f"{d.id}\n[dim]{d.zh}[/dim]", d.period, period.unit.value, starts, expiry, d.basis_text
         )
-    console.print(deadlines)
+    return deadlines
