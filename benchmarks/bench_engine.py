@@ -13,12 +13,12 @@ Results go to docs/benchmarks.md (section "Persisted engine").
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from machine import describe
 
 from policyflow.engine import Engine
 from policyflow.store.convert import timer_values
@@ -29,16 +29,6 @@ SUBMITTED = datetime(2023, 9, 28, 10)
 ACCEPTED = datetime(2023, 10, 9, 10)
 DUE_AT = datetime(2023, 11, 7)  # decision_limit of a case accepted 2023-10-09 (20 wd)
 DUE = 10_000
-
-
-def machine() -> str:
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}"
 
 
 def bench_events(folder: Path, count: int) -> None:
@@ -126,7 +116,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     args = parser.parse_args()
-    print(machine())
+    print(describe())
     with tempfile.TemporaryDirectory() as folder:
         bench_events(Path(folder), args.events)
         for size in (int(s) for s in args.sizes.split(",") if s):

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import chinese_calendar
+from machine import cpu_model
 
 from policyflow import legaltime
 
@@ -48,17 +49,6 @@ def best_rate(fn: Callable[[date], object], starts: list[date], rounds: int) -> 
                 fn(start)
         best = min(best, time.perf_counter() - began)
     return rounds * len(starts) / best
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

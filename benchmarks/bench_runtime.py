@@ -20,8 +20,6 @@ Prints a Markdown table. Run: ``.venv/bin/python benchmarks/bench_runtime.py``.
 
 from __future__ import annotations
 
-import os
-import platform
 import random
 import time
 from collections.abc import Callable
@@ -29,6 +27,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from machine import describe
 from statemachine import State, StateMachine
 from transitions import Machine
 
@@ -210,17 +209,6 @@ def bench_cel() -> tuple[float, float]:
     return hit, miss
 
 
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main() -> None:
     import statemachine
     import transitions
@@ -239,7 +227,7 @@ def main() -> None:
     ]
     results = [(name, fn()) for name, fn in rows]
     hit, miss = bench_cel()
-    print(f"Machine: {os.cpu_count()} CPUs (nproc), {_cpu()}, Python {platform.python_version()}")
+    print(f"Machine: {describe()}")
     print(f"{EVENTS:,} events (submit/withdraw alternately), best of {REPEAT}, one core\n")
     print("| engine | events / s |")
     print("|---|---:|")

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from machine import describe
 from statemachine import State, StateMachine
 
 from policyflow.definition.catalog import load
@@ -128,18 +128,7 @@ def main() -> None:
         f"in {psm_elapsed:.1f} s on {workers} workers"
     )
     print(f"  {len(sample) / psm_elapsed:,.0f} cases/s   {psm_events / psm_elapsed:,.0f} events/s")
-    print(f"machine: nproc {os.cpu_count()}, {_cpu()}, Python {platform.python_version()}")
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+    print(f"machine: {describe()}")
 
 
 if __name__ == "__main__":
