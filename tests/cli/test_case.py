@@ -104,3 +104,15 @@ def test_verify_exits_5_on_a_tampered_journal(started, sqlite_path):
     done = run("verify", db=sqlite_path)
     assert done.returncode == 5
     assert f"case {started['id']} is broken at entry 1" in done.stderr
+
+
+def test_show_diagram_draws_the_case_on_its_process(started, sqlite_path):
+    """case show --diagram: Mermaid with the current state highlighted and the due date."""
+    shown = run_json("case", "show", started["id"], "--diagram", db=sqlite_path)
+    drawing = shown["mermaid"]
+    assert drawing.startswith("stateDiagram-v2") or "stateDiagram-v2" in drawing
+    assert "submitted" in drawing and "2023-10-11" in drawing
+    plain = run_json("case", "show", started["id"], db=sqlite_path)
+    assert "mermaid" not in plain
+    text = run("case", "show", started["id"], "--diagram", db=sqlite_path)
+    assert text.returncode == 0 and "stateDiagram-v2" in text.stdout

@@ -235,3 +235,14 @@ def test_export_writes_xes_and_csv(engine, tiny_path, tmp_path):
     lines = engine.export(tmp_path / "log.csv").read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("case:concept:name,concept:name,time:timestamp,org:resource")
     assert len(lines) == 3
+
+
+def test_a_case_draws_itself_on_its_process(engine, tiny_path):
+    """case.to_mermaid() highlights the current state; notebooks get SVG and Mermaid."""
+    case = engine.get(_start(engine, tiny_path).id)
+    drawing = case.to_mermaid()
+    assert "class submitted current" in drawing
+    assert "2023-10-11" in drawing  # the running acceptance_limit's due date
+    bundle = case._repr_mimebundle_(include=None, exclude=None)
+    assert "text/markdown" in bundle or "text/plain" in bundle
+    assert any("submitted" in str(v) for v in bundle.values())

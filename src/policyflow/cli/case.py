@@ -228,6 +228,12 @@ def show(
         str | None,
         typer.Option("--now", metavar="WHEN", help="Count working days left from this day."),
     ] = None,
+    diagram: Annotated[
+        bool,
+        typer.Option(
+            "--diagram", help="Also draw the case on its process (Mermaid): state, due dates."
+        ),
+    ] = False,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -251,7 +257,16 @@ def show(
     data = case.to_dict()
     data["journal"] = [entry_to_dict(r) for r in history]
     data["running"] = deadlines
-    emit(data, as_json=as_json, render=lambda: render_case(case, history, deadlines, today))
+    drawing = case.to_mermaid() if diagram else None
+    if drawing is not None:
+        data["mermaid"] = drawing
+
+    def render() -> None:
+        render_case(case, history, deadlines, today)
+        if drawing is not None:
+            console.print(drawing, markup=False, highlight=False)
+
+    emit(data, as_json=as_json, render=render)
 
 
 @case_app.command("list")

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from policyflow.legaltime import Calendar
+from policyflow.render import case_mermaid, register_display
 from policyflow.runtime import CompiledProcess, allowed
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 from policyflow.runtime.step import AllowedEvent
@@ -57,6 +58,14 @@ class Case:
     def id(self) -> str:
         """The case id."""
         return self.snapshot.case_id
+
+    def to_mermaid(self) -> str:
+        """Draw the case on its process (Mermaid stateDiagram-v2).
+
+        The current state is highlighted and each running deadline is annotated with its
+        due date; in a notebook the case draws itself the same way.
+        """
+        return case_mermaid(self.compiled.process, self.snapshot)
 
     @property
     def process_id(self) -> str:
@@ -233,3 +242,7 @@ class TickReport:
             "skipped": list(self.skipped),
             "refused": [{"case": c, "reason": r} for c, r in self.refused],
         }
+
+
+# Notebooks draw a case on its process (SVG and Mermaid), as they draw a process.
+register_display(Case, lambda case: (case.compiled.process, case.snapshot))
