@@ -117,3 +117,53 @@ def test_extension_refused_when_not_running_or_expired(plans):
     assert late.status is TimerStatus.OVERDUE and change.action is TimerAction.OVERDUE
     assert "must be approved before it expires" in (dl.extension_refusal(plan, late) or "")
     assert "cannot be extended" in (dl.extension_refusal(plans["notice"], timer) or "")
+
+
+TIE = """
+id: tie
+title: {zh: 同时届满, en: Simultaneous expiries}
+roles:
+  - {id: officer, zh: 执法人员, en: Officer}
+events:
+  - {id: filed, zh: 立案, en: Filed}
+  - {id: noticed, zh: 告知, en: Noticed}
+  - {id: first_elapsed, zh: 先届满, en: First elapsed}
+  - {id: second_elapsed, zh: 后届满, en: Second elapsed}
+states:
+  - {id: open, zh: 受理, en: Open, initial: true, basis: 科学技术部令第20号 第二十一条}
+  - {id: investigating, zh: 调查, en: Investigating, basis: 科学技术部令第20号 第二十二条}
+  - {id: noticed, zh: 已告知, en: Noticed, basis: 科学技术部令第20号 第三十九条}
+  - {id: first_won, zh: 先者, en: First won, final: true, basis: 科学技术部令第20号 第三十九条}
+  - {id: second_won, zh: 后者, en: Second won, final: true, basis: 科学技术部令第20号 第五十一条}
+transitions:
+  - {id: filed, zh: 立案, en: File, event: filed, from: open, to: investigating, actor: officer,
+     basis: 科学技术部令第20号 第二十一条}
+  - {id: noticed, zh: 告知, en: Notice, event: noticed, from: investigating, to: noticed,
+     actor: officer, basis: 科学技术部令第20号 第三十九条}
+  - {id: first_elapsed, zh: 先届满, en: First elapsed, event: first_elapsed, from: noticed,
+     to: first_won, basis: 科学技术部令第20号 第三十九条}
+  - {id: second_elapsed, zh: 后届满, en: Second elapsed, event: second_elapsed,
+     from: [investigating, noticed], to: second_won, basis: 科学技术部令第20号 第五十一条}
+deadlines:
+  # declared first, but started second (on `noticed`)
+  - {id: first, zh: 先, en: First, period: 1d, rollover: false, start_on: {events: noticed},
+     on_expiry: {fire: first_elapsed}, basis: 科学技术部令第20号 第三十九条}
+  - {id: second, zh: 后, en: Second, period: 2d, rollover: false, start_on: {events: filed},
+     on_expiry: {fire: second_elapsed}, basis: 科学技术部令第20号 第五十一条}
+"""
+
+
+def test_simultaneous_expiries_follow_the_declaration_order():
+    """Two deadlines expiring at one instant expire in the order the process declares them."""
+    from policyflow.runtime import apply, expire, start
+
+    compiled = compile_process(load_text(TIE))
+    case = start(compiled, "c1", {}, at=datetime(2023, 3, 1, 9)).snapshot
+    case = apply(compiled, case, "filed", at=datetime(2023, 3, 1, 10)).snapshot  # second: 3-03
+    case = apply(compiled, case, "noticed", at=datetime(2023, 3, 2, 10)).snapshot  # first: 3-03
+    assert case.timer("first").due == case.timer("second").due == date(2023, 3, 3)
+    steps = expire(compiled, case, now=datetime(2023, 3, 4))
+    assert steps[0].entry.event == "first_elapsed"
+    assert steps[-1].snapshot.state == "first_won"
+    # one instant earlier, nothing has expired yet
+    assert expire(compiled, case, now=datetime(2023, 3, 3, 23, 59)) == ()

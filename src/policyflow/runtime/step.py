@@ -276,20 +276,24 @@ def expire(
 ) -> tuple[Step, ...]:
     """Expire every armed deadline that has passed at `now`, oldest first: one Step each.
 
-    Each entry is automatic and recorded at the timer's ``expires_at`` (the legal moment,
-    not `now`). A deadline whose definition names an expiry event has that event applied
-    (its transition, guards and deadline effects) and becomes ``fired``; if the event is
-    not allowed in the case's state by then, or its guard is false, or the deadline names
-    no event, the entry's event is ``deadline_expired``, the state does not change, the
+    Deadlines that expire at the same instant expire in the order the process declares
+    them, so that a process can say which of two simultaneous legal facts comes first
+    (a renewal that was timely before the validity it renews ends). Each entry is
+    automatic and recorded at the timer's ``expires_at`` (the legal moment, not `now`).
+    A deadline whose definition names an expiry event has that event applied (its
+    transition, guards and deadline effects) and becomes ``fired``; if the event is not
+    allowed in the case's state by then, or its guard is false, or the deadline names no
+    event, the entry's event is ``deadline_expired``, the state does not change, the
     timer becomes ``overdue`` and the case is marked overdue.
     """
     steps: list[Step] = []
     current = snapshot
+    order = {deadline: index for index, deadline in enumerate(compiled.deadlines)}
     for _ in range(_MAX_EXPIRIES):
         due = due_timers(current, now)
         if not due:
             break
-        timer = due[0]
+        timer = min(due, key=lambda t: (_expiry_key(t), order.get(t.deadline, len(order))))
         plan = compiled.deadlines.get(timer.deadline)
         expires_at = timer.expires_at
         assert expires_at is not None
