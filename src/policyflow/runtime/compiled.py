@@ -151,6 +151,8 @@ class CompiledProcess:
         data_fields: the validator of the case data.
         table: (state, event) → the candidate transitions, in file order.
         deadlines: deadline id → its plan.
+        deadline_order: deadline id → its place in the file; deadlines that expire at the
+            same instant expire in this order.
         initial: the initial state's id.
         initial_effects: the deadlines started on entry of the initial state.
         finals: the final states' ids.
@@ -165,6 +167,7 @@ class CompiledProcess:
     table: dict[tuple[str, str], tuple[TransitionPlan, ...]] = field(init=False)
     by_state: dict[str, tuple[TransitionPlan, ...]] = field(init=False)
     deadlines: dict[str, DeadlinePlan] = field(init=False)
+    deadline_order: dict[str, int] = field(init=False)
     initial: str = field(init=False)
     initial_effects: Effects = field(init=False)
     finals: frozenset[str] = field(init=False)
@@ -189,6 +192,7 @@ class CompiledProcess:
         self.initial = process.initial_state.id
         self.finals = frozenset(s.id for s in process.final_states)
         self.deadlines = {d.id: _deadline_plan(d) for d in process.deadlines}
+        self.deadline_order = {d.id: index for index, d in enumerate(process.deadlines)}
         element_types = {f.id: f.element_type for f in process.fields}
         table: dict[tuple[str, str], list[TransitionPlan]] = {}
         by_state: dict[str, list[TransitionPlan]] = {}

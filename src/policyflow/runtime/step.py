@@ -288,11 +288,11 @@ def expire(
     """
     steps: list[Step] = []
     current = snapshot
-    order = {deadline: index for index, deadline in enumerate(compiled.deadlines)}
     for _ in range(_MAX_EXPIRIES):
         due = due_timers(current, now)
         if not due:
             break
+        order = compiled.deadline_order
         timer = min(due, key=lambda t: (_expiry_key(t), order.get(t.deadline, len(order))))
         plan = compiled.deadlines.get(timer.deadline)
         expires_at = timer.expires_at
