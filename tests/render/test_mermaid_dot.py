@@ -14,16 +14,21 @@ from policyflow.runtime import compile_process, start
 
 
 def test_every_deadline_is_on_the_state_that_starts_it_with_its_article(process):
-    """Each deadline appears as '≤ N unit · 第…条' in Mermaid and DOT, on its starting state."""
+    """Each deadline appears as '≤ N unit · 第…条' (or '至 date · 第…条') on its starting state."""
     graph = build(process)
     text = to_mermaid(graph)
     dot_text = to_dot(graph)
     for mark in graph.deadlines:
         assert mark.article, f"deadline {mark.id} has no article"
+        if mark.ends_on:
+            field = process.find_field(mark.ends_on)
+            span = f"至 {field.zh if field else '所定日期'}"
+        else:
+            span = f"≤ {mark.amount} {mark.unit_zh}"
         for state in mark.start_states:
             if graph.node(state).final:
                 continue
-            prefix = f"    {state} : ◔ {mark.zh} ≤ {mark.amount} {mark.unit_zh} · 第"
+            prefix = f"    {state} : ◔ {mark.zh} {span} · 第"
             assert any(line.startswith(prefix) for line in text.splitlines()), prefix
         assert mark.label in dot_text
 
@@ -48,6 +53,8 @@ def test_permit_labels(permit):
         in page
     )
     assert "live : ◔ 许可有效期 ≤ 3 年 · 第五十条第一款" in page
+    # a deadline that ends on a date field is drawn with the field's own label
+    assert "live : ◔ 许可证载明的有效期限 至 许可证载明的有效期限 · 第五十条第一款" in page
     assert "submitted --> under_review : 受理 accepted [申请材料齐全]" in page
     assert "submitted --> under_review : ⚑ 逾期不告知视为受理 deemed_accepted" in page
     assert "under_review --> under_review : 指派核查 inspection_ordered ▶ permit.inspection" in page

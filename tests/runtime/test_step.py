@@ -28,6 +28,7 @@ from policyflow.runtime import (
     allowed,
     apply,
     due_timers,
+    enabled,
     expire,
     start,
 )
@@ -267,7 +268,13 @@ def test_grant_assigns_payload_and_anchors_validity_without_rollover(permit):
     snap = step.snapshot
     assert snap.state == "live" and snap.data["permit_no"] == "P-7"
     assert snap.data["granted_on"] == date(2023, 10, 31)
-    assert step.entry.payload == {"permit_no": "P-7", "served_on": "2023-10-31"}
+    # the optional valid_until was not given: the journal records it as null
+    assert step.entry.payload == {
+        "permit_no": "P-7",
+        "served_on": "2023-10-31",
+        "valid_until": None,
+    }
+    assert snap.timer("permit_term") is None  # no stated end date: only the three years run
     validity = snap.timer("permit_validity")
     # 2026-10-31 is a Saturday: without rollover the period still ends on it
     assert date(2026, 10, 31).weekday() == 5
@@ -307,6 +314,21 @@ def test_allowed_lists_guard_outcomes(permit):
     found = {a.event: a for a in allowed(permit, step.snapshot)}
     assert found["review_extended"].ok  # its guard reads the payload: decided on apply
     assert not found["granted"].ok  # ¥1,000,000.00 needs a passed inspection
+
+
+def test_enabled_is_exactly_the_ok_events_of_allowed(permit):
+    """enabled() (the simulator's question) agrees with allowed() in every state visited."""
+    snaps = [
+        begin(permit, MON_0925, documents=["application_form"]).snapshot,
+        begin(permit, MON_0925).snapshot,
+        run(permit, begin(permit, MON_0925), ("accepted", datetime(2023, 9, 28))).snapshot,
+    ]
+    for snap in snaps:
+        ok = {a.event for a in allowed(permit, snap) if a.ok}
+        assert enabled(permit, snap) == ok
+    # the guarded event is left out exactly when its guard is false
+    assert "accepted" not in enabled(permit, snaps[0])
+    assert "accepted" in enabled(permit, snaps[1])
 
 
 def test_assignment_and_correction_cycle_restarts_notice(permit):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from policyflow.cli import app
@@ -95,15 +96,16 @@ def describe(process: Process) -> dict[str, Any]:
 
 
 def _deadline(deadline: Any) -> dict[str, Any]:
-    period = Period.parse(deadline.period)
+    period = None if deadline.period is None else Period.parse(deadline.period)
     extension = deadline.extension
     return {
         "id": deadline.id,
         "zh": deadline.zh,
         "en": deadline.en,
         "period": deadline.period,
-        "amount": period.amount,
-        "unit": period.unit.value,
+        "ends_on": deadline.ends_on,
+        "amount": None if period is None else period.amount,
+        "unit": None if period is None else period.unit.value,
         "rollover": deadline.rollover,
         "start_on": deadline.start_on.model_dump(),
         "on_expiry": {"fire": deadline.expiry_event} if deadline.expiry_event else "overdue",
@@ -112,6 +114,7 @@ def _deadline(deadline: Any) -> dict[str, Any]:
         else {
             "event": extension.event,
             "period": extension.period,
+            "period_from": extension.period_from,
             "max_times": extension.max_times,
             "cap": extension.cap,
             "basis": basis_text(extension.basis),
@@ -158,7 +161,7 @@ def _deadline_table(title: str, process: Process) -> Table:
     for column in ("id", "period", "unit", "starts on", "on expiry", "basis"):
         deadlines.add_column(column, overflow="fold")
     for d in process.deadlines:
-        period = Period.parse(d.period)
+        period = None if d.period is None else Period.parse(d.period)
         starts = ", ".join(
             [
                 *d.start_on.events,
@@ -167,7 +170,14 @@ def _deadline_table(title: str, process: Process) -> Table:
             ]
         )
         expiry = f"fire {d.expiry_event}" if d.expiry_event else "overdue"
+        if d.start_on.when is not None:
+            starts += f" [dim]when {escape(d.start_on.when)}[/dim]"
         deadlines.add_row(
-            f"{d.id}\n[dim]{d.zh}[/dim]", d.period, period.unit.value, starts, expiry, d.basis_text
+            f"{d.id}\n[dim]{d.zh}[/dim]",
+            d.period if period is not None else f"until {d.ends_on}",
+            period.unit.value if period is not None else "date",
+            starts,
+            expiry,
+            d.basis_text,
         )
     return deadlines

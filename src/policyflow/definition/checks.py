@@ -21,7 +21,7 @@ from policyflow.definition.expressions import (
     compile_expression,
 )
 from policyflow.definition.fields import FieldSet
-from policyflow.definition.model import Field, FieldType, Process, Triggers
+from policyflow.definition.model import Extension, Field, FieldType, Process, Triggers
 from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Period
 
@@ -283,6 +283,14 @@ class _Checker:
                     expect=field.type,
                 )
             for number, child in enumerate(transition.start_child):
+                if child.when is not None:
+                    self.cel(
+                        child.when,
+                        (*where, "start_child", number, "when"),
+                        f"{name} starting {child.process!r} (when)",
+                        payload=payload,
+                        expect="bool",
+                    )
                 for key, source in child.data.items():
                     self.cel(
                         source,
@@ -307,8 +315,37 @@ class _Checker:
         for index, deadline in enumerate(self.process.deadlines):
             where: Path_ = ("deadlines", index)
             name = f"deadline {deadline.id!r}"
-            period = self.period(deadline.period, (*where, "period"), name)
+            period = (
+                None
+                if deadline.period is None
+                else self.period(deadline.period, (*where, "period"), name)
+            )
             self.basis(deadline.basis, (*where, "id"), name)
+            start_payload = self.start_payload(deadline.start_on)
+            if deadline.start_on.when is not None:
+                self.cel(
+                    deadline.start_on.when,
+                    (*where, "start_on", "when"),
+                    f"{name} start condition",
+                    payload=start_payload,
+                    expect="bool",
+                )
+            if deadline.ends_on is not None:
+                self.cel(
+                    deadline.ends_on,
+                    (*where, "ends_on"),
+                    f"{name} ends_on",
+                    payload=start_payload,
+                    expect=FieldType.DATE,
+                )
+                if deadline.suspended_by or deadline.resumed_by:
+                    self.add(
+                        (*where, "suspended_by" if deadline.suspended_by else "resumed_by"),
+                        "suspension",
+                        f"{name} ends on a date (ends_on), which a suspension cannot move: "
+                        "give it a period to suspend it",
+                        blocking=True,
+                    )
             if not deadline.start_on:
                 self.add(
                     (*where, "start_on"),
@@ -325,12 +362,11 @@ class _Checker:
                     f"{name}: suspended_by and resumed_by go together",
                 )
             if deadline.anchor is not None:
-                payload = self.start_payload(deadline.start_on)
                 self.cel(
                     deadline.anchor,
                     (*where, "anchor"),
                     f"{name} anchor",
-                    payload=payload,
+                    payload=start_payload,
                     expect=FieldType.DATE,
                 )
             expiry = deadline.expiry_event
@@ -382,6 +418,8 @@ class _Checker:
                         blocking=True,
                     )
                 added = self.period(extension.period, (*xwhere, "period"), f"extension of {name}")
+                if extension.period_from is not None:
+                    self.extension_from(extension, added, xwhere, name)
                 if extension.cap is not None:
                     cap = self.period(extension.cap, (*xwhere, "cap"), f"extension cap of {name}")
                     if cap is not None and added is not None and cap.unit != added.unit:
@@ -404,6 +442,29 @@ class _Checker:
                         f"{name}: an hour period extends by hours",
                         blocking=True,
                     )
+
+    def extension_from(
+        self, extension: Extension, added: Period | None, where: Path_, name: str
+    ) -> None:
+        """An extension whose length the approving event's payload gives (period_from)."""
+        assert extension.period_from is not None
+        event = self.events.get(extension.event)
+        self.cel(
+            extension.period_from,
+            (*where, "period_from"),
+            f"{name} extension length (period_from)",
+            payload={f.id: f for f in event.payload} if event is not None else {},
+            expect=FieldType.INT,
+        )
+        if added is not None and extension.unit is not None and extension.unit != added.unit:
+            self.add(
+                (*where, "unit"),
+                "extension",
+                f"{name}: period_from counts in {extension.unit!r} but the most one "
+                f"extension may add, {extension.period!r}, is in {added.unit.value!r}: "
+                "use one unit",
+                blocking=True,
+            )
 
     def period(self, text: str, where: Path_, what: str) -> Period | None:
         try:

@@ -17,13 +17,25 @@ Values cross into CEL as follows:
   business times are naive China Standard Time); ``duration('86400s')`` adds a day.
 * enum → string, list → list, a missing optional value → null.
 
-Evaluation is memoised per expression on the values it reads (CEL is pure), which makes a
-repeated guard a dictionary lookup.
+Legal time: every expression may call ``add_working_days(d, n)``, ``due(d, period)``,
+``before(d, period)``, ``working_days_between(a, b)`` and ``is_working_day(d)`` (see
+:data:`LEGAL_TIME_FUNCTIONS`), counted on the calendar the runtime was given: the scope
+entry :data:`CALENDAR` (default ``policyflow.legaltime.china()``). Only an expression
+that calls one of them is evaluated with a ``cel.Context`` holding them (and memoised per
+calendar); every other expression runs exactly as before. A count that reaches a year the
+calendar does not publish raises :class:`~policyflow.errors.CalendarNotPublished`.
+
+The simplest expressions (literals, names, comparisons, counters, ``&&``, ``||``, ``!``,
+``? :``) run as Python closures (:mod:`policyflow.definition.quick`) that hand every case
+they cannot decide exactly as CEL would back to CEL. Other evaluations are memoised per
+expression on the values they read (CEL is pure), which makes a repeated guard a
+dictionary lookup.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
@@ -33,11 +45,16 @@ from typing import Any
 import cel
 
 from policyflow.definition.model import Field, FieldType, Process
-from policyflow.errors import InvalidInput
+from policyflow.definition.quick import Unsupported, compile_quick
+from policyflow.errors import CalendarNotPublished, InvalidInput, InvalidPeriod
+from policyflow.legaltime import Calendar, Period, Unit, china
 
 __all__ = [
+    "CALENDAR",
+    "LEGAL_TIME_FUNCTIONS",
     "RESERVED",
     "Expression",
+    "LegalTimeExpression",
     "check_expression",
     "closest",
     "compile_condition",
@@ -49,6 +66,16 @@ __all__ = [
 
 #: Names every expression may use besides the case fields.
 RESERVED = frozenset({"payload", "today", "state"})
+#: The scope entry holding the legal Calendar (not a CEL name: ids are snake_case).
+CALENDAR = "@calendar"
+#: The legal-time functions every expression may call, each with its signature in words.
+LEGAL_TIME_FUNCTIONS: Mapping[str, str] = {
+    "add_working_days": "add_working_days(date, int)",
+    "due": "due(date, period string[, rollover bool])",
+    "before": "before(date, period string[, rollover bool])",
+    "working_days_between": "working_days_between(date, date)",
+    "is_working_day": "is_working_day(date)",
+}
 
 _MEMO_SIZE = 4096
 _BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
@@ -104,7 +131,7 @@ class Expression:
         payload_names: the payload fields it reads (``payload.served_on``).
     """
 
-    __slots__ = ("_memo", "_program", "identity", "names", "payload_names", "source")
+    __slots__ = ("_memo", "_program", "_quick", "identity", "names", "payload_names", "source")
 
     def __init__(self, source: str) -> None:
         try:
@@ -119,6 +146,8 @@ class Expression:
         found = _PAYLOAD_NAME.findall(source) + _PAYLOAD_INDEX.findall(source)
         self.payload_names: frozenset[str] = frozenset(found)
         self._memo: dict[Any, Any] = {}
+        # the simplest expressions run as Python closures (quick.py); CEL decides the rest
+        self._quick = compile_quick(source)
         bare = source.strip()
         #: the name a bare reference (``budget``, ``payload.served_on``) reads, else None
         is_name = _IDENTITY.fullmatch(bare) is not None and bare not in ("true", "false", "null")
@@ -136,6 +165,12 @@ class Expression:
             InvalidInput: the expression fails on these values (a type mismatch, a division
                 by zero), naming the expression.
         """
+        quick = self._quick
+        if quick is not None:
+            try:
+                return quick(variables)
+            except Unsupported:
+                pass  # operands the closure does not decide: CEL gives the answer or error
         names = self.names
         values = tuple(variables.get(n) for n in names)
         key: Any = values
@@ -209,13 +244,257 @@ def _memo_key(values: tuple[Any, ...]) -> Any:
     return key
 
 
+class _ArgumentError(InvalidInput):
+    """A legal-time function called with the wrong number or types of arguments."""
+
+
+def _cel_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, datetime):
+        return "timestamp"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, Mapping):
+        return "map"
+    return type(value).__name__
+
+
+_WANTED: Mapping[str, tuple[type, str]] = {
+    "d": (datetime, "a date (timestamp)"),
+    "i": (int, "int"),
+    "s": (str, "a period string such as '30wd' or '九十日'"),
+    "b": (bool, "bool"),
+}
+
+
+class _LegalTime:
+    """The legal-time functions bound to one calendar, for one evaluation.
+
+    A function that fails keeps its error, because CEL reports any failure of a Python
+    function as a generic RuntimeError: the expression re-raises the error kept here
+    (CalendarNotPublished, or a message naming the function and the argument).
+    """
+
+    __slots__ = ("calendar", "error")
+
+    def __init__(self, calendar: Calendar) -> None:
+        self.calendar = calendar
+        self.error: InvalidInput | None = None
+
+    def table(self) -> dict[str, Any]:
+        """Function name → callable, for a cel.Context."""
+        return {
+            "add_working_days": self.add_working_days,
+            "due": self.due,
+            "before": self.before,
+            "working_days_between": self.working_days_between,
+            "is_working_day": self.is_working_day,
+        }
+
+    def _fail(self, error: InvalidInput) -> InvalidInput:
+        self.error = error
+        return error
+
+    def _args(self, name: str, args: tuple[Any, ...], kinds: str) -> list[Any]:
+        """Check `args` against `kinds` (d date, i int, s string, b bool; upper case: optional)."""
+        signature = LEGAL_TIME_FUNCTIONS[name]
+        least = sum(1 for k in kinds if k.islower())
+        if not least <= len(args) <= len(kinds):
+            count = str(least) if least == len(kinds) else f"{least} or {len(kinds)}"
+            raise self._fail(
+                _ArgumentError(f"{signature} takes {count} argument(s), got {len(args)}")
+            )
+        checked: list[Any] = []
+        for number, (value, kind) in enumerate(zip(args, kinds, strict=False), start=1):
+            python, words = _WANTED[kind.lower()]
+            fits = type(value) is int if python is int else isinstance(value, python)
+            if not fits:
+                raise self._fail(
+                    _ArgumentError(
+                        f"{signature}: argument {number} is {_cel_type(value)}, expected {words}"
+                    )
+                )
+            checked.append(_legal_day(value) if kind == "d" else value)
+        return checked
+
+    def _count(self, name: str, args: tuple[Any, ...], *, forward: bool) -> datetime:
+        day, text, *rest = self._args(name, args, "dsB")
+        try:
+            period = Period.parse(text)
+        except InvalidPeriod as error:
+            raise self._fail(InvalidInput(f"{LEGAL_TIME_FUNCTIONS[name]}: {error}")) from None
+        start: date | datetime = _instant(args[0]) if period.unit is Unit.HOUR else day
+        count = self.calendar.due if forward else self.calendar.before
+        try:
+            counted = count(start, period, rollover=rest[0] if rest else True)
+        except InvalidInput as error:
+            raise self._fail(error) from None
+        return _timestamp(counted.at if counted.at is not None else counted.date)
+
+    def add_working_days(self, *args: Any) -> datetime:
+        """The n-th working day after d (d not counted): ``due(d, 'nwd')``."""
+        day, n = self._args("add_working_days", args, "di")
+        try:
+            return _timestamp(self.calendar.due(day, Period(n, Unit.WORKING_DAY)).date)
+        except InvalidInput as error:
+            raise self._fail(error) from None
+
+    def due(self, *args: Any) -> datetime:
+        """The last day of a period counted from d (``Calendar.due``)."""
+        return self._count("due", args, forward=True)
+
+    def before(self, *args: Any) -> datetime:
+        """The day that lies a period before d (``Calendar.before``)."""
+        return self._count("before", args, forward=False)
+
+    def working_days_between(self, *args: Any) -> int:
+        """The working days in (a, b]; negative when b is before a."""
+        first, last = self._args("working_days_between", args, "dd")
+        try:
+            return self.calendar.working_days_between(first, last)
+        except InvalidInput as error:
+            raise self._fail(error) from None
+
+    def is_working_day(self, *args: Any) -> bool:
+        """Whether d is a working day."""
+        (day,) = self._args("is_working_day", args, "d")
+        try:
+            return self.calendar.is_working_day(day)
+        except InvalidInput as error:
+            raise self._fail(error) from None
+
+
+def _legal_day(value: datetime) -> date:
+    """The legal day of a CEL timestamp (a date is 00:00 UTC; a business time, CST as UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.date()
+
+
+def _instant(value: datetime) -> datetime:
+    """A CEL timestamp as a naive business time."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+def _timestamp(value: date) -> datetime:
+    """A day (00:00) or an instant as a CEL timestamp."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+class _QuietLegalTime(logging.Filter):
+    """Drop the cel package's warning for a legal-time function that failed on purpose.
+
+    The error is re-raised with its own words (or reported by the linter), so the
+    package's log line would only repeat it on stderr.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(
+            message.startswith(f"Python function '{name}' failed") for name in LEGAL_TIME_FUNCTIONS
+        )
+
+
+logging.getLogger("cel").addFilter(_QuietLegalTime())
+
+
+class LegalTimeExpression(Expression):
+    """An expression that calls a legal-time function: evaluated with the scope's calendar.
+
+    The calendar is the scope entry :data:`CALENDAR` (``policyflow.legaltime.china()``
+    when absent or None); the memo is keyed by the calendar as well as the values read.
+    """
+
+    __slots__ = ()
+
+    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        """Evaluate with the legal-time functions bound to the scope's calendar.
+
+        Raises:
+            CalendarNotPublished: a count reaches a year the calendar does not cover.
+            InvalidInput: the expression fails on these values, naming the function and
+                the argument where a legal-time function was misused.
+        """
+        calendar = variables.get(CALENDAR)
+        if calendar is None:
+            calendar = china()
+        names = self.names
+        values = tuple(variables.get(n) for n in names)
+        key: Any = (calendar, values)
+        try:
+            hash(key)
+        except TypeError:
+            inner = _memo_key(values)
+            key = _MISSING if inner is _MISSING else (calendar, inner)
+        if key is not _MISSING:
+            found = self._memo.get(key, _MISSING)
+            if found is not _MISSING:
+                return found
+        result = self.execute_with(
+            calendar, {n: to_cel(v) for n, v in zip(names, values, strict=True)}
+        )
+        if key is not _MISSING:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = result
+        return result
+
+    def execute_with(self, calendar: Calendar, context: Mapping[str, Any]) -> Any:
+        """Run the program on CEL values with the functions bound to `calendar` (no memo).
+
+        Raises:
+            CalendarNotPublished: a count reaches a year the calendar does not cover.
+            InvalidInput: as :meth:`evaluate`.
+        """
+        functions = _LegalTime(calendar)
+        try:
+            return self._program.execute(
+                cel.Context(variables=dict(context), functions=functions.table())
+            )
+        except (
+            TypeError,
+            ValueError,
+            RuntimeError,
+            ArithmeticError,
+            IndexError,
+            KeyError,
+        ) as error:
+            kept = functions.error
+            if isinstance(kept, CalendarNotPublished):
+                raise kept from None  # with its own words and year
+            detail = str(kept) if kept is not None else " ".join(str(error).split())[:160]
+            failure = _ArgumentError if isinstance(kept, _ArgumentError) else InvalidInput
+            raise failure(f"CEL expression {self.source!r} failed: {detail}") from None
+
+
+def _calls_legal_time(expression: Expression) -> bool:
+    return any(name in LEGAL_TIME_FUNCTIONS for name in expression._program.functions())
+
+
 def compile_expression(source: str) -> Expression:
     """Compile `source` once.
+
+    An expression that calls a legal-time function comes back as a
+    :class:`LegalTimeExpression` (evaluated with the scope's calendar).
 
     Raises:
         InvalidInput: a syntax error, with the position CEL reports.
     """
-    return Expression(source)
+    expression = Expression(source)
+    if _calls_legal_time(expression):
+        return LegalTimeExpression(source)
+    return expression
 
 
 def closest(name: str, known: Iterable[str]) -> str:
@@ -283,16 +562,68 @@ def check_expression(
     if payload is not None:
         variables["payload"] = {name: sample_value(f) for name, f in payload.items()}
     context = {name: to_cel(value) for name, value in variables.items()}
+    problems.extend(_period_literals(expression.source))
     try:
-        result = expression._program.execute(context)
+        if isinstance(expression, LegalTimeExpression):
+            result = expression.execute_with(china(), context)
+        else:
+            result = expression._program.execute(context)
+    except _ArgumentError as error:
+        detail = str(error).removeprefix(f"CEL expression {expression.source!r} failed: ")
+        return [*problems, f"does not type-check: {detail}"]
+    except InvalidInput:
+        return problems  # a count beyond the calendar, a bad period in a field: values
     except TypeError as error:
         detail = " ".join(str(error).split()).split(". CEL does not coerce")[0]
-        return [f"does not type-check on the declared fields: {detail}"]
-    except (ValueError, RuntimeError, ArithmeticError, IndexError, KeyError):
-        return []  # depends on the values, not on the types
+        return [*problems, f"does not type-check on the declared fields: {detail}"]
+    except RuntimeError as error:
+        undefined = _UNDEFINED.search(str(error))
+        if undefined is not None and undefined.group(1) not in _CEL_FUNCTIONS:
+            name = undefined.group(1)
+            functions = [*LEGAL_TIME_FUNCTIONS, *_CEL_FUNCTIONS]
+            return [*problems, f"unknown function {name!r}{closest(name, functions)}"]
+        if undefined is not None:
+            return [
+                *problems,
+                f"does not type-check on the declared fields: {undefined.group(1)}() is not "
+                "defined for these argument types",
+            ]
+        return problems  # depends on the values, not on the types
+    except (ValueError, ArithmeticError, IndexError, KeyError):
+        return problems  # depends on the values, not on the types
     wrong = _wrong_type(result, expect)
     if wrong:
         problems.append(wrong)
+    return problems
+
+
+_UNDEFINED = re.compile(r"Undefined variable or function: '([A-Za-z_]\w*)'")
+#: CEL's standard functions (an undefined overload of one is a type error, not a typo).
+_CEL_FUNCTIONS = frozenset(
+    {
+        "size", "int", "uint", "double", "string", "bytes", "bool", "timestamp", "duration",
+        "type", "dyn", "has", "matches", "contains", "startsWith", "endsWith", "all",
+        "exists", "exists_one", "map", "filter", "max", "min", "getFullYear", "getMonth",
+        "getDayOfMonth", "getDate", "getDayOfWeek", "getDayOfYear", "getHours",
+        "getMinutes", "getSeconds", "getMilliseconds",
+    }
+)  # fmt: skip
+_PERIOD_LITERAL = re.compile(
+    r"\b(due|before)\s*\(\s*[^,()]*(?:\([^()]*\))?[^,()]*,\s*(['\"])(.*?)\2"
+    r"|\.\s*(due|before)\s*\(\s*(['\"])(.*?)\5"
+)
+
+
+def _period_literals(source: str) -> list[str]:
+    """The period literals given to due() and before() that legaltime cannot parse."""
+    problems: list[str] = []
+    for match in _PERIOD_LITERAL.finditer(source):
+        name = match.group(1) or match.group(4)
+        text = match.group(3) if match.group(1) else match.group(6)
+        try:
+            Period.parse(text)
+        except InvalidPeriod as error:
+            problems.append(f"{name}(): {error}")
     return problems
 
 

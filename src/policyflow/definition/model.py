@@ -43,6 +43,7 @@ __all__ = [
     "Process",
     "Role",
     "Source",
+    "Start",
     "State",
     "Title",
     "Transition",
@@ -246,6 +247,11 @@ class ChildProcess(_Frozen):
     data: dict[Id, Cel] = PField(
         default_factory=dict, description="The child's initial data: field -> CEL expression."
     )
+    when: Cel | None = PField(
+        default=None,
+        description="CEL condition over the data after the event's assignments and `payload`; "
+        "false: the child is not started.",
+    )
 
 
 class Transition(_Cited):
@@ -306,16 +312,49 @@ class Triggers(_Frozen):
         return bool(self.events or self.enter or self.leave)
 
 
+class Start(Triggers):
+    """What starts a deadline, and on what condition.
+
+    ``when`` is a CEL condition evaluated over the case data after the event's assignments,
+    with ``payload``: when it is false the deadline does not start (and a running one
+    keeps running).
+    """
+
+    when: Cel | None = PField(
+        default=None, description="CEL condition; false: the deadline does not start."
+    )
+
+
 class Extension(_Cited):
     """How a deadline may be extended: the approving event, the period, the limits.
 
-    Its ``id`` names the rule; ``zh``/``en`` say it in words.
+    Its ``id`` names the rule; ``zh``/``en`` say it in words. With ``period_from`` the
+    approver decides the length: a CEL whole number over the data and the approving event's
+    ``payload`` (``payload.days``), counted in ``unit`` (by default the unit of ``period``);
+    ``period`` is then the most one extension may add, and ``cap`` the most all may add.
     """
 
     event: Id = PField(description="The approving event; each occurrence adds `period`.")
-    period: Text = PField(description="The period added, as the text writes it: 十个工作日.")
+    period: Text = PField(
+        description="The period added, as the text writes it: 十个工作日; with `period_from`, "
+        "the most one extension may add."
+    )
+    period_from: Cel | None = PField(
+        default=None,
+        description="CEL whole number giving the length asked (payload.days), in `unit`.",
+    )
+    unit: Literal["wd", "d", "mo", "y", "h"] | None = PField(
+        default=None,
+        description="The unit of `period_from`: wd, d, mo, y or h (default: that of `period`).",
+    )
     max_times: int = PField(default=1, ge=1, description="How many times at most.")
     cap: str | None = PField(default=None, description="The total of all extensions at most.")
+
+    @model_validator(mode="after")
+    def _check_unit(self) -> Extension:
+        if self.unit is not None and self.period_from is None:
+            raise ValueError(f"extension {self.id!r}: 'unit' is only for 'period_from'")
+        return self
 
 
 class Expiry(_Frozen):
@@ -331,13 +370,24 @@ class Deadline(_Cited):
     consequence) or ``{fire: event}`` (a deemed waiver, a mandatory release, a deemed
     grant). ``anchor`` is a CEL date (e.g. ``payload.served_on``); by default the legal day
     of the starting event.
+
+    A deadline has either a ``period`` or ``ends_on``, a CEL date (a permit's
+    ``valid_until``): it then falls due on that day (moved to the next working day only
+    with ``rollover``), an extension adds its period to it, and it cannot be suspended.
     """
 
-    period: Text = PField(description="Verbatim or canonical: 十五个工作日, 15wd, 九十日, 3mo.")
+    period: Text | None = PField(
+        default=None,
+        description="Verbatim or canonical: 十五个工作日, 15wd, 九十日, 3mo (or give ends_on).",
+    )
+    ends_on: Cel | None = PField(
+        default=None,
+        description="CEL date the deadline ends on (instead of a period): valid_until.",
+    )
     rollover: bool = PField(
         default=True, description="A last day that is not a working day moves to the next one."
     )
-    start_on: Triggers = PField(description="What starts the deadline.")
+    start_on: Start = PField(description="What starts the deadline, and on what condition.")
     anchor: Cel | None = PField(default=None, description="CEL date the period counts from.")
     met_by: Triggers = PField(default_factory=Triggers, description="What meets it in time.")
     cancelled_by: Triggers = PField(default_factory=Triggers, description="What ends it unmet.")
@@ -353,6 +403,19 @@ class Deadline(_Cited):
     def expiry_event(self) -> str | None:
         """The event fired on expiry, or None when expiry only marks the case overdue."""
         return self.on_expiry.fire if isinstance(self.on_expiry, Expiry) else None
+
+    @model_validator(mode="after")
+    def _period_or_end(self) -> Deadline:
+        if (self.period is None) == (self.ends_on is None):
+            which = "both" if self.period is not None else "neither"
+            raise ValueError(
+                f"deadline {self.id!r}: give exactly one of 'period' and 'ends_on' (got {which})"
+            )
+        if self.ends_on is not None and self.anchor is not None:
+            raise ValueError(
+                f"deadline {self.id!r}: 'anchor' is for a period; 'ends_on' gives the day itself"
+            )
+        return self
 
 
 class ParentSignalSpec(_Frozen):
@@ -370,6 +433,23 @@ class OnFinal(_Frozen):
     """What a case does when it reaches a final state."""
 
     signal_parent: ParentSignalSpec | None = None
+
+
+#: Optional keys added after the first version of the format (a deadline's ``ends_on``,
+#: ``period`` now optional, start conditions ``when``, an extension's ``period_from`` and
+#: ``unit``): left out of the content hash while they are null.
+_ADDED_KEYS = frozenset({"ends_on", "period", "when", "period_from", "unit"})
+
+
+def _without_unset(node: Any) -> Any:
+    """`node` (plain JSON data) without the keys of :data:`_ADDED_KEYS` that are null."""
+    if isinstance(node, dict):
+        return {
+            k: _without_unset(v) for k, v in node.items() if not (v is None and k in _ADDED_KEYS)
+        }
+    if isinstance(node, list):
+        return [_without_unset(v) for v in node]
+    return node
 
 
 class Process(_Frozen):
@@ -392,9 +472,16 @@ class Process(_Frozen):
 
     @cached_property
     def version(self) -> str:
-        """The content hash of the definition (sha256 hex of its canonical JSON, first 16)."""
+        """The content hash of the definition (sha256 hex of its canonical JSON, first 16).
+
+        Keys added to the format later (:data:`_ADDED_KEYS`) are left out while unset, so
+        that a new optional key does not change the version of every existing process.
+        """
         canonical = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+            _without_unset(self.model_dump(mode="json")),
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 

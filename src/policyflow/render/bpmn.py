@@ -146,7 +146,12 @@ def _timer_doc(mark: DeadlineMark) -> str:
         f"{mark.zh} · {mark.en}: {mark.label} ({mark.label_en})",
         f"依据 basis: {mark.basis}",
     ]
-    if mark.iso8601 is None:
+    if mark.ends_on is not None:
+        parts.append(
+            f"ends on the date given by {mark.ends_on} when it starts; the due date is "
+            f"computed by policyflow and given as the variable due_{mark.id}."
+        )
+    elif mark.iso8601 is None:
         parts.append(
             f"{mark.amount}个{mark.unit_zh}: working days under the Chinese statutory calendar "
             f"(调休 included) cannot be written as an ISO 8601 duration; the due date is computed "

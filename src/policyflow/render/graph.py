@@ -80,6 +80,10 @@ class DeadlineMark:
         due: for a case, the due date of its running timer.
         status: for a case, the timer's status ("armed", "suspended", "overdue").
         provisional: for a case, whether the due date came from a provisional calendar.
+        ends_on: for a deadline that ends on a date, the CEL giving that date (then
+            ``period`` is "until …" and ``amount`` 0).
+        ends_on_zh: that date in words: the field's own label when the CEL names a field
+            (有效期至), otherwise 所定日期; ``ends_on_en`` likewise.
     """
 
     id: str
@@ -100,15 +104,27 @@ class DeadlineMark:
     due: date | None = None
     status: str | None = None
     provisional: bool = False
+    ends_on: str | None = None
+    ends_on_zh: str = "所定日期"
+    ends_on_en: str = "the stated date"
+
+    @property
+    def span_zh(self) -> str:
+        """The period in Chinese: '≤ 5 工作日' (a deadline ending on a date: '至 有效期至')."""
+        if self.ends_on is not None:
+            return f"至 {self.ends_on_zh}"
+        return f"≤ {self.amount} {self.unit_zh}"
 
     @property
     def label(self) -> str:
         """The label on the state: '≤ 5 工作日 · 第三十九条'."""
-        return f"≤ {self.amount} {self.unit_zh} · {self.article}"
+        return f"{self.span_zh} · {self.article}"
 
     @property
     def label_en(self) -> str:
-        """The English period: '≤ 5 working days'."""
+        """The English period: '≤ 5 working days' (or 'until Valid until')."""
+        if self.ends_on is not None:
+            return f"until {self.ends_on_en}"
         return f"≤ {self.amount} {self.unit_en}"
 
     @property
@@ -272,8 +288,8 @@ class Graph:
         return next(d for d in self.deadlines if d.id == deadline_id)
 
 
-def _period(deadline: Deadline) -> Period:
-    return Period.parse(deadline.period)
+def _period(deadline: Deadline) -> Period | None:
+    return None if deadline.period is None else Period.parse(deadline.period)
 
 
 def _start_states(process: Process, deadline: Deadline) -> tuple[str, ...]:
@@ -329,11 +345,11 @@ def _mark(process: Process, deadline: Deadline, timer: TimerSnapshot | None) -> 
         id=deadline.id,
         zh=deadline.zh,
         en=deadline.en,
-        period=str(period),
-        amount=period.amount,
-        unit_zh=_UNIT_ZH[period.unit],
-        unit_en=_UNIT_EN[period.unit],
-        iso8601=period.iso8601,
+        period=str(period) if period is not None else f"until {deadline.ends_on}",
+        amount=period.amount if period is not None else 0,
+        unit_zh=_UNIT_ZH[period.unit] if period is not None else "",
+        unit_en=_UNIT_EN[period.unit] if period is not None else "",
+        iso8601=period.iso8601 if period is not None else None,
         rollover=deadline.rollover,
         article=article_of(deadline.basis),
         basis=full_basis(deadline.basis),
@@ -344,7 +360,15 @@ def _mark(process: Process, deadline: Deadline, timer: TimerSnapshot | None) -> 
         due=timer.due if running and timer is not None else None,
         status=str(timer.status) if running and timer is not None else None,
         provisional=bool(timer.provisional) if running and timer is not None else False,
+        ends_on=deadline.ends_on,
+        **_ends_on_words(process, deadline.ends_on),
     )
+
+
+def _ends_on_words(process: Process, ends_on: str | None) -> dict[str, str]:
+    """The labels of the date a deadline ends on: its field's, when the CEL is a bare name."""
+    field = process.find_field(ends_on.strip()) if ends_on is not None else None
+    return {"ends_on_zh": field.zh, "ends_on_en": field.en} if field is not None else {}
 
 
 def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:

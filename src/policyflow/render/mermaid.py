@@ -111,7 +111,7 @@ def to_markdown(source: GraphSource, snapshot: CaseSnapshot | None = None) -> st
             expiry = (
                 f"fires `{mark.expiry_event}`" if mark.expiry_event else "marks the case overdue"
             )
-            period = f"≤ {mark.amount} {mark.unit_zh} ({mark.label_en})"
+            period = f"{mark.span_zh} ({mark.label_en})"
             if mark.extension:
                 period += f"; {mark.extension}"
             out.append(

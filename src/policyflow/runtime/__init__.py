@@ -17,6 +17,7 @@ from policyflow.runtime.step import (
     allowed,
     apply,
     due_timers,
+    enabled,
     expire,
     start,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "apply",
     "compile_process",
     "due_timers",
+    "enabled",
     "expire",
     "start",
 ]

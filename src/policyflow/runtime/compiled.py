@@ -53,11 +53,17 @@ class GuardPlan:
 
 @dataclass(frozen=True, slots=True)
 class DeadlinePlan:
-    """A deadline with its periods parsed and its anchor compiled."""
+    """A deadline with its periods parsed and its expressions compiled.
+
+    ``period`` is None for a deadline that ends on a date (``ends_on``, compiled);
+    ``start_when`` is its start condition; ``extension_from`` the CEL whole number that
+    gives an extension's length in ``extension_unit`` (``extension_period`` is then the
+    most one extension may add).
+    """
 
     id: str
     deadline: Deadline
-    period: Period
+    period: Period | None
     rollover: bool
     basis: str
     anchor: Expression | None
@@ -70,6 +76,10 @@ class DeadlinePlan:
     period_text: str = ""
 
     is_hours: bool = False
+    ends_on: Expression | None = None
+    start_when: Expression | None = None
+    extension_from: Expression | None = None
+    extension_unit: Unit | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +111,11 @@ class Effects:
 
 @dataclass(frozen=True, slots=True)
 class ChildPlan:
-    """A child process to start, with its data's expressions."""
+    """A child process to start, with its data's expressions and its condition."""
 
     process: str
     data: tuple[tuple[str, Expression], ...]
+    when: Expression | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +215,11 @@ class CompiledProcess:
                 for name, source in transition.assign.items()
             )
             children = tuple(
-                ChildPlan(c.process, tuple((k, compile_expression(v)) for k, v in c.data.items()))
+                ChildPlan(
+                    c.process,
+                    tuple((k, compile_expression(v)) for k, v in c.data.items()),
+                    None if c.when is None else compile_expression(c.when),
+                )
                 for c in transition.start_child
             )
             payload = self.payloads.get(transition.event)
@@ -305,15 +320,17 @@ def _guard(guard: Any, cache: dict[tuple[str, str], GuardPlan]) -> GuardPlan:
 
 def _deadline_plan(deadline: Deadline) -> DeadlinePlan:
     extension = deadline.extension
+    period = None if deadline.period is None else Period.parse(deadline.period)
+    added = None if extension is None else Period.parse(extension.period)
     return DeadlinePlan(
         id=deadline.id,
         deadline=deadline,
-        period=Period.parse(deadline.period),
+        period=period,
         rollover=deadline.rollover,
         basis=basis_text(deadline.basis),
         anchor=None if deadline.anchor is None else compile_expression(deadline.anchor),
         expiry_event=deadline.expiry_event,
-        extension_period=None if extension is None else Period.parse(extension.period),
+        extension_period=added,
         extension_max=0 if extension is None else extension.max_times,
         extension_cap=None
         if extension is None or extension.cap is None
@@ -322,9 +339,25 @@ def _deadline_plan(deadline: Deadline) -> DeadlinePlan:
         if extension is None
         else basis_text(extension.basis) or basis_text(deadline.basis),
         extension_rule="" if extension is None else extension.en,
-        period_text=str(Period.parse(deadline.period)),
-        is_hours=Period.parse(deadline.period).unit is Unit.HOUR,
+        period_text="" if period is None else str(period),
+        is_hours=period is not None and period.unit is Unit.HOUR,
+        ends_on=None if deadline.ends_on is None else compile_expression(deadline.ends_on),
+        start_when=None
+        if deadline.start_on.when is None
+        else compile_expression(deadline.start_on.when),
+        extension_from=None
+        if extension is None or extension.period_from is None
+        else compile_expression(extension.period_from),
+        extension_unit=_extension_unit(deadline, added),
     )
+
+
+def _extension_unit(deadline: Deadline, added: Period | None) -> Unit | None:
+    """The unit an extension's period_from counts in (default: its period's), or None."""
+    extension = deadline.extension
+    if extension is None or extension.period_from is None or added is None:
+        return None
+    return added.unit if extension.unit is None else Unit(extension.unit)
 
 
 _COMPILED: dict[str, CompiledProcess] = {}

@@ -11,6 +11,13 @@ its last day the day of the resuming event, both not counted (inclusive); the du
 moves later by exactly the days that no longer count. An hour period is paused between
 the two instants instead (what remained is counted on from the resume).
 
+A deadline that ends on a date (``ends_on``) falls due on that day (rolled over to the
+next working day only with ``rollover``); an extension counts its period on from the
+due date reached so far; it is never suspended (the linter refuses that).
+
+An extension whose length the approving event gives (``period_from``) is refused beyond
+the most one extension may add (its ``period``) and beyond the ``cap`` of all of them.
+
 Legal basis:
     科学技术部令第20号 第五十一条第二款 (听证、公告等时间不计入期限);
     中华人民共和国行政许可法 第四十五条 (专家评审所需时间不计算在期限内).
@@ -19,9 +26,13 @@ Legal basis:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from policyflow.definition.expressions import from_cel
+from policyflow.errors import InvalidInput
 from policyflow.legaltime import Calendar, DueDate, Period, Unit
 from policyflow.runtime.compiled import DeadlinePlan
 from policyflow.runtime.construct import builder
@@ -32,10 +43,12 @@ __all__ = [
     "cancel",
     "expire",
     "extend",
+    "extension_asked",
     "extension_refusal",
     "meet",
     "resume",
     "start",
+    "start_until",
     "suspend",
 ]
 
@@ -59,6 +72,7 @@ def start(
     Raises:
         CalendarNotPublished: the count reaches a year the calendar does not cover.
     """
+    assert plan.period is not None, "a deadline with ends_on starts with start_until()"
     if plan.is_hours:
         due = calendar.due(anchor, plan.period)
         day = anchor.date() if isinstance(anchor, datetime) else anchor
@@ -80,6 +94,39 @@ def start(
         plan.rollover,
     )
     return timer, _change(plan.id, _STARTED, on, due_day, plan.basis)
+
+
+_ONE_DAY = Period(1, Unit.DAY)
+
+
+def start_until(
+    plan: DeadlinePlan, *, on: date, until: date, calendar: Calendar
+) -> tuple[TimerSnapshot, TimerChange]:
+    """Start a deadline that ends on the day `until` (``ends_on``), started on day `on`.
+
+    The deadline runs to the end of `until`; with ``rollover`` a `until` that is not a
+    working day moves to the next working day. The timer's period reads
+    ``until YYYY-MM-DD``.
+
+    Raises:
+        CalendarNotPublished: the rollover needs a year the calendar does not cover.
+    """
+    # One natural day after the day before: `until` itself, rolled over as declared.
+    due = calendar.due(until - timedelta(days=1), _ONE_DAY, rollover=plan.rollover)
+    timer = _timer(
+        plan.id,
+        _ARMED,
+        on,
+        f"until {until.isoformat()}",
+        due.date,
+        None,
+        (),
+        (),
+        due.provisional,
+        None,
+        plan.rollover,
+    )
+    return timer, _change(plan.id, _STARTED, on, due.date, plan.basis)
 
 
 def meet(
@@ -135,12 +182,13 @@ def suspend(
 ) -> tuple[TimerSnapshot, TimerChange]:
     """Stop the count from the day of `at` (that day no longer counts) until resumed."""
     on = at.date()
-    if plan.period.unit is Unit.HOUR:
+    unit = plan.period.unit if plan.period is not None else Unit.DAY
+    if unit is Unit.HOUR:
         left = (timer.due_at - at).total_seconds() / 3600 if timer.due_at is not None else 0.0
         remaining = max(0, math.ceil(left))
     elif timer.due is None or timer.due < on:
         remaining = 0
-    elif plan.period.unit is Unit.WORKING_DAY:
+    elif unit is Unit.WORKING_DAY:
         remaining = calendar.working_days_between(on - timedelta(days=1), timer.due)
     else:
         remaining = (timer.due - on).days + 1
@@ -166,7 +214,7 @@ def resume(
     on = at.date()
     first = timer.suspensions[-1][0] if timer.suspensions else on
     suspensions = (*timer.suspensions[:-1], (first, max(on, first)))
-    if plan.period.unit is Unit.HOUR:
+    if plan.is_hours:
         due_at = at + timedelta(hours=timer.remaining or 0)
         changed = replace(
             timer,
@@ -190,11 +238,51 @@ def resume(
     return changed, TimerChange(plan.id, TimerAction.RESUMED, on, changed.due, plan.basis)
 
 
-def extension_refusal(plan: DeadlinePlan, timer: TimerSnapshot | None) -> str | None:
+def extension_asked(plan: DeadlinePlan, variables: Mapping[str, Any]) -> Period | str:
+    """The period an extension whose length the approver gives asks for, or why not.
+
+    `variables` is the scope of the approving event (the data before it and its payload).
+    Returns the extension's own period when it has no ``period_from``.
+
+    Raises:
+        CalendarNotPublished: ``period_from`` counts on a year the calendar does not cover.
+    """
+    most = plan.extension_period
+    if most is None:
+        return f"deadline {plan.id!r} cannot be extended"
+    expression = plan.extension_from
+    if expression is None:
+        return most
+    unit = plan.extension_unit or most.unit
+    try:
+        amount = from_cel(expression.evaluate(variables), None)
+    except InvalidInput as error:
+        return f"the extension's length {expression.source!r} cannot be computed: {error}"
+    if amount is None:
+        return f"the extension's length {expression.source!r} is not given"
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        return f"the extension's length {expression.source!r} gave {amount!r}, not a whole number"
+    if amount < 1:
+        return (
+            f"deadline {plan.id!r}: an extension adds at least 1{unit.zh} ({amount}{unit.zh} asked)"
+        )
+    if amount > most.amount:
+        return (
+            f"deadline {plan.id!r}: one extension may add {most.zh} at most "
+            f"({amount}{unit.zh} asked)"
+        )
+    return Period(amount, unit)
+
+
+def extension_refusal(
+    plan: DeadlinePlan, timer: TimerSnapshot | None, added: Period | None = None
+) -> str | None:
     """Why the deadline cannot be extended now, in words; None if it can.
 
     An extension needs a running deadline that has not yet expired, fewer extensions than
-    ``max_times``, and, with a cap, a total within the cap.
+    ``max_times``, and, with a cap, a total within the cap. `added` is the period asked
+    (see :func:`extension_asked`); None: the extension's own period, or, when the
+    approver gives the length and it is not known yet, the least one (one unit).
     """
     if plan.extension_period is None:
         return f"deadline {plan.id!r} cannot be extended"
@@ -214,7 +302,11 @@ def extension_refusal(plan: DeadlinePlan, timer: TimerSnapshot | None) -> str | 
         )
     cap = plan.extension_cap
     if cap is not None:
-        total = sum(Period.parse(e).amount for e in timer.extensions) + plan.extension_period.amount
+        if added is None:
+            asked = 1 if plan.extension_from is not None else plan.extension_period.amount
+        else:
+            asked = added.amount
+        total = sum(Period.parse(e).amount for e in timer.extensions) + asked
         if total > cap.amount:
             return (
                 f"deadline {plan.id!r}: extensions may total {cap.zh} at most "
@@ -224,26 +316,41 @@ def extension_refusal(plan: DeadlinePlan, timer: TimerSnapshot | None) -> str | 
 
 
 def extend(
-    plan: DeadlinePlan, timer: TimerSnapshot, *, on: date, calendar: Calendar
+    plan: DeadlinePlan,
+    timer: TimerSnapshot,
+    *,
+    on: date,
+    calendar: Calendar,
+    added: Period | None = None,
 ) -> tuple[TimerSnapshot, TimerChange]:
-    """Add the extension period, counted on from the current due date.
+    """Add `added` (default: the extension period), counted on from the current due date.
 
     The caller checks :func:`extension_refusal` first.
 
     Raises:
         CalendarNotPublished: the new due date falls in a year the calendar does not cover.
     """
-    assert plan.extension_period is not None
-    added = str(plan.extension_period)
-    extensions = (*timer.extensions, added)
+    period = added if added is not None else plan.extension_period
+    assert period is not None
+    extensions = (*timer.extensions, str(period))
     if timer.status is TimerStatus.SUSPENDED:
-        remaining = (timer.remaining or 0) + plan.extension_period.amount
+        remaining = (timer.remaining or 0) + period.amount
         changed = replace(timer, extensions=extensions, remaining=remaining)
-    elif plan.period.unit is Unit.HOUR:
+    elif plan.is_hours:
         due_at = (timer.due_at or datetime.combine(on, datetime.min.time())) + timedelta(
-            hours=plan.extension_period.amount
+            hours=period.amount
         )
         changed = replace(timer, extensions=extensions, due=due_at.date(), due_at=due_at)
+    elif plan.period is None:  # ends on a date: counted on from the date reached so far
+        assert timer.due is not None
+        due = calendar.due(timer.due, period, rollover=plan.rollover)
+        changed = replace(
+            timer,
+            extensions=extensions,
+            due=due.date,
+            due_at=due.at,
+            provisional=timer.provisional or due.provisional,
+        )
     else:
         due = _recompute(plan, timer, timer.suspensions, extensions, calendar)
         changed = replace(
@@ -266,6 +373,7 @@ def _recompute(
     calendar: Calendar,
 ) -> DueDate:
     closed = [(first, last) for first, last in suspensions if last is not None]
+    assert plan.period is not None  # a deadline ending on a date is never recomputed
     return calendar.due(
         timer.started_on,
         plan.period,

@@ -14,10 +14,11 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
 
-from policyflow.definition.expressions import closest, from_cel
+from policyflow.definition.expressions import CALENDAR, Expression, closest, from_cel
 from policyflow.definition.fields import format_value
 from policyflow.definition.model import Field, basis_text
 from policyflow.errors import (
+    CalendarNotPublished,
     EventNotAllowed,
     GuardFailed,
     InvalidCaseData,
@@ -25,7 +26,7 @@ from policyflow.errors import (
     InvalidPayload,
     TransitionRefused,
 )
-from policyflow.legaltime import Calendar, china
+from policyflow.legaltime import Calendar, Period, china
 from policyflow.runtime import deadlines
 from policyflow.runtime.compiled import (
     CompiledProcess,
@@ -47,6 +48,7 @@ __all__ = [
     "allowed",
     "apply",
     "due_timers",
+    "enabled",
     "expire",
     "start",
 ]
@@ -159,12 +161,12 @@ def start(
     timers: list[TimerSnapshot] = []
     changes: list[TimerChange] = []
     day = at.date()
-    scope = _scope(typed, _EMPTY, day, state)
+    scope = _scope(typed, _EMPTY, day, state, cal)
     for plan in compiled.initial_effects.started:
-        anchor = day if plan.anchor is None and not plan.is_hours else _anchor(plan, scope, at)
-        timer, change = deadlines.start(plan, on=day, anchor=anchor, calendar=cal)
-        timers.append(timer)
-        changes.append(change)
+        started = _start_timer(plan, scope, at, day, cal)
+        if started is not None:
+            timers.append(started[0])
+            changes.append(started[1])
     snapshot = CaseSnapshot(
         case_id=case_id,
         process_id=compiled.id,
@@ -194,16 +196,21 @@ def start(
 
 
 def allowed(
-    compiled: CompiledProcess, snapshot: CaseSnapshot, *, at: datetime | None = None
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    *,
+    at: datetime | None = None,
+    calendar: Calendar | None = None,
 ) -> tuple[AllowedEvent, ...]:
     """The events leaving the case's state, each with its guard's outcome on the data now.
 
     A guard that reads the payload cannot be decided before the payload is known: its
     event is listed as ok (the guard is checked again when the event is applied). An event
-    that would extend a deadline beyond its limits is not ok.
+    that would extend a deadline beyond its limits is not ok. Guards that count legal time
+    count on `calendar` (default: ``legaltime.china()``).
     """
     day = (at or snapshot.updated_at).date()
-    scope = _scope(snapshot.data, None, day, snapshot.state)
+    scope = _scope(snapshot.data, None, day, snapshot.state, calendar)
     result: list[AllowedEvent] = []
     for plan in compiled.by_state.get(snapshot.state, ()):
         reason = None
@@ -221,6 +228,40 @@ def allowed(
                     break
         result.append(AllowedEvent(plan.event, plan.target, reason is None, reason, plan.basis))
     return tuple(result)
+
+
+def enabled(
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    *,
+    at: datetime | None = None,
+    calendar: Calendar | None = None,
+) -> frozenset[str]:
+    """The events :func:`allowed` lists as ok, without putting the refusals into words.
+
+    For callers that only need the choice (the simulator asks this before every step).
+    """
+    day = (at or snapshot.updated_at).date()
+    scope = _scope(snapshot.data, None, day, snapshot.state, calendar)
+    found: set[str] = set()
+    for plan in compiled.by_state.get(snapshot.state, ()):
+        if plan.event in found:
+            continue
+        for guard in plan.guards:
+            if guard.reads_payload:
+                continue
+            try:
+                if guard.expression.evaluate(scope) is not True:
+                    break
+            except InvalidInput:
+                break
+        else:
+            if not any(
+                extension_refusal(deadline, snapshot.timer(deadline.id)) is not None
+                for deadline in plan.effects.extended
+            ):
+                found.add(plan.event)
+    return frozenset(found)
 
 
 def apply(
@@ -322,26 +363,70 @@ def _expiry_key(timer: TimerSnapshot) -> datetime:
 
 
 def _scope(
-    data: Mapping[str, Any], payload: Mapping[str, Any] | None, day: date, state: str
+    data: Mapping[str, Any],
+    payload: Mapping[str, Any] | None,
+    day: date,
+    state: str,
+    calendar: Calendar | None = None,
 ) -> dict[str, Any]:
     scope = dict(data)
     scope["payload"] = payload
     scope["today"] = day
     scope["state"] = state
+    if calendar is not None:  # for the legal-time functions (absent: legaltime.china())
+        scope[CALENDAR] = calendar
     return scope
 
 
-def _anchor(plan: DeadlinePlan, scope: Mapping[str, Any], at: datetime) -> date | datetime:
-    if plan.anchor is None:
+def _anchor(
+    plan: DeadlinePlan,
+    scope: Mapping[str, Any],
+    at: datetime,
+    expression: Expression | None = None,
+    what: str = "anchor",
+) -> date | datetime:
+    """The day (or instant) `expression` (default: the anchor) gives."""
+    expression = plan.anchor if expression is None else expression
+    if expression is None:
         return at if plan.is_hours else at.date()
-    value = from_cel(plan.anchor.evaluate(scope), None)
+    value = from_cel(expression.evaluate(scope), None)
     if isinstance(value, datetime):
         return value if plan.is_hours else value.date()
     if isinstance(value, date):
         return value
     raise InvalidInput(
-        f"deadline {plan.id!r}: anchor {plan.anchor.source!r} gave {value!r}, not a date"
+        f"deadline {plan.id!r}: {what} {expression.source!r} gave {value!r}, not a date"
     )
+
+
+def _holds(expression: Expression, scope: Mapping[str, Any], what: str) -> bool:
+    """Evaluate a start condition (of a deadline or a child case).
+
+    Raises:
+        CalendarNotPublished: it counts on a year the calendar does not cover.
+        InvalidInput: it cannot be evaluated on these values, naming `what`.
+    """
+    try:
+        return expression.evaluate(scope) is True
+    except CalendarNotPublished:
+        raise
+    except InvalidInput as error:
+        raise InvalidInput(f"{what}: start condition cannot be evaluated: {error}") from None
+
+
+def _start_timer(
+    plan: DeadlinePlan, scope: Mapping[str, Any], at: datetime, day: date, cal: Calendar
+) -> tuple[TimerSnapshot, TimerChange] | None:
+    """Start `plan`'s deadline, or None when its start condition (``when``) is false."""
+    when = plan.start_when
+    if when is not None and not _holds(when, scope, f"deadline {plan.id!r}"):
+        return None
+    if plan.ends_on is not None:
+        until = _anchor(plan, scope, at, plan.ends_on, "ends_on")
+        day_until = until.date() if isinstance(until, datetime) else until
+        return deadlines.start_until(plan, on=day, until=day_until, calendar=cal)
+    anchor = day if plan.anchor is None and not plan.is_hours else _anchor(plan, scope, at)
+    return deadlines.start(plan, on=day, anchor=anchor, calendar=cal)
 
 
 def _words(guard: GuardPlan, scope: Mapping[str, Any], fields: Mapping[str, Field]) -> str:
@@ -364,6 +449,8 @@ def _guard_failure(
         if guard.expression.evaluate(scope) is True:
             return None
         detail = ""
+    except CalendarNotPublished:
+        raise  # not a false guard: the calendar cannot answer
     except InvalidInput as error:
         detail = f" (it could not be evaluated: {error})"
     return f"guard {guard.id!r} is false: {_words(guard, scope, fields)}{detail}"
@@ -421,7 +508,7 @@ def _apply(
         typed_payload = _EMPTY
     day = at.date()
     data = snapshot.data
-    scope = _scope(data, typed_payload, day, state)
+    scope = _scope(data, typed_payload, day, state, calendar)
     # guards: the first candidate whose guards all hold
     chosen: TransitionPlan | None = None
     failures: list[tuple[str, str]] = []
@@ -444,10 +531,17 @@ def _apply(
         raise _refusal(GuardFailed, snapshot, event, rule, basis)
     effects = chosen.effects
     # extensions are checked before anything changes
+    asked: dict[str, Period] | None = None
     for deadline in effects.extended:
-        refusal = extension_refusal(deadline, snapshot.timer(deadline.id))
+        wanted = deadlines.extension_asked(deadline, scope)
+        if isinstance(wanted, str):
+            raise _refusal(GuardFailed, snapshot, event, wanted, deadline.extension_basis)
+        refusal = extension_refusal(deadline, snapshot.timer(deadline.id), wanted)
         if refusal is not None:
             raise _refusal(GuardFailed, snapshot, event, refusal, deadline.extension_basis)
+        if asked is None:
+            asked = {}
+        asked[deadline.id] = wanted
     # assignments, computed on the data before the event
     if chosen.assigns:
         updated = dict(data)
@@ -455,6 +549,8 @@ def _apply(
             try:
                 value = from_cel(expression.evaluate(scope), kind)
                 updated[name] = compiled.data_fields.validate_one(name, value)
+            except CalendarNotPublished:
+                raise
             except InvalidInput as error:
                 raise _refusal(
                     InvalidPayload, snapshot, event, f"cannot set {name!r}: {error}", chosen.basis
@@ -475,9 +571,11 @@ def _apply(
                 changes.append(change)
         if chosen.has_effects:
             scope_after = (
-                scope if data is snapshot.data else _scope(data, typed_payload, day, target)
+                scope
+                if data is snapshot.data
+                else _scope(data, typed_payload, day, target, calendar)
             )
-            _effects(effects, timer_list, changes, at, day, scope_after, cal)
+            _effects(effects, timer_list, changes, at, day, scope_after, cal, asked)
         timers = tuple(timer_list)
     # Only expire() marks a case overdue; an event can only end that (by meeting the
     # deadline late, cancelling it, or firing it).
@@ -499,10 +597,11 @@ def _apply(
     )
     spawn: tuple[ChildStart, ...] = ()
     if chosen.children:
-        child_scope = _scope(data, typed_payload, day, target)
+        child_scope = _scope(data, typed_payload, day, target, calendar)
         spawn = tuple(
             ChildStart(child.process, {k: e.value(child_scope) for k, e in child.data})
             for child in chosen.children
+            if child.when is None or _holds(child.when, child_scope, f"child {child.process!r}")
         )
     signal = None
     if (
@@ -511,7 +610,7 @@ def _apply(
         and target in compiled.finals
         and target != state
     ):
-        signal_scope = _scope(data, None, day, target)
+        signal_scope = _scope(data, None, day, target, calendar)
         signal = ParentSignal(
             snapshot.parent_id,
             compiled.signal.event,
@@ -563,6 +662,7 @@ def _effects(
     day: date,
     scope: Mapping[str, Any],
     cal: Calendar,
+    asked: Mapping[str, Period] | None = None,
 ) -> None:
     for plan in effects.met:
         index = _running(timers, plan.id)
@@ -589,15 +689,19 @@ def _effects(
     for plan in effects.extended:
         index = _running(timers, plan.id)
         if index is not None:
-            timers[index], change = deadlines.extend(plan, timers[index], on=day, calendar=cal)
+            timers[index], change = deadlines.extend(
+                plan, timers[index], on=day, calendar=cal, added=(asked or {}).get(plan.id)
+            )
             changes.append(change)
     for plan in effects.started:
+        started = _start_timer(plan, scope, at, day, cal)
+        if started is None:  # its start condition is false: nothing starts or stops
+            continue
         index = _running(timers, plan.id)
         if index is not None:  # started again while running: the old run is cancelled
             timers[index], change = deadlines.cancel(plan, timers[index], on=day)
             changes.append(change)
-        anchor = day if plan.anchor is None and not plan.is_hours else _anchor(plan, scope, at)
-        timer, change = deadlines.start(plan, on=day, anchor=anchor, calendar=cal)
+        timer, change = started
         # A snapshot keeps the latest run of each deadline (the journal keeps them all), so
         # a deadline started again takes its previous run's place.
         last = _latest(timers, plan.id)
