@@ -141,7 +141,12 @@ def format_value(value: Any, kind: FieldType | None = None) -> str:
     return str(value)
 
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
 def _to_json(value: Any) -> Any:
+    if type(value) in _AS_IS:  # most values: checked first, by exact type
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date):
@@ -171,6 +176,7 @@ class FieldSet:
             __config__=ConfigDict(extra="forbid", strict=False, validate_default=True),
             **definitions,
         )
+        self._validator = self.model.__pydantic_validator__
         self._adapters: dict[str, TypeAdapter[Any]] = {
             field.id: TypeAdapter(annotation(field)) for field in self.fields.values()
         }
@@ -194,10 +200,11 @@ class FieldSet:
                 got=repr(data)[:80],
             )
         try:
-            model = self.model.model_validate(dict(data))
+            # the model's validator itself, without model_validate's Python wrapper
+            model = self._validator.validate_python(dict(data))
         except ValidationError as error:
             raise self._error(error, data) from None
-        return {name: getattr(model, name) for name in self.fields}
+        return dict(model.__dict__)
 
     def validate_one(self, name: str, value: Any) -> Any:
         """Return `value` as a typed value of field `name`.
