@@ -11,9 +11,10 @@ In policyflow, ``submit`` also starts a 20-working-day deadline on the 2023 cale
 changes and a new frozen snapshot per event. python-statemachine 3.2.2 and transitions
 0.9.3 run the same machine with their guards as Python callables and no deadline.
 
-Two policyflow figures: the same data on every event (the guard's CEL result is
-memoised on the values it reads) and a different budget on every event from a pool of
-50,000 (the memo misses: CEL evaluates every time).
+Two policyflow figures: the same data on every event, and a different budget on every
+event from a pool of 50,000. The guard is simple enough to run as a Python closure
+(``definition/quick.py``, checked against CEL); the last line compares that closure with
+the CEL engine itself on the same guard.
 
 Prints a Markdown table. Run: ``.venv/bin/python benchmarks/bench_runtime.py``.
 """
@@ -22,18 +23,21 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+import cel
 from machine import describe
 from statemachine import State, StateMachine
 from transitions import Machine
 
-from policyflow.definition.expressions import compile_expression
+from policyflow.definition.expressions import compile_expression, to_cel
 from policyflow.definition.loader import load_text
-from policyflow.runtime import apply, compile_process, start
+from policyflow.runtime import CaseSnapshot, apply, compile_process, start
+from policyflow.runtime.construct import builder
 
 EVENTS = 100_000
 REPEAT = 5
@@ -88,6 +92,26 @@ deadlines:
 """
 
 
+def with_data(snapshot: CaseSnapshot, data: Mapping[str, Any]) -> CaseSnapshot:
+    """`snapshot` with other data, built as the runtime builds snapshots (no __init__)."""
+    return _build_snapshot(
+        snapshot.case_id,
+        snapshot.process_id,
+        snapshot.process_version,
+        snapshot.state,
+        data,
+        snapshot.version,
+        snapshot.started_at,
+        snapshot.updated_at,
+        snapshot.timers,
+        snapshot.parent_id,
+        snapshot.overdue,
+    )
+
+
+_build_snapshot = builder(CaseSnapshot)
+
+
 def bench_policyflow(varied: bool) -> float:
     compiled = compile_process(load_text(PROCESS))
     t0 = datetime(2023, 3, 1, 9, 0)
@@ -102,8 +126,8 @@ def bench_policyflow(varied: bool) -> float:
         s = snap
         began = time.perf_counter()
         for i in range(0, EVENTS, 2):
-            if varied:
-                s = replace(s, data=datas[i % n])
+            if varied:  # the harness swaps the data in (about 1 µs, counted in the figure)
+                s = with_data(s, datas[i % n])
             s = apply(compiled, s, "submit", at=times[i]).snapshot
             s = apply(compiled, s, "withdraw", at=times[i + 1]).snapshot
         best = max(best, EVENTS / (time.perf_counter() - began))
@@ -192,21 +216,32 @@ def bench_transitions() -> float:
     return best
 
 
-def bench_cel() -> tuple[float, float]:
-    """CEL guard evaluations per second: memo hit, and a new value each time."""
-    expression = compile_expression("party_type == 'legal_person' && budget >= 1000000")
-    scope = {"party_type": "legal_person", "budget": Decimal("1500000")}
+def bench_guard() -> tuple[float, float]:
+    """Guard evaluations per second, a new budget each time: policyflow, and CEL alone.
+
+    policyflow's ``Expression.evaluate`` runs this guard as a Python closure
+    (``definition/quick.py``); the second figure calls the CEL engine itself
+    (``cel.compile(...).execute``) on the same values, converted as the runtime converts them.
+    """
+    source = "party_type == 'legal_person' && budget >= 1000000"
+    expression = compile_expression(source)
+    program = cel.compile(source)
     n = 200_000
-    began = time.perf_counter()
-    for _ in range(n):
-        expression.evaluate(scope)
-    hit = n / (time.perf_counter() - began)
     scopes = [{"party_type": "legal_person", "budget": Decimal(i)} for i in range(n)]
     began = time.perf_counter()
     for s in scopes:
         expression.evaluate(s)
-    miss = n / (time.perf_counter() - began)
-    return hit, miss
+    quick = n / (time.perf_counter() - began)
+    began = time.perf_counter()
+    for s in scopes:
+        program.execute({name: to_cel(value) for name, value in s.items()})
+    engine = n / (time.perf_counter() - began)
+    # the same answers both ways, either side of the ¥1,000,000 boundary (以上: inclusive)
+    for budget, expected in ((Decimal("999999.99"), False), (Decimal("1000000.00"), True)):
+        scope = {"party_type": "legal_person", "budget": budget}
+        assert expression.evaluate(scope) is expected
+        assert program.execute({k: to_cel(v) for k, v in scope.items()}) is expected
+    return quick, engine
 
 
 def main() -> None:
@@ -226,7 +261,7 @@ def main() -> None:
         (f"transitions {transitions.__version__} (guard, no deadline)", bench_transitions),
     ]
     results = [(name, fn()) for name, fn in rows]
-    hit, miss = bench_cel()
+    quick, engine = bench_guard()
     print(f"Machine: {describe()}")
     print(f"{EVENTS:,} events (submit/withdraw alternately), best of {REPEAT}, one core\n")
     print("| engine | events / s |")
@@ -234,8 +269,8 @@ def main() -> None:
     for name, rate in results:
         print(f"| {name} | {rate:,.0f} |")
     print(
-        f"\nCEL guard alone: {hit:,.0f} evaluations/s (memo hit), "
-        f"{miss:,.0f}/s (new value each time)"
+        f"\nThe guard alone, a new budget each time: {quick:,.0f} evaluations/s "
+        f"(policyflow), {engine:,.0f}/s (the CEL engine itself)"
     )
 
 

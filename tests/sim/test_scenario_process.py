@@ -1,4 +1,4 @@
-"""A scenario checked against a real process; the allowed() shortcut changes nothing."""
+"""A scenario checked against a real process; the enabled() shortcut changes nothing."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from policyflow.sim import simulate
 
 
 def _always_ask_the_runtime(monkeypatch):
-    """Make CompiledScenario treat every (state, event) as guarded: allowed() every time."""
+    """Make CompiledScenario ask the runtime's enabled() in every state, every time."""
     original = compiled_module.CompiledScenario.__init__
 
     def init(self, compiled, scenario):
@@ -17,6 +17,10 @@ def _always_ask_the_runtime(monkeypatch):
         self._guarded = frozenset(
             (state, plan.event) for state, plans in compiled.by_state.items() for plan in plans
         )
+        self._asks = frozenset(compiled.by_state)
+        for rules in self._rules.values():
+            for rule in rules:
+                rule.asks = True
 
     monkeypatch.setattr(compiled_module.CompiledScenario, "__init__", init)
 
@@ -25,7 +29,7 @@ def _always_ask_the_runtime(monkeypatch):
 def test_skipping_allowed_for_unguarded_events_gives_the_same_cases(
     which, notice, scenario, monkeypatch
 ):
-    """Asking the runtime's allowed() at every choice gives exactly the same journals."""
+    """Asking the runtime's enabled() at every choice gives exactly the same journals."""
     process, chosen = (notice, scenario) if which == "notice" else ("most-penalty", None)
     fast = simulate(process, chosen, cases=120, seed=8, workers=1)
     _always_ask_the_runtime(monkeypatch)

@@ -124,7 +124,7 @@ class Case:
 
     def allowed(self, *, at: datetime | None = None) -> tuple[AllowedEvent, ...]:
         """Return the events that leave the current state, each with its guard's outcome."""
-        return allowed(self.compiled, self.snapshot, at=at)
+        return allowed(self.compiled, self.snapshot, at=at, calendar=self.calendar)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the case as JSON-ready data: id, state, version, timers and the rest."""

@@ -6,17 +6,24 @@ CaseSnapshot, more than the rest of an event. :func:`builder` makes, once per cl
 function that sets the slots directly through their descriptors (the same values, the
 same equality, hashing and pickling: only construction is faster). The generated code
 is our own text built from the class's field names; no user input reaches it.
+
+:func:`quick_pickle` makes such a class pickle as (its builder, its field values): the
+dataclass default restores each field through ``object.__setattr__`` too, and a
+simulation's worker processes send millions of journal entries to the parent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from operator import attrgetter
 from typing import Any, TypeVar
 
-__all__ = ["builder"]
+__all__ = ["builder", "quick_pickle"]
 
 T = TypeVar("T")
+
+_BUILDERS: dict[type, Callable[..., Any]] = {}
 
 
 def builder(cls: type[T]) -> Callable[..., T]:
@@ -32,3 +39,25 @@ def builder(cls: type[T]) -> Callable[..., T]:
     build: Callable[..., T] = namespace["build"]
     build.__qualname__ = f"build_{cls.__name__}"
     return build
+
+
+def quick_pickle(cls: type[T]) -> type[T]:
+    """Class decorator (above ``@dataclass(slots=True)``): pickle through :func:`builder`."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    values = attrgetter(*names)
+    _BUILDERS[cls] = builder(cls)
+
+    def __reduce__(self: T) -> tuple[Any, ...]:
+        found = values(self)
+        return (_rebuild, (cls, found if len(names) > 1 else (found,)))
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
+
+
+def _rebuild(cls: type[T], values: tuple[Any, ...]) -> T:
+    build = _BUILDERS.get(cls)
+    if build is None:  # unpickled in a process that has not yet imported cls's module
+        build = _BUILDERS[cls] = builder(cls)
+    result: T = build(*values)
+    return result

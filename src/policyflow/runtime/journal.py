@@ -12,6 +12,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from policyflow.runtime.construct import quick_pickle
+
 
 class TimerAction(StrEnum):
     """What happened to a deadline."""
@@ -25,7 +27,12 @@ class TimerAction(StrEnum):
     FIRED = "fired"
     OVERDUE = "overdue"
 
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        # by name, a C-level getattr, rather than a call of the enum class by value
+        return getattr, (type(self), self.name)
 
+
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class TimerChange:
     """One change to one deadline, caused by one event (or by its expiry).
@@ -45,6 +52,7 @@ class TimerChange:
     basis: str
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     """One applied event.

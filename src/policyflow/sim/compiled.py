@@ -22,7 +22,7 @@ from policyflow.definition.model import Field as FieldDefinition
 from policyflow.definition.model import Process
 from policyflow.errors import InvalidInput
 from policyflow.legaltime import Calendar, Period, Unit
-from policyflow.runtime import CompiledProcess, allowed
+from policyflow.runtime import CompiledProcess, enabled
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.scenario import (
     WAIT,
@@ -33,6 +33,7 @@ from policyflow.sim.scenario import (
     Scalar,
     Scenario,
     add_year,
+    pick_weighted,
     weighted_choice,
 )
 
@@ -88,7 +89,7 @@ class CompiledScenario:
         self._due_calendar: Calendar | None = None
         # (state, event) pairs that allowed() always lists as ok: no guard decidable before
         # the payload is known, no extension that could be beyond its limits. When every
-        # event a rule weighs is such a pair, the runtime's allowed() need not be asked
+        # event a rule weighs is such a pair, the runtime's enabled() need not be asked
         # (tests/sim/test_scenario_process.py checks that they agree).
         # A guard that reads the date (`today`) is judged when the event happens, not when it
         # is chosen: a hearing can be chosen before its day comes.
@@ -102,9 +103,17 @@ class CompiledScenario:
                     dated.add((state, plan.event))
         self._guarded = frozenset(guarded)
         self._dated = frozenset(dated)
+        for state, rules in self._rules.items():
+            for rule in rules:
+                rule.asks = any((state, event) in self._guarded for event, _ in rule.weights)
         self._leaving = {
             state: frozenset(plan.event for plan in plans)
             for state, plans in compiled.by_state.items()
+        }
+        # per state: whether the runtime must be asked, and the events judged when they happen
+        self._asks = frozenset(state for state, _ in guarded)
+        self._dated_in = {
+            state: frozenset(e for s, e in dated if s == state) for state in compiled.by_state
         }
 
     # --- arrivals and data ---
@@ -199,6 +208,7 @@ class CompiledScenario:
         rng: random.Random,
         now: datetime,
         excluding: str | None = None,
+        calendar: Calendar | None = None,
     ) -> str | None:
         """Choose what happens next in the case's state: an event, ``wait``, or None.
 
@@ -221,21 +231,21 @@ class CompiledScenario:
         if weights is not None and len(weights) == 1 and weights[0][0] == WAIT:
             return WAIT
         leaving = self._leaving.get(state, frozenset())
-        if weights is not None and not any((state, event) in self._guarded for event, _ in weights):
+        if weights is not None and not rule.asks:
             options = [
                 (event, weight)
                 for event, weight in weights
                 if event == WAIT or (event in leaving and event != excluding)
             ]
         else:
-            ok = self._allowed(snapshot, now, excluding)
+            ok = self._allowed(snapshot, now, excluding, calendar)
             options = (
                 []
                 if weights is None
                 else [(event, weight) for event, weight in weights if event == WAIT or event in ok]
             )
         if not options:
-            ok = self._allowed(snapshot, now, excluding)
+            ok = self._allowed(snapshot, now, excluding, calendar)
             options = [
                 (event, 1.0) for event in sorted(ok) if event not in self.facts.expiry_events
             ]
@@ -244,20 +254,22 @@ class CompiledScenario:
             return WAIT if waiting else None
         if len(options) == 1:
             return options[0][0]
-        return str(weighted_choice(options)(rng))
+        return str(pick_weighted(options, rng))
 
-    def _allowed(self, snapshot: CaseSnapshot, now: datetime, excluding: str | None) -> set[str]:
+    def _allowed(
+        self,
+        snapshot: CaseSnapshot,
+        now: datetime,
+        excluding: str | None,
+        calendar: Calendar | None,
+    ) -> set[str]:
         """The events the runtime allows now in the case's state (less `excluding`)."""
         state = snapshot.state
-        leaving = self._leaving.get(state, frozenset())
-        if not any((state, event) in self._guarded for event in leaving):
-            found = set(leaving)
+        if state not in self._asks:
+            found = set(self._leaving.get(state, ()))
         else:
-            found = {
-                a.event
-                for a in allowed(self.compiled, snapshot, at=now)
-                if a.ok or (state, a.event) in self._dated
-            }
+            found = set(enabled(self.compiled, snapshot, at=now, calendar=calendar))
+            found.update(self._dated_in.get(state, ()))
         found.discard(excluding or "")
         return found
 
@@ -487,7 +499,7 @@ def _duration_sampler(duration: Duration) -> tuple[str, Sampler]:
 class _Rule:
     """One branch rule, its CEL condition compiled against the process's fields."""
 
-    __slots__ = ("condition", "match", "weights")
+    __slots__ = ("asks", "condition", "match", "texts", "weights")
 
     def __init__(
         self,
@@ -496,8 +508,11 @@ class _Rule:
         weights: list[tuple[str, float]],
     ) -> None:
         self.match = match
+        self.texts = {name: frozenset(str(a) for a in accepted) for name, accepted in match.items()}
         self.condition = condition
         self.weights = weights
+        #: whether an event it weighs has a guard the runtime must judge (set by the plan)
+        self.asks = True
 
     @classmethod
     def of(cls, branch: Branch, compiled: CompiledProcess, where: str) -> _Rule:
@@ -517,6 +532,6 @@ class _Rule:
         for name, accepted in self.match.items():
             value = data.get(name)
             value = getattr(value, "value", value)  # an enum member compares by its value
-            if value not in accepted and str(value) not in {str(a) for a in accepted}:
+            if value not in accepted and str(value) not in self.texts[name]:
                 return False
         return self.condition is None or self.condition.holds(data)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from policyflow.definition.model import Process
 from policyflow.errors import InvalidInput
 from policyflow.legaltime import Calendar
+from policyflow.runtime.construct import quick_pickle
 from policyflow.runtime.journal import JournalEntry, TimerAction
 from policyflow.sim.scenario import Scenario
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["CaseRecord", "DeadlineOutcome", "KPIs", "SimulationResult"]
 
 
+@quick_pickle
 @dataclass(frozen=True, slots=True)
 class CaseRecord:
     """One simulated case, as the runner leaves it.

@@ -13,12 +13,15 @@ not depend on how the cases are split into batches or over how many worker proce
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import pickle
 import random
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -181,9 +184,28 @@ def _init_worker(
     _WORKER = _BatchRunner(CompiledScenario(compiled, scenario), calendar or china(), seed)
 
 
-def _run_in_worker(batch: Batch) -> list[CaseRecord]:
+def _run_in_worker(batch: Batch) -> bytes:
     assert _WORKER is not None, "worker not initialised"
-    return _WORKER.run(batch)
+    records = _WORKER.run(batch)
+    with _collector_paused():
+        return pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while records are pickled or unpickled.
+
+    (Un)pickling a batch makes hundreds of thousands of tuples and objects, none of them
+    garbage, yet each 700 allocations wake the collector to scan them: the pause makes it
+    about three times faster. The collector runs again as soon as the batch is done.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _run_parallel(
@@ -208,14 +230,15 @@ def _run_parallel(
         initializer=_init_worker,
         initargs=(process.model_dump_json(), scenario.model_dump_json(), calendar, seed),
     ) as pool:
-        pending: dict[Future[list[CaseRecord]], int] = {
+        pending: dict[Future[bytes], int] = {
             pool.submit(_run_in_worker, batch): number for number, batch in enumerate(batches)
         }
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 number = pending.pop(future)
-                results[number] = future.result()
+                with _collector_paused():
+                    results[number] = pickle.loads(future.result())
                 done += len(batches[number])
                 if progress is not None:
                     progress(done, total)
@@ -495,7 +518,7 @@ class _BatchRunner:
         snapshot = case.snapshot
         assert snapshot is not None
         plan = case.plan
-        choice = plan.choose(snapshot, case.rng, now, excluding=excluding)
+        choice = plan.choose(snapshot, case.rng, now, excluding=excluding, calendar=self.calendar)
         if choice is None or choice == WAIT:
             return  # a final state, or nobody acts: only a deadline can move the case
         at = plan.when(choice, now, case.rng, self.calendar)

@@ -57,6 +57,7 @@ __all__ = [
     "ScenarioLike",
     "add_year",
     "default_scenario",
+    "pick_weighted",
     "shipped_scenario_path",
     "weighted_choice",
 ]
@@ -211,13 +212,7 @@ def weighted_choice(options: list[tuple[Any, float]]) -> Sampler:
     Options of weight 0 are never picked. One uniform draw per pick, by bisection on the
     cumulative weights, so the same stream of draws gives the same picks.
     """
-    values = [value for value, weight in options if weight > 0]
-    cumulative: list[float] = []
-    total = 0.0
-    for _, weight in options:
-        if weight > 0:
-            total += weight
-            cumulative.append(total)
+    values, cumulative, total = _cumulative(options)
     if len(values) == 1:
         only = values[0]
         return lambda rng: only
@@ -226,6 +221,26 @@ def weighted_choice(options: list[tuple[Any, float]]) -> Sampler:
         return values[bisect.bisect_right(cumulative, rng.random() * total)]
 
     return pick
+
+
+def pick_weighted(options: list[tuple[Any, float]], rng: random.Random) -> Any:
+    """One pick of :func:`weighted_choice`, for options that change from call to call."""
+    values, cumulative, total = _cumulative(options)
+    if len(values) == 1:
+        return values[0]
+    return values[bisect.bisect_right(cumulative, rng.random() * total)]
+
+
+def _cumulative(options: list[tuple[Any, float]]) -> tuple[list[Any], list[float], float]:
+    values: list[Any] = []
+    cumulative: list[float] = []
+    total = 0.0
+    for value, weight in options:
+        if weight > 0:
+            total += weight
+            cumulative.append(total)
+            values.append(value)
+    return values, cumulative, total
 
 
 class Duration(Distribution):
