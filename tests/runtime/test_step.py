@@ -6,7 +6,6 @@ Due dates are derived by hand from the 2023 State Council holiday notice: 2023-0
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -70,9 +69,15 @@ def test_start_refuses_bad_data_naming_the_field(permit):
 
 
 def test_snapshot_is_frozen(permit):
-    """Snapshots are immutable values."""
-    with pytest.raises(FrozenInstanceError):
-        begin(permit, MON_0925).snapshot.state = "live"  # type: ignore[misc]
+    """Snapshots, timers and journal entries are immutable values."""
+    step = begin(permit, MON_0925)
+    with pytest.raises(AttributeError):
+        step.snapshot.state = "live"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        step.snapshot.timers[0].due = None  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        step.entry.event = "other"  # type: ignore[misc]
+    assert step.snapshot.state == "submitted"
 
 
 def test_deemed_acceptance_fires_at_the_legal_moment(permit):

@@ -19,16 +19,30 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any, TypeVar
 
-__all__ = ["builder", "quick_pickle"]
+__all__ = ["builder", "field_names", "quick_pickle"]
 
 T = TypeVar("T")
 
 _BUILDERS: dict[type, Callable[..., Any]] = {}
 
 
+def field_names(cls: type) -> tuple[str, ...]:
+    """The field names of a dataclass or a named tuple, in order."""
+    if issubclass(cls, tuple):
+        names: tuple[str, ...] = cls._fields  # type: ignore[attr-defined]
+        return names
+    return tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+
+
 def builder(cls: type[T]) -> Callable[..., T]:
-    """A function taking `cls`'s fields positionally (all of them) and returning an instance."""
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    """A function taking `cls`'s fields positionally (all of them) and returning an instance.
+
+    A named tuple needs none of this (its own constructor is quick); its builder is the
+    class itself, so callers need not know which kind of class they build.
+    """
+    if issubclass(cls, tuple):
+        return cls
+    names = field_names(cls)
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
     lines = [f"def build({', '.join(names)}):", "    o = _new(_cls)"]
     for index, name in enumerate(names):
@@ -43,7 +57,7 @@ def builder(cls: type[T]) -> Callable[..., T]:
 
 def quick_pickle(cls: type[T]) -> type[T]:
     """Class decorator (above ``@dataclass(slots=True)``): pickle through :func:`builder`."""
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    names = field_names(cls)
     values = attrgetter(*names)
     _BUILDERS[cls] = builder(cls)
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -149,7 +148,7 @@ def expire(
     """The deadline passed: ``fired`` (its expiry event is applied) or only overdue."""
     if fired:
         return _end(plan, timer, TimerStatus.FIRED, TimerAction.FIRED, on)
-    changed = replace(timer, status=TimerStatus.OVERDUE)
+    changed = timer._replace(status=TimerStatus.OVERDUE)
     return changed, TimerChange(plan.id, TimerAction.OVERDUE, on, timer.due, plan.basis)
 
 
@@ -192,8 +191,7 @@ def suspend(
         remaining = calendar.working_days_between(on - timedelta(days=1), timer.due)
     else:
         remaining = (timer.due - on).days + 1
-    changed = replace(
-        timer,
+    changed = timer._replace(
         status=TimerStatus.SUSPENDED,
         due=None,
         due_at=None,
@@ -216,8 +214,7 @@ def resume(
     suspensions = (*timer.suspensions[:-1], (first, max(on, first)))
     if plan.is_hours:
         due_at = at + timedelta(hours=timer.remaining or 0)
-        changed = replace(
-            timer,
+        changed = timer._replace(
             status=_ARMED,
             due=due_at.date(),
             due_at=due_at,
@@ -226,8 +223,7 @@ def resume(
         )
     else:
         due = _recompute(plan, timer, suspensions, timer.extensions, calendar)
-        changed = replace(
-            timer,
+        changed = timer._replace(
             status=_ARMED,
             due=due.date,
             due_at=due.at,
@@ -335,17 +331,16 @@ def extend(
     extensions = (*timer.extensions, str(period))
     if timer.status is TimerStatus.SUSPENDED:
         remaining = (timer.remaining or 0) + period.amount
-        changed = replace(timer, extensions=extensions, remaining=remaining)
+        changed = timer._replace(extensions=extensions, remaining=remaining)
     elif plan.is_hours:
         due_at = (timer.due_at or datetime.combine(on, datetime.min.time())) + timedelta(
             hours=period.amount
         )
-        changed = replace(timer, extensions=extensions, due=due_at.date(), due_at=due_at)
+        changed = timer._replace(extensions=extensions, due=due_at.date(), due_at=due_at)
     elif plan.period is None:  # ends on a date: counted on from the date reached so far
         assert timer.due is not None
         due = calendar.due(timer.due, period, rollover=plan.rollover)
-        changed = replace(
-            timer,
+        changed = timer._replace(
             extensions=extensions,
             due=due.date,
             due_at=due.at,
@@ -353,8 +348,7 @@ def extend(
         )
     else:
         due = _recompute(plan, timer, timer.suspensions, extensions, calendar)
-        changed = replace(
-            timer,
+        changed = timer._replace(
             extensions=extensions,
             due=due.date,
             due_at=due.at,

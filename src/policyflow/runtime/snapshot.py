@@ -1,4 +1,8 @@
-"""One case at one moment: CaseSnapshot and TimerSnapshot, frozen values.
+"""One case at one moment: CaseSnapshot and TimerSnapshot, immutable named tuples.
+
+Named tuples, not frozen dataclasses: the runtime makes a new snapshot, timer and journal
+entry for every event, and a frozen dataclass sets each field through
+``object.__setattr__`` (several times the cost of building a tuple).
 
 A snapshot names its process by id and content hash and holds no reference to the
 definition, so the engine can persist it and the simulator can keep millions of them.
@@ -8,10 +12,9 @@ The runtime (step.py, deadlines.py) is the only code that makes new snapshots fr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class TimerStatus(StrEnum):
@@ -35,8 +38,7 @@ class TimerStatus(StrEnum):
         return self in (TimerStatus.ARMED, TimerStatus.SUSPENDED, TimerStatus.OVERDUE)
 
 
-@dataclass(frozen=True, slots=True)
-class TimerSnapshot:
+class TimerSnapshot(NamedTuple):
     """One deadline of one case.
 
     Attributes:
@@ -81,8 +83,7 @@ class TimerSnapshot:
         return datetime.combine(self.due + timedelta(days=1), time.min)
 
 
-@dataclass(frozen=True, slots=True)
-class CaseSnapshot:
+class CaseSnapshot(NamedTuple):
     """One case of one process at one moment.
 
     Attributes:
@@ -108,7 +109,7 @@ class CaseSnapshot:
     updated_at: datetime
     timers: tuple[TimerSnapshot, ...] = ()
     parent_id: str | None = None
-    overdue: bool = field(default=False)
+    overdue: bool = False
 
     def timer(self, deadline: str) -> TimerSnapshot | None:
         """Return the latest timer of `deadline`, or None if it never started."""

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from policyflow.definition.expressions import CALENDAR, Expression, closest, from_cel
 from policyflow.definition.fields import format_value
@@ -101,8 +101,7 @@ class AllowedEvent:
     basis: str
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """The outcome of one applied event: the new snapshot and what to record.
 
     Attributes:
@@ -741,13 +740,12 @@ def _overdue(
     if plan is not None:
         changed, change = deadlines.expire(plan, timer, on=day, fired=False)
     else:  # a deadline no longer in the definition: mark it, citing nothing
-        changed = replace(timer, status=TimerStatus.OVERDUE)
+        changed = timer._replace(status=TimerStatus.OVERDUE)
         change = TimerChange(timer.deadline, TimerAction.OVERDUE, day, timer.due, "")
     if index is not None:
         timers[index] = changed
     version = snapshot.version + 1
-    new = replace(
-        snapshot,
+    new = snapshot._replace(
         version=version,
         updated_at=at if at > snapshot.updated_at else snapshot.updated_at,
         timers=tuple(timers),

@@ -85,7 +85,7 @@ class CaseRecord:
         """When the case entered its final state; None if it did not reach one."""
         if self.status != "final":
             return None
-        for entry in reversed(self.journal):
+        for entry in self.journal[::-1]:
             if entry.from_state != entry.to_state:
                 return entry.at
         return self.arrived_at
