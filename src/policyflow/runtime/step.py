@@ -255,9 +255,10 @@ def enabled(
             except InvalidInput:
                 break
         else:
-            if not any(
+            extended = plan.effects.extended
+            if not extended or not any(
                 extension_refusal(deadline, snapshot.timer(deadline.id)) is not None
-                for deadline in plan.effects.extended
+                for deadline in extended
             ):
                 found.add(plan.event)
     return frozenset(found)
