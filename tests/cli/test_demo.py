@@ -26,7 +26,7 @@ def test_demo_runs_a_penalty_case_end_to_end_on_sqlite(tmp_path):
     # 5 working days from Mon 2023-09-25 end on Sun 2023-10-08, a make-up workday.
     assert timers["statement_window"] == ("2023-10-08", "fired")
     automatic = [e["event"] for e in main["journal"] if e["automatic"]]
-    assert automatic == ["statement_window_expired", "hearing_notice_lead_elapsed"]
+    assert automatic == ["statement_window_expired"]  # the hearing lead is a guard (第四十二条)
     assert all(e["basis"] for e in main["journal"])
     states = {c["process"]: c["state"] for c in children}
     assert states["most-penalty.execution"] == "performed"

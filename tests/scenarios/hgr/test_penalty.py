@@ -96,32 +96,70 @@ def test_sc10_warning_only_skips_legal_review(engine: Engine) -> None:
     assert engine.fire(case_id, "statement_made", at=at("2023-09-26")).state == "ready_to_decide"
 
 
-def test_sc10_case_limit_ninety_plus_ninety_then_at_most_sixty(engine: Engine) -> None:
-    """第七十一条: 90 days, +90 by the head, then at most 60 collectively."""
+def _extended_once(engine: Engine) -> str:
+    """A national case filed Aug 1, 2023, extended once by the head; return its id."""
     case = engine.start(
         "hgr-penalty", {"authority_level": "national", "party_type": "citizen"}, at=at("2023-08-01")
     )
     case = engine.fire(case.id, "case_filed", at=at("2023-08-01"))
     # Aug 1 + 90 days = Oct 30 (a Monday, a working day).
     assert case.snapshot.timer("case_limit").due == date(2023, 10, 30)
+    with pytest.raises(GuardFailed, match="after_first_extension_once"):  # K1 comes first
+        engine.fire(
+            case.id,
+            "case_limit_extended",
+            {"collective_discussion": True, "days": 30},
+            at=at("2023-10-20"),
+        )
     case = engine.fire(
         case.id, "case_limit_extended", {"approved_by_head": True}, at=at("2023-10-20")
     )
-    # Oct 30 + 90 days = Sun Jan 28, 2024 -> next working day Mon Jan 29 (民法典 第二百零三条).
+    # Oct 30 + 90 days = Sun Jan 28, 2024 (an ordinary Sunday; the 2024 make-up days are
+    # Feb 4 and Feb 18) -> next working day Mon Jan 29 (民法典 第二百零三条).
     assert case.snapshot.timer("case_limit").due == date(2024, 1, 29)
+    return case.id
+
+
+def test_sc10_case_limit_ninety_plus_ninety_then_at_most_sixty(engine: Engine) -> None:
+    """第七十一条第一款, 第七十七条: the further extension is the decided length, 不超过 60."""
+    case_id = _extended_once(engine)
     with pytest.raises(GuardFailed, match="collective_at_most_sixty"):
         engine.fire(
-            case.id,
-            "further_extension_decided",
+            case_id,
+            "case_limit_extended",
             {"collective_discussion": True, "days": 61},
             at=at("2024-01-20"),
         )
-    assert (
+    with pytest.raises(GuardFailed, match="collective_at_most_sixty"):  # the length is required
         engine.fire(
-            case.id,
-            "further_extension_decided",
-            {"collective_discussion": True, "days": 60},
-            at=at("2024-01-20"),
-        ).data["further_extension_days"]
-        == 60
+            case_id, "case_limit_extended", {"collective_discussion": True}, at=at("2024-01-20")
+        )
+    case = engine.fire(
+        case_id,
+        "case_limit_extended",
+        {"collective_discussion": True, "days": 60},
+        at=at("2024-01-20"),
     )
+    assert case.data["further_extension_days"] == 60
+    # Jan 29 + 60 days: Feb 29 (31, a leap year), Mar 29 (60), a Friday and a working day.
+    assert case.snapshot.timer("case_limit").due == date(2024, 3, 29)
+    with pytest.raises(GuardFailed):  # no third extension
+        engine.fire(
+            case_id,
+            "case_limit_extended",
+            {"collective_discussion": True, "days": 1},
+            at=at("2024-03-01"),
+        )
+
+
+def test_sc10_further_extension_moves_the_limit_by_the_days_decided(engine: Engine) -> None:
+    """第七十一条第一款: 同时确定延长的合理期限 — 59 days move the limit 59 days."""
+    case_id = _extended_once(engine)
+    case = engine.fire(
+        case_id,
+        "case_limit_extended",
+        {"collective_discussion": True, "days": 59},
+        at=at("2024-01-20"),
+    )
+    # Jan 29 + 59 days = Thu Mar 28, 2024, a working day.
+    assert case.snapshot.timer("case_limit").due == date(2024, 3, 28)

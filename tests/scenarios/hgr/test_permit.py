@@ -167,3 +167,20 @@ def test_sc04_withdrawal_must_be_written(engine: Engine) -> None:
         ).state
         == "withdrawn"
     )
+
+
+@pytest.mark.parametrize(
+    ("report_year", "due_on"),
+    [
+        (2024, date(2024, 1, 31)),  # a Wednesday, a working day
+        # 2025 Spring Festival: Jan 28 - Feb 4 off (Jan 26 and Feb 8 worked): Jan 31 is a
+        # holiday, so the last day is the next working day, Wed Feb 5 (民法典 第二百零三条).
+        (2025, date(2025, 2, 5)),
+    ],
+)
+def test_annual_report_due_by_thirty_first_of_january(
+    engine: Engine, report_year: int, due_on: date
+) -> None:
+    """第三十条第一款: 于每年1月31日前 — the date itself, rolled over a holiday (A-03)."""
+    case = engine.start("hgr-annual-report", {"report_year": report_year}, at=at("2024-01-02"))
+    assert case.snapshot.timer("annual_report").due == due_on

@@ -160,9 +160,6 @@ def test_two_or_more_investigating_officers_attend_the_hearing(present: int, ok:
         {"hearing_on": date(2023, 10, 18)},
         at=datetime(2023, 10, 9, 10),
     ).snapshot
-    snapshot = apply(
-        compiled, snapshot, "hearing_notice_lead_elapsed", None, at=datetime(2023, 10, 18, 0)
-    ).snapshot
     payload = {
         "investigating_officers_present": present,
         "hearing_officers": 2,

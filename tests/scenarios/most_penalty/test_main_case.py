@@ -53,9 +53,11 @@ def test_penalty_case_with_hearing_across_national_day(engine: Engine) -> None:
     assert case.state == "hearing_requested"
     assert case.data["statement_waiver"] == "none"  # a statement was made in time
 
-    engine.fire(case_id, "hearing_notice_served", {"hearing_on": "2023-10-18"}, at=at("2023-10-09"))
-    # Oct 18 is the 7th WD after Mon Oct 9 (Oct 10-13, 16, 17, 18); the lead timer counts 6.
-    assert due(engine.get(case_id), "hearing_notice_lead") == date(2023, 10, 17)
+    case = engine.fire(
+        case_id, "hearing_notice_served", {"hearing_on": "2023-10-18"}, at=at("2023-10-09")
+    )
+    # Oct 18 is the 7th WD after Mon Oct 9 (Oct 10-13, 16, 17, 18): the lead is kept.
+    assert case.data["hearing_notice_served_on"] == date(2023, 10, 9)
     engine.tick(at("2023-10-18", 8))
     engine.fire(
         case_id,
@@ -117,7 +119,6 @@ def test_penalty_case_with_hearing_across_national_day(engine: Engine) -> None:
         "statement_received",
         "statement_window_expired",
         "hearing_notice_served",
-        "hearing_notice_lead_elapsed",
         "hearing_opened",
         "hearing_concluded",
         "opinion_to_legal_review",
@@ -129,7 +130,7 @@ def test_penalty_case_with_hearing_across_national_day(engine: Engine) -> None:
     journal = engine.history(case_id)
     assert all(r.entry.basis.startswith("科学技术部令第20号") for r in journal[1:])
     automatic = [r.entry for r in journal if r.entry.automatic]
-    assert [e.at for e in automatic] == [datetime(2023, 10, 9), datetime(2023, 10, 18)]
+    assert [e.at for e in automatic] == [datetime(2023, 10, 9)]
     assert engine.verify(case_id) >= len(journal)
 
 
@@ -164,14 +165,14 @@ def test_missed_statement_window_is_deemed_waived_by_tick(engine: Engine) -> Non
     case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
     to_notice_served(engine, case_id, concluded="2023-09-08", served="2023-09-27")
     case = engine.get(case_id)
-    assert case.state == "statement_window_open"
+    assert (case.state, case.data["is_hearing_window_open"]) == ("rights_window_open", False)
     assert (
         case.snapshot.timer("hearing_request_window") is None
-    )  # no-penalty notice: no hearing right
+    )  # no-penalty notice: no hearing right, the window never starts (start_on.when)
     # 5 WD from Wed Sep 27: Sep 28 (1); Sep 29-Oct 6 holiday; Oct 7 (2), 8 (3), 9 (4), 10 (5).
     assert due(case, "statement_window") == date(2023, 10, 10)
     assert engine.tick(at("2023-10-10", 23)).actions == ()
-    assert engine.get(case_id).state == "statement_window_open"
+    assert engine.get(case_id).state == "rights_window_open"
     report = engine.tick(at("2023-10-11", 9))
     assert [a.event for a in report.actions] == ["statement_window_expired"]
     case = engine.get(case_id)
@@ -245,10 +246,13 @@ def test_s05_no_penalty_notice_opens_no_hearing_right(engine: Engine) -> None:
             at=at("2023-09-28"),
         )
     assert refused.value.basis == "科学技术部令第20号 第四十一条"
-    assert engine.get(case_id).state == "statement_window_open"
+    case = engine.get(case_id)
+    assert case.state == "rights_window_open"
+    assert case.snapshot.timer("hearing_request_window") is None
 
 
-def _scheduled(engine: Engine, hearing_on: str) -> str:
+def _requested(engine: Engine) -> str:
+    """A case whose party asked for a hearing on Tue 2023-09-26 (notice served Sep 25)."""
     case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
     to_notice_served(
         engine, case_id, concluded="2023-09-08", served="2023-09-25", penalty=NO_FINE_HEARING
@@ -259,34 +263,75 @@ def _scheduled(engine: Engine, hearing_on: str) -> str:
         {"is_written": True, "materials_submitted": True},
         at=at("2023-09-26"),
     )
+    return case_id
+
+
+def _scheduled(engine: Engine, hearing_on: str) -> str:
+    case_id = _requested(engine)
     engine.fire(case_id, "hearing_notice_served", {"hearing_on": hearing_on}, at=at("2023-10-09"))
     return case_id
 
 
-def test_s06_hearing_on_sixth_working_day_is_blocked(engine: Engine) -> None:
+def test_s06_hearing_notice_six_working_days_ahead_is_refused(engine: Engine) -> None:
     """科学技术部令第20号 第四十二条第二款: 在举行听证七个工作日前送达 — the 6th WD is too early."""
-    case_id = _scheduled(engine, "2023-10-17")  # Oct 10-13, 16, 17: the 6th WD after Oct 9
-    engine.tick(at("2023-10-17", 8))
+    case_id = _requested(engine)
+    # served Mon Oct 9: Oct 10-13 (4), 16 (5), 17 (6), 18 (7)
+    with pytest.raises(GuardFailed, match="seven working days before") as refused:
+        engine.fire(
+            case_id, "hearing_notice_served", {"hearing_on": "2023-10-17"}, at=at("2023-10-09")
+        )
+    assert refused.value.basis == "科学技术部令第20号 第四十二条第二款"
+    case = engine.get(case_id)
+    assert (case.state, case.data.get("hearing_on")) == ("hearing_requested", None)
+    case = engine.fire(
+        case_id, "hearing_notice_served", {"hearing_on": "2023-10-18"}, at=at("2023-10-09")
+    )
+    assert (case.state, case.data["hearing_on"]) == ("hearing_scheduled", date(2023, 10, 18))
+
+
+def test_s06_hearing_lead_counts_make_up_days_across_national_day(engine: Engine) -> None:
+    """科学技术部令第20号 第四十二条第二款, 第六十五条: the 调休 weekend counts as working days."""
+    case_id = _requested(engine)
+    # served Tue Sep 26: Sep 27 (1), 28 (2); Sep 29 - Oct 6 holiday; Sat Oct 7 (3) and
+    # Sun Oct 8 (4) are make-up working days; Oct 9 (5), 10 (6), 11 (7).
     with pytest.raises(GuardFailed, match="seven working days before"):
+        engine.fire(
+            case_id, "hearing_notice_served", {"hearing_on": "2023-10-10"}, at=at("2023-09-26", 15)
+        )
+    case = engine.fire(
+        case_id, "hearing_notice_served", {"hearing_on": "2023-10-11"}, at=at("2023-09-26", 15)
+    )
+    assert case.state == "hearing_scheduled"
+
+
+def test_s06_hearing_opens_on_the_notified_day_not_before(engine: Engine) -> None:
+    """科学技术部令第20号 第四十二条第二款: the hearing is held on the day the notice states."""
+    case_id = _scheduled(engine, "2023-10-18")
+    with pytest.raises(GuardFailed, match="hearing_day_reached"):
         engine.fire(
             case_id, "hearing_opened", {"investigating_officers_present": 2}, at=at("2023-10-17", 9)
         )
-    # a new notice restarts the lead time from its own service
-    case = engine.fire(
-        case_id, "hearing_rescheduled", {"hearing_on": "2023-10-26"}, at=at("2023-10-17", 10)
-    )
-    # 6 WD from Tue Oct 17: Oct 18, 19, 20, 23, 24, 25 -> lead elapsed at the start of Oct 26
-    assert due(case, "hearing_notice_lead") == date(2023, 10, 25)
-
-
-def test_s06_hearing_on_seventh_working_day_is_allowed(engine: Engine) -> None:
-    """科学技术部令第20号 第四十二条第二款: the 7th WD after service is 七个工作日前 (A-P09)."""
-    case_id = _scheduled(engine, "2023-10-18")
-    engine.tick(at("2023-10-18", 8))
     case = engine.fire(
         case_id, "hearing_opened", {"investigating_officers_present": 2}, at=at("2023-10-18", 9)
     )
     assert case.state == "hearing_in_session"
+
+
+def test_s06_a_new_notice_keeps_the_lead_from_its_own_service(engine: Engine) -> None:
+    """科学技术部令第20号 第四十二条第二款: a new notice needs seven WD from its own service."""
+    case_id = _scheduled(engine, "2023-10-18")
+    # served again Tue Oct 17: Oct 18, 19, 20, 23, 24 (5), 25 (6), 26 (7)
+    with pytest.raises(GuardFailed, match="seven working days before"):
+        engine.fire(
+            case_id, "hearing_rescheduled", {"hearing_on": "2023-10-25"}, at=at("2023-10-17", 10)
+        )
+    case = engine.fire(
+        case_id, "hearing_rescheduled", {"hearing_on": "2023-10-26"}, at=at("2023-10-17", 10)
+    )
+    assert (case.data["hearing_on"], case.data["hearing_notice_served_on"]) == (
+        date(2023, 10, 26),
+        date(2023, 10, 17),
+    )
 
 
 def test_s07_no_show_walkout_and_termination(engine: Engine) -> None:
@@ -325,8 +370,8 @@ def test_s07_no_show_walkout_and_termination(engine: Engine) -> None:
     )
 
 
-def test_s08_case_limit_arithmetic_with_appraisal_hearing_and_extensions(engine: Engine) -> None:
-    """科学技术部令第20号 第五十一条: 90 days, exclusions, +60, one further extension."""
+def _extended_by_the_head(engine: Engine) -> str:
+    """A case whose limit moved by an appraisal and a hearing, then +60 days by the head."""
     case_id = to_investigation(engine, registered="2023-05-25", filed="2023-06-01")
     engine.fire(case_id, "excluded_period_started", {"kind": "appraisal"}, at=at("2023-06-10"))
     engine.fire(case_id, "excluded_period_ended", at=at("2023-06-29"))  # Jun 10..29: 20 days
@@ -357,34 +402,58 @@ def test_s08_case_limit_arithmetic_with_appraisal_hearing_and_extensions(engine:
             {"route": "head", "is_complex": False},
             at=at("2023-08-20"),
         )
+    with pytest.raises(GuardFailed, match="first_extension_is_sixty_days"):  # 延长六十日, fixed
+        engine.fire(
+            case_id,
+            "case_limit_extended",
+            {"route": "head", "is_complex": True, "days": 30},
+            at=at("2023-08-20"),
+        )
     case = engine.fire(
         case_id, "case_limit_extended", {"route": "head", "is_complex": True}, at=at("2023-08-20")
     )
     # counted on from the period's last day (民法典 第二百零三条 makes it Oct 7):
     # Oct 7 + 60 = Wed Dec 6
     assert due(case, "case_limit") == date(2023, 12, 6)
+    return case_id
+
+
+def test_s08_case_limit_arithmetic_with_appraisal_hearing_and_extensions(engine: Engine) -> None:
+    """科学技术部令第20号 第五十一条: 90 days, exclusions, +60, a further extension of ≤ 60."""
+    case_id = _extended_by_the_head(engine)
+    especially = {"route": "collective", "is_complex": True, "is_especially_complex": True}
     with pytest.raises(GuardFailed, match="collective decision"):
         engine.fire(
             case_id,
             "case_limit_extended",
-            {"route": "head", "is_complex": True},
+            {"route": "head", "is_complex": True, "days": 60},
             at=at("2023-11-20"),
         )
+    with pytest.raises(GuardFailed, match="states its length"):  # 同时确定延长的合理期限
+        engine.fire(case_id, "case_limit_extended", especially, at=at("2023-11-20"))
+    with pytest.raises(GuardFailed, match="60日 at most") as refused:  # 最长不得超过六十日
+        engine.fire(case_id, "case_limit_extended", {**especially, "days": 61}, at=at("2023-11-20"))
+    assert refused.value.basis == "科学技术部令第20号 第五十一条第一款"
+    assert due(engine.get(case_id), "case_limit") == date(2023, 12, 6)  # nothing changed
     case = engine.fire(
-        case_id,
-        "case_limit_extended",
-        {"route": "collective", "is_complex": True, "is_especially_complex": True},
-        at=at("2023-11-20"),
+        case_id, "case_limit_extended", {**especially, "days": 60}, at=at("2023-11-20")
     )
     # Dec 6 + 60 = Sun Feb 4 2024, a make-up workday before the 2024 Spring Festival: no rollover.
     assert due(case, "case_limit") == date(2024, 2, 4)
     with pytest.raises(GuardFailed):
-        engine.fire(
-            case_id,
-            "case_limit_extended",
-            {"route": "collective", "is_complex": True, "is_especially_complex": True},
-            at=at("2024-01-20"),
-        )
+        engine.fire(case_id, "case_limit_extended", {**especially, "days": 1}, at=at("2024-01-20"))
+
+
+def test_s08_further_extension_is_the_length_decided(engine: Engine) -> None:
+    """科学技术部令第20号 第五十一条第一款: 决定延期的，应当同时确定延长的合理期限."""
+    case_id = _extended_by_the_head(engine)
+    especially = {"route": "collective", "is_complex": True, "is_especially_complex": True}
+    case = engine.fire(
+        case_id, "case_limit_extended", {**especially, "days": 50}, at=at("2023-11-20")
+    )
+    # Dec 6 + 25 = Dec 31, + 25 = Thu Jan 25 2024, a working day.
+    assert due(case, "case_limit") == date(2024, 1, 25)
+    assert case.data["case_limit_extensions"] == 2
 
 
 def test_s08_expired_case_limit_only_marks_overdue(engine: Engine) -> None:
@@ -486,7 +555,8 @@ def test_renotice_opens_the_rights_afresh(engine: Engine) -> None:
     case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
     citizen = {"party_type": "citizen", "proposed_fine": "9999.99"}
     to_notice_served(engine, case_id, concluded="2023-09-08", served="2023-09-11", penalty=citizen)
-    assert engine.get(case_id).state == "statement_window_open"  # below 10,000: no hearing right
+    case = engine.get(case_id)
+    assert case.snapshot.timer("hearing_request_window") is None  # below 10,000: no hearing right
     engine.tick(at("2023-09-19"))  # 5 WD from Mon Sep 11: Sep 12-15, 18
     assert engine.get(case_id).data["statement_waiver"] == "deemed"
     engine.fire(case_id, "renotice_required", at=at("2023-09-20"))

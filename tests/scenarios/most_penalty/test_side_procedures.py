@@ -40,18 +40,33 @@ def test_s09_seizure_term_excludes_testing_and_releases_by_itself(engine: Engine
 
 
 def test_s09_seizure_extension_is_capped_at_thirty_days(engine: Engine) -> None:
-    """科学技术部令第20号 第三十三条第一款: 延长期限不得超过三十日 (30 included)."""
+    """科学技术部令第20号 第三十三条第一款、第六十五条第二款: 延长期限不得超过三十日 (30 in)."""
     ask = {"is_complex": True, "is_party_notified": True}
     case_id = _seizure(engine, "2023-08-25")
-    with pytest.raises(GuardFailed, match="30 days"):
+    with pytest.raises(GuardFailed, match="30日 at most") as refused:
         engine.fire(case_id, "seizure_extended", {**ask, "days": 31}, at=at("2023-09-10"))
+    assert "科学技术部令第20号 第三十三条第一款" in refused.value.basis
+    assert due(engine.get(case_id), "seizure_term") == date(2023, 9, 24)  # nothing changed
     case = engine.fire(case_id, "seizure_extended", {**ask, "days": 20}, at=at("2023-09-10"))
     assert due(case, "seizure_term") == date(2023, 10, 14)  # Aug 25 + 50 (a Saturday, no rollover)
-    with pytest.raises(GuardFailed, match="30 days"):
+    with pytest.raises(GuardFailed, match="total 30日 at most"):  # 20 + 11 = 31
         engine.fire(case_id, "seizure_extended", {**ask, "days": 11}, at=at("2023-09-20"))
     case = engine.fire(case_id, "seizure_extended", {**ask, "days": 10}, at=at("2023-09-20"))
     assert due(case, "seizure_term") == date(2023, 10, 24)  # Aug 25 + 60
     assert case.data["extension_days"] == 30
+    with pytest.raises(GuardFailed, match="total 30日 at most"):  # 30 + 1
+        engine.fire(case_id, "seizure_extended", {**ask, "days": 1}, at=at("2023-10-10"))
+
+
+def test_s09_seizure_extension_counts_on_after_excluded_testing(engine: Engine) -> None:
+    """科学技术部令第20号 第三十三条: the days the head fixes are added after the testing days."""
+    ask = {"is_complex": True, "is_party_notified": True}
+    case_id = _seizure(engine, "2023-08-25")
+    engine.fire(case_id, "testing_started", at=at("2023-08-28"))
+    engine.fire(case_id, "testing_completed", at=at("2023-09-06"))  # Aug 28..Sep 6: 10 days
+    case = engine.fire(case_id, "seizure_extended", {**ask, "days": 30}, at=at("2023-09-20"))
+    # Sep 24 + 10 testing days = Oct 4; + 30 = Oct 31 (27) + 3 = Fri Nov 3.
+    assert due(case, "seizure_term") == date(2023, 11, 3)
 
 
 def test_s10_preservation_released_by_itself_after_seven_working_days(engine: Engine) -> None:
@@ -110,15 +125,32 @@ def test_s12_non_fine_court_application_only_after_ten_working_days(engine: Engi
         at=at("2023-09-25"),
     )
     assert status(case, "dunning") == "met"
-    # 10 WD from Mon Sep 25: Sep 26-28 (3); holiday; Oct 7, 8, 9-13 (10).
-    assert due(case, "dunning_wait") == date(2023, 10, 13)
-    engine.tick(at("2023-10-13", 20))
-    with pytest.raises(GuardFailed, match="ten working days"):
+    # 10 WD from Mon Sep 25: Sep 26-28 (3); holiday; Oct 7, 8 (make-up days, 5), 9-13 (10):
+    # the application is possible from Sat Oct 14, the first day after them.
+    with pytest.raises(GuardFailed, match="ten working days") as refused:
         engine.fire(case_id, "non_fine_court_proposed", at=at("2023-10-13", 21))
-    engine.tick(at("2023-10-14", 8))
-    engine.fire(case_id, "non_fine_court_proposed", at=at("2023-10-16"))
+    assert refused.value.basis == "科学技术部令第20号 第五十八条"
+    engine.fire(case_id, "non_fine_court_proposed", at=at("2023-10-14"))
     case = engine.fire(case_id, "non_fine_court_approved", at=at("2023-10-17"))
     assert case.state == "court_enforcement_applied"
+
+
+def test_performance_period_ends_on_the_stated_date(engine: Engine) -> None:
+    """科学技术部令第20号 第五十二条: 在《行政处罚决定书》载明的期限内履行 — the date as stated."""
+    case_id = _execution(engine, fine_amount="50000.00", performance_due_on="2023-10-01")
+    # Sun Oct 1 is 国庆节; the decision's date stands (no rollover): overdue from Oct 2.
+    assert due(engine.get(case_id), "performance_period") == date(2023, 10, 1)
+    assert engine.tick(at("2023-10-01", 23)).actions == ()
+    engine.tick(at("2023-10-02", 0))
+    case = engine.get(case_id)
+    assert (case.state, case.overdue) == ("awaiting_performance", True)
+    case = engine.fire(
+        case_id,
+        "default_detected",
+        {"challenge_window_ended_on": "2023-10-01"},
+        at=at("2023-10-02"),
+    )
+    assert (case.state, case.overdue) == ("default_pending_dunning", False)
 
 
 def test_s13_deferral_application_on_the_last_day_is_admissible(engine: Engine) -> None:
@@ -280,8 +312,8 @@ def test_correction_with_substantive_effect_is_refused(engine: Engine) -> None:
     assert engine.fire(good.id, "correction_served", at=at("2023-10-10")).state == "served"
 
 
-def test_entrustment_ends_by_itself_at_the_end_of_its_term(engine: Engine) -> None:
-    """科学技术部令第20号 第七条第二款: 委托书应当载明…期限; the term is not rolled over."""
+def test_entrustment_term_ends_acts_but_not_the_case_by_itself(engine: Engine) -> None:
+    """科学技术部令第20号 第七条: acts only within the term; its end only marks overdue."""
     entrustee = {"entrustee": "某市科技局"}
     case = engine.start("most-penalty.entrustment", entrustee, at=at("2023-05-10"))
     letter = {
@@ -292,8 +324,23 @@ def test_entrustment_ends_by_itself_at_the_end_of_its_term(engine: Engine) -> No
         "term_ends_on": "2023-10-01",
     }
     case = engine.fire(case.id, "entrustment_approved", letter, at=at("2023-05-10", 11))
-    assert due(case, "entrustment_term") == date(2023, 10, 1)  # 国庆节, but a term is a term
-    engine.tick(at("2023-10-01", 23))
-    assert engine.get(case.id).state == "in_force"
-    engine.tick(at("2023-10-02", 0))
-    assert engine.get(case.id).state == "expired"
+    assert due(case, "entrustment_term") == date(2023, 10, 1)  # 国庆节, but the date stands
+    # the last day of the term is within it (a holiday changes nothing: no rollover)
+    case = engine.fire(case.id, "entrusted_act_recorded", at=at("2023-10-01", 20))
+    assert case.data["acts_recorded"] == 1
+    with pytest.raises(GuardFailed, match="within_entrustment_term") as refused:
+        engine.fire(case.id, "entrusted_act_recorded", at=at("2023-10-02", 9))
+    assert "科学技术部令第20号 第七条第三款" in refused.value.basis
+    with pytest.raises(GuardFailed, match="term_has_ended"):
+        engine.fire(case.id, "entrustment_expired", at=at("2023-10-01", 21))
+    assert engine.tick(at("2023-10-01", 23)).actions == ()
+    report = engine.tick(at("2023-10-02", 0))
+    assert [a.event for a in report.actions] == ["deadline_expired"]
+    case = engine.get(case.id)
+    assert (case.state, case.overdue, status(case, "entrustment_term")) == (
+        "in_force",
+        True,
+        "overdue",
+    )
+    case = engine.fire(case.id, "entrustment_expired", at=at("2023-10-09"))
+    assert (case.state, case.overdue) == ("expired", False)
