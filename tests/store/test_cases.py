@@ -93,20 +93,16 @@ def test_due_timers_page_in_expiry_order(database):
     assert seen == ["c1", "c2", "c0"]  # due 1, 2, 3 October; the 5th expires on the 6th
 
 
-def test_due_timer_query_reads_the_index_not_the_table(database):
-    """SQLite's plan for the due query searches ix_timers_status_expires_at (no full scan)."""
-    from sqlalchemy import select
-    from sqlalchemy.dialects import sqlite
-
-    from policyflow.store.tables import TIMERS
-
+@pytest.mark.parametrize("paged", [False, True])
+def test_due_timer_query_reads_the_index_not_the_table(database, paged):
+    """tick's due query, first page and later ones, searches ix_timers_status_expires_at."""
+    sql = timers._due_sql("sqlite", paged)
+    parameters = ["armed", "2023-10-05 00:00:00.000000"]
+    if paged:
+        parameters += ["2023-10-01 00:00:00.000000", "c1", 0]
     with database.read() as connection:
-        query = select(TIMERS.c.case_id).where(
-            TIMERS.c.status == "armed", TIMERS.c.expires_at <= datetime(2023, 10, 5)
-        ).order_by(TIMERS.c.expires_at)
-        compiled = query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
         plan = " ".join(str(r[-1]) for r in connection.exec_driver_sql(
-            f"EXPLAIN QUERY PLAN {compiled}"))
+            f"EXPLAIN QUERY PLAN {sql}", (*parameters, 10)))
     assert "USING INDEX ix_timers_status_expires_at" in plan
     assert "SCAN timers" not in plan
 

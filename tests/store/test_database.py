@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,66 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sqlite_path):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_the_hot_path_connection_keeps_the_durable_settings(sqlite_path):
+    """transaction() runs on WAL with synchronous=NORMAL (1), never OFF, foreign keys on."""
+    from policyflow.store import fast
+
+    database = Database(sqlite_path)
+    with database.transaction() as transaction:
+        def pragma(name: str) -> object:
+            [row] = fast.fetch(transaction, f"PRAGMA {name}")
+            return next(iter(row.values()))
+
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 1  # NORMAL: 0 would be OFF
+        assert pragma("foreign_keys") == 1
+        assert pragma("busy_timeout") == 30000
+        assert transaction.connection.in_transaction  # BEGIN IMMEDIATE ran
+    database.dispose()
+
+
+def test_a_failed_transaction_is_rolled_back_and_the_connection_reused(sqlite_path):
+    """An error inside transaction() undoes its writes; the next transaction works."""
+    from policyflow.store import cases
+
+    database = Database(sqlite_path)
+    stored = datetime(2023, 1, 1)
+    with pytest.raises(RuntimeError, match="boom"), database.transaction() as transaction:
+        cases.put_definition(transaction, "p", "v1", "{}", stored_at=stored)
+        raise RuntimeError("boom")
+    with database.transaction() as transaction:
+        assert cases.find_definition(transaction, "p", "v1") is None
+        cases.put_definition(transaction, "p", "v2", "{}", stored_at=stored)
+    with database.read() as connection:
+        assert cases.find_definition(connection, "p", "v2") == "{}"
+    database.dispose()
+
+
+def test_each_thread_writes_on_its_own_connection(sqlite_path):
+    """Four threads share one Database: every write commits, none waits on another's."""
+    from policyflow.store import cases
+
+    database = Database(sqlite_path)
+    seen: set[int] = set()
+
+    def write(number: int) -> None:
+        for round_ in range(5):
+            with database.transaction() as transaction:
+                seen.add(id(transaction.connection.dbapi_connection))
+                cases.put_definition(transaction, "p", f"t{number}-{round_}", "{}",
+                                     stored_at=datetime(2023, 1, 1))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 4  # one kept connection per thread, reused for its 5 writes
+    with database.read() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM definitions").scalar() == 20
+    database.dispose()
 
 
 def test_first_use_creates_the_schema_at_the_newest_migration(sqlite_path):

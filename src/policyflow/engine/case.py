@@ -209,7 +209,9 @@ class TickReport:
         now: the instant the tick compared deadlines with.
         actions: each deadline fired or marked overdue, in the order done.
         skipped: cases another worker held (their timers are that worker's to fire).
-        refused: (case id, one-line reason) for expiry events the rules refused.
+        refused: (case id, one-line reason) for cases whose expiry could not be applied
+            (the rules refused it, or it counts into a year the calendar does not
+            publish); nothing of theirs was written, and the next tick tries again.
     """
 
     now: datetime

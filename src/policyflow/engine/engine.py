@@ -18,19 +18,23 @@ from __future__ import annotations
 import json
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
-
 from policyflow.definition.catalog import load as load_process
 from policyflow.definition.model import Process
 from policyflow.engine.case import Case, OverdueDeadline, TickAction, TickReport
 from policyflow.engine.clock import Clock, SystemClock
-from policyflow.errors import ConcurrentUpdate, InvalidInput, TransitionRefused, UnknownCase
+from policyflow.errors import (
+    CalendarNotPublished,
+    ConcurrentUpdate,
+    InvalidInput,
+    TransitionRefused,
+    UnknownCase,
+)
 from policyflow.legaltime import Calendar
 from policyflow.runtime import CompiledProcess, apply, compile_process, expire
 from policyflow.runtime import start as start_case
@@ -42,6 +46,7 @@ from policyflow.store import journal, timers
 from policyflow.store.cases import Lock
 from policyflow.store.convert import canonical_json, case_values, snapshot_from_rows, timer_from_row
 from policyflow.store.database import Database
+from policyflow.store.fast import Target
 from policyflow.store.journal import RecordedEntry
 
 if TYPE_CHECKING:
@@ -50,7 +55,8 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "ProcessLike"]
 
 ProcessLike = Process | str | Path
-_TICK_PAGE = 1000
+# Due timers read per tick transaction; their cases' expiries are written in it together.
+_TICK_PAGE = 500
 _RECENT_CASES = 10_000
 _EXPIRY_ACTIONS = {TimerAction.FIRED: "fired", TimerAction.OVERDUE: "overdue"}
 
@@ -62,6 +68,7 @@ class _Loaded:
     snapshot: CaseSnapshot
     compiled: CompiledProcess
     last_hash: str
+    data_json: str  # the stored canonical JSON of snapshot.data
 
 
 def _new_id() -> str:
@@ -143,14 +150,14 @@ class Engine:
             compiled = self._compiled[key] = compile_process(process)
         return compiled
 
-    def _store_definition(self, connection: Connection, process: Process) -> None:
+    def _store_definition(self, connection: Target, process: Process) -> None:
         body = canonical_json(json.loads(process.model_dump_json()))
         case_store.put_definition(
             connection, process.id, process.version, body, stored_at=self._wall.now()
         )
 
     def _compiled_for(
-        self, connection: Connection, process_id: str, version: str
+        self, connection: Target, process_id: str, version: str
     ) -> CompiledProcess:
         compiled = self._compiled.get((process_id, version))
         if compiled is not None:
@@ -164,19 +171,27 @@ class Engine:
 
     # --- reading cases -----------------------------------------------------------------
 
-    def _load(self, connection: Connection, case_id: str, *, lock: Lock) -> _Loaded | None:
+    def _load(self, connection: Target, case_id: str, *, lock: Lock) -> _Loaded | None:
         row = case_store.find_case(connection, case_id, lock=lock)
         if row is None:
             return None
-        compiled = self._compiled_for(connection, row["process_id"], row["process_version"])
-        snapshot = snapshot_from_rows(
-            row,
-            case_store.load_timers(connection, case_id),
-            compiled.load_data(json.loads(row["data"])),
-        )
-        return _Loaded(snapshot, compiled, row["last_hash"])
+        return self._loaded(connection, row, case_store.load_timers(connection, case_id))
 
-    def _must_load(self, connection: Connection, case_id: str, *, lock: Lock) -> _Loaded:
+    def _loaded(self, connection: Target, row: Mapping[str, Any],
+                timer_rows: Sequence[Mapping[str, Any]]) -> _Loaded:
+        compiled = self._compiled_for(connection, row["process_id"], row["process_version"])
+        snapshot = snapshot_from_rows(row, timer_rows, compiled.load_data(json.loads(row["data"])))
+        return _Loaded(snapshot, compiled, row["last_hash"], row["data"])
+
+    def _load_many(self, connection: Target, case_ids: Sequence[str], *,
+                   lock: Lock) -> dict[str, _Loaded]:
+        """Load several cases in two queries (rows, then timers); missing ones left out."""
+        rows = case_store.find_cases(connection, case_ids, lock=lock)
+        timer_rows = case_store.load_timers_of(connection, list(rows))
+        return {case_id: self._loaded(connection, row, timer_rows[case_id])
+                for case_id, row in rows.items()}
+
+    def _must_load(self, connection: Target, case_id: str, *, lock: Lock) -> _Loaded:
         loaded = self._load(connection, case_id, lock=lock)
         if loaded is None:
             raise UnknownCase(f"no case {case_id!r} in {self._where()}")
@@ -196,7 +211,7 @@ class Engine:
 
     # --- writing steps -----------------------------------------------------------------
 
-    def _persist(self, connection: Connection, step: Step, before: _Loaded | None,
+    def _persist(self, connection: Target, step: Step, before: _Loaded | None,
                  compiled: CompiledProcess) -> _Loaded:
         """Write one step: case row (version-checked), journal row, timers; then children."""
         snapshot = step.snapshot
@@ -207,11 +222,12 @@ class Engine:
             recorded_at=recorded_at,
             prev_hash=journal.GENESIS if before is None else before.last_hash,
         )
+        if before is not None and snapshot.data is before.snapshot.data:
+            data_json = before.data_json  # the event left the data as they were
+        else:
+            data_json = canonical_json(compiled.dump_data(snapshot.data))
         values = case_values(
-            snapshot,
-            data_json=canonical_json(compiled.dump_data(snapshot.data)),
-            recorded_at=recorded_at,
-            last_hash=row["hash"],
+            snapshot, data_json=data_json, recorded_at=recorded_at, last_hash=row["hash"]
         )
         if before is None:
             case_store.insert_case(connection, values)
@@ -222,7 +238,7 @@ class Engine:
             connection, snapshot.case_id, () if before is None else before.snapshot.timers,
             snapshot.timers,
         )
-        after = _Loaded(snapshot, compiled, row["hash"])
+        after = _Loaded(snapshot, compiled, row["hash"], data_json)
         for child in step.spawn:
             child_process = self._resolve(child.process_id)
             self._start_in(connection, child_process, child.data, at=step.entry.at,
@@ -236,7 +252,7 @@ class Engine:
             self._persist(connection, signalled, parent, parent.compiled)
         return after
 
-    def _start_in(self, connection: Connection, process: Process, data: Mapping[str, Any], *,
+    def _start_in(self, connection: Target, process: Process, data: Mapping[str, Any], *,
                   at: datetime, actor: str | None, parent: str | None,
                   case_id: str | None) -> _Loaded:
         compiled = self._compile(process)
@@ -277,7 +293,7 @@ class Engine:
         """
         definition = process if isinstance(process, Process) else self._resolve(process)
         moment = _moment(at, "start time") or self.clock.now()
-        with self.database.write() as connection:
+        with self.database.transaction() as connection:
             loaded = self._start_in(connection, definition, data, at=moment, actor=actor,
                                     parent=parent, case_id=case_id)
         self._stored.add((definition.id, definition.version))
@@ -322,7 +338,7 @@ class Engine:
     def _fire(self, case_id: str, cached: _Loaded | None, event: str,
               payload: Mapping[str, Any] | None, at: datetime, actor: str | None,
               expected_version: int | None) -> Case:
-        with self.database.write() as connection:
+        with self.database.transaction() as connection:
             loaded = cached or self._must_load(connection, case_id, lock=Lock.WAIT)
             if expected_version is not None and loaded.snapshot.version != expected_version:
                 raise ConcurrentUpdate(
@@ -339,11 +355,15 @@ class Engine:
     def tick(self, now: datetime | date | None = None) -> TickReport:
         """Fire every deadline expired at `now` and mark overdue ones; return what was done.
 
-        Each expiry is applied by :func:`policyflow.runtime.expire` and written in its own
-        transaction, with the deadline's legal expiry time as its business time. Running
-        tick twice, or in several processes at once, fires each timer once: a case is
-        taken with a row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the write lock
-        on SQLite) and its due timers are recomputed under that lock.
+        Each expiry is applied by :func:`policyflow.runtime.expire`, with the deadline's
+        legal expiry time as its business time. Due cases are taken a page at a time,
+        under a row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the write lock on
+        SQLite), and their due timers are recomputed under that lock, so running tick
+        twice, or in several processes at once, fires each timer once. A page's cases are
+        loaded in two queries and their expiries written in one transaction: each case's
+        expiries are written whole or not at all. A case whose expiry starts a child case
+        or signals a parent is written after the page, in a transaction of its own (it
+        locks a second case; two workers' pages must never wait on each other).
         """
         moment = _moment(now, "tick time") or self.clock.now()
         actions: list[TickAction] = []
@@ -352,43 +372,68 @@ class Engine:
         done: set[str] = set()
         after: tuple[datetime, str, int] | None = None
         while True:
-            with self.database.read() as connection:
+            alone: list[str] = []
+            with self.database.transaction() as connection:
                 page = timers.due_timers(connection, moment, limit=_TICK_PAGE, after=after)
-            if not page:
-                break
-            last = page[-1]
-            after = (last["expires_at"], last["case_id"], last["position"])
-            for case_id in dict.fromkeys(row["case_id"] for row in page):
-                if case_id in done:
-                    continue
-                done.add(case_id)
+                if not page:
+                    break
+                last = page[-1]
+                after = (last["expires_at"], last["case_id"], last["position"])
+                case_ids = [c for c in dict.fromkeys(r["case_id"] for r in page)
+                            if c not in done]
+                done.update(case_ids)
+                loaded = self._load_many(connection, case_ids, lock=Lock.SKIP)
+                for case_id in case_ids:
+                    self._recent.pop(case_id, None)
+                    case = loaded.get(case_id)
+                    if case is None:
+                        skipped.append(case_id)  # another worker holds it
+                        continue
+                    try:
+                        steps = expire(case.compiled, case.snapshot, now=moment,
+                                       calendar=self.calendar)
+                    except (TransitionRefused, CalendarNotPublished) as error:
+                        # pure: nothing written yet; one case's problem does not stop
+                        # the other cases' expiries (it is reported, and tried again
+                        # by the next tick)
+                        refused.append((case_id, str(error)))
+                        continue
+                    if any(step.spawn or step.signal is not None for step in steps):
+                        alone.append(case_id)
+                        continue
+                    for step in steps:
+                        case = self._persist(connection, step, case, case.compiled)
+                        actions.extend(self._tick_actions(case_id, step))
+            for case_id in alone:
                 self._expire_case(case_id, moment, actions, skipped, refused)
         return TickReport(moment, tuple(actions), tuple(skipped), tuple(refused))
 
     def _expire_case(self, case_id: str, now: datetime, actions: list[TickAction],
                      skipped: list[str], refused: list[tuple[str, str]]) -> None:
-        self._recent.pop(case_id, None)
-        try:
-            with self.database.write() as connection:
-                loaded = self._load(connection, case_id, lock=Lock.SKIP)
-                if loaded is None:
-                    skipped.append(case_id)
-                    return
-                steps = expire(loaded.compiled, loaded.snapshot, now=now, calendar=self.calendar)
-                if not steps:
-                    return
-                loaded = self._persist(connection, steps[0], loaded, loaded.compiled)
+        """Expire one case's due deadlines, one step per transaction.
+
+        A step's child cases and its signal to the parent are written with it; each
+        step re-takes the case's lock and recomputes what is due.
+        """
+        while True:
+            try:
+                with self.database.transaction() as connection:
+                    loaded = self._load(connection, case_id, lock=Lock.SKIP)
+                    if loaded is None:
+                        skipped.append(case_id)
+                        return
+                    steps = expire(loaded.compiled, loaded.snapshot, now=now,
+                                   calendar=self.calendar)
+                    if not steps:
+                        return
+                    self._persist(connection, steps[0], loaded, loaded.compiled)
+            except ConcurrentUpdate:
+                skipped.append(case_id)
+                return
+            except (TransitionRefused, CalendarNotPublished) as error:
+                refused.append((case_id, str(error)))
+                return
             actions.extend(self._tick_actions(case_id, steps[0]))
-            # The rest, each in its own transaction; the version check guards the gap.
-            while steps := expire(loaded.compiled, loaded.snapshot, now=now,
-                                  calendar=self.calendar):
-                with self.database.write() as connection:
-                    loaded = self._persist(connection, steps[0], loaded, loaded.compiled)
-                actions.extend(self._tick_actions(case_id, steps[0]))
-        except ConcurrentUpdate:
-            skipped.append(case_id)
-        except TransitionRefused as error:
-            refused.append((case_id, str(error)))
 
     @staticmethod
     def _tick_actions(case_id: str, step: Step) -> list[TickAction]:

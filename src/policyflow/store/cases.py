@@ -1,7 +1,10 @@
 """Queries on ``cases`` and ``definitions``: load, insert, and the optimistic-lock update.
 
-Each function takes an open :class:`~sqlalchemy.Connection` inside the caller's
-transaction; the engine decides where a transaction begins and ends (one event, one
+Each function takes an open :class:`~sqlalchemy.Connection` or a
+:class:`~policyflow.store.fast.Transaction`, inside the caller's transaction; the
+reads and writes of the engine's hot path are plain SQL (:mod:`policyflow.store.fast`),
+the several cases a tick handles are loaded in one query each for rows and timers. The
+engine decides where a transaction begins and ends (one event, one
 transaction). Loading a case for a write takes its row lock on PostgreSQL
 (``SELECT … FOR UPDATE``, or ``SKIP LOCKED`` for a tick worker); on SQLite the write
 transaction already holds the database's write lock (``BEGIN IMMEDIATE``).
@@ -12,23 +15,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, RowMapping, func, select
 
 from policyflow.errors import ConcurrentUpdate
 from policyflow.store import fast
-from policyflow.store.tables import CASES, DEFINITIONS, TIMERS
+from policyflow.store.fast import Target
+from policyflow.store.tables import CASES
 
 __all__ = [
     "Lock",
     "count_cases",
     "find_case",
+    "find_cases",
     "find_definition",
     "insert_case",
     "list_cases",
     "load_timers",
+    "load_timers_of",
     "put_definition",
     "update_case",
 ]
@@ -43,71 +49,124 @@ class Lock(Enum):
 
 
 def put_definition(
-    connection: Connection, process_id: str, version: str, body: str, *, stored_at: datetime
+    connection: Target, process_id: str, version: str, body: str, *, stored_at: datetime
 ) -> None:
     """Store one definition version, unless it is already stored (then do nothing)."""
+    dialect = fast.dialect_of(connection)
     values = {"process_id": process_id, "version": version, "body": body, "stored_at": stored_at}
-    if connection.dialect.name == "postgresql":
-        statement: Any = postgresql.insert(DEFINITIONS).values(values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(DEFINITIONS).values(values).on_conflict_do_nothing()
-    connection.execute(statement)
+    fast.execute(connection, _put_definition_sql(dialect),
+                 [fast.encode(dialect, "definitions", fast.columns("definitions"), values)])
 
 
-def find_definition(connection: Connection, process_id: str, version: str) -> str | None:
+@cache
+def _put_definition_sql(dialect: str) -> str:
+    return fast.insert_sql(dialect, "definitions") + " ON CONFLICT DO NOTHING"
+
+
+def find_definition(connection: Target, process_id: str, version: str) -> str | None:
     """Return the canonical JSON of one stored definition version, or None."""
-    return connection.execute(
-        select(DEFINITIONS.c.body).where(
-            DEFINITIONS.c.process_id == process_id, DEFINITIONS.c.version == version
-        )
-    ).scalar_one_or_none()
+    mark = fast.mark(fast.dialect_of(connection))
+    rows = fast.fetch(
+        connection,
+        f"SELECT body FROM definitions WHERE process_id = {mark} AND version = {mark}",
+        (process_id, version),
+    )
+    return None if not rows else str(rows[0]["body"])
 
 
-def insert_case(connection: Connection, values: Mapping[str, Any]) -> None:
+def insert_case(connection: Target, values: Mapping[str, Any]) -> None:
     """Insert one new ``cases`` row."""
-    fast.execute(connection, fast.insert_sql(connection.dialect.name, "cases"), [values])
+    dialect = fast.dialect_of(connection)
+    fast.execute(connection, fast.insert_sql(dialect, "cases"),
+                 [fast.encode(dialect, "cases", fast.columns("cases"), values)])
 
 
-# Built once: a statement object memoises its cache key, so executing it again is cheap.
-_FIND_CASE = {
-    Lock.NONE: select(CASES).where(CASES.c.id == bindparam("case_id")),
-    Lock.WAIT: select(CASES).where(CASES.c.id == bindparam("case_id")).with_for_update(),
-    Lock.SKIP: select(CASES)
-    .where(CASES.c.id == bindparam("case_id"))
-    .with_for_update(skip_locked=True),
-}
-_LOAD_TIMERS = (
-    select(TIMERS).where(TIMERS.c.case_id == bindparam("case_id")).order_by(TIMERS.c.position)
-)
+_LOCKS = {Lock.NONE: "", Lock.WAIT: " FOR UPDATE", Lock.SKIP: " FOR UPDATE SKIP LOCKED"}
 
 
-def find_case(connection: Connection, case_id: str, *, lock: Lock = Lock.NONE) -> RowMapping | None:
+@cache
+def _find_cases_sql(dialect: str, count: int, lock: Lock) -> str:
+    mark = fast.mark(dialect)
+    where = f"id = {mark}" if count == 1 else f"id IN ({', '.join([mark] * count)})"
+    suffix = _LOCKS[lock] if dialect == "postgresql" else ""
+    return f"SELECT {', '.join(fast.columns('cases'))} FROM cases WHERE {where}{suffix}"
+
+
+def find_case(
+    connection: Target, case_id: str, *, lock: Lock = Lock.NONE
+) -> dict[str, Any] | None:
     """Return one ``cases`` row, or None (also when ``Lock.SKIP`` finds it locked)."""
-    if connection.dialect.name != "postgresql":
-        lock = Lock.NONE
-    result = connection.execute(_FIND_CASE[lock], {"case_id": case_id})
-    return result.mappings().one_or_none()
+    rows = fast.fetch(connection, _find_cases_sql(fast.dialect_of(connection), 1, lock),
+                      (case_id,))
+    return rows[0] if rows else None
 
 
-def load_timers(connection: Connection, case_id: str) -> Sequence[RowMapping]:
+def find_cases(
+    connection: Target, case_ids: Sequence[str], *, lock: Lock = Lock.NONE
+) -> dict[str, dict[str, Any]]:
+    """Return the ``cases`` rows of `case_ids` by id, in one query.
+
+    Cases that do not exist, or (with ``Lock.SKIP``) that another transaction holds,
+    are left out.
+    """
+    if not case_ids:
+        return {}
+    rows = fast.fetch(
+        connection, _find_cases_sql(fast.dialect_of(connection), len(case_ids), lock),
+        tuple(case_ids),
+    )
+    return {row["id"]: row for row in rows}
+
+
+@cache
+def _load_timers_sql(dialect: str, count: int) -> str:
+    mark = fast.mark(dialect)
+    where = f"case_id = {mark}" if count == 1 else f"case_id IN ({', '.join([mark] * count)})"
+    return (f"SELECT {', '.join(fast.columns('timers'))} FROM timers WHERE {where} "
+            "ORDER BY case_id, position")
+
+
+def load_timers(connection: Target, case_id: str) -> list[dict[str, Any]]:
     """Return the ``timers`` rows of one case, in position order."""
-    return connection.execute(_LOAD_TIMERS, {"case_id": case_id}).mappings().all()
+    return fast.fetch(connection, _load_timers_sql(fast.dialect_of(connection), 1), (case_id,))
+
+
+def load_timers_of(
+    connection: Target, case_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Return the ``timers`` rows of several cases in one query: case id → rows by position."""
+    found: dict[str, list[dict[str, Any]]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return found
+    sql = _load_timers_sql(fast.dialect_of(connection), len(case_ids))
+    for row in fast.fetch(connection, sql, tuple(case_ids)):
+        found[row["case_id"]].append(row)
+    return found
+
+
+# Set when the case is created and never changed: an UPDATE leaves them out (naming them
+# would also make SQLite re-check their foreign keys on every event).
+_FIXED = frozenset({"id", "created_at", "process_id", "process_version", "parent_id",
+                    "started_at"})
 
 
 def update_case(
-    connection: Connection, case_id: str, expected_version: int, values: Mapping[str, Any]
+    connection: Target, case_id: str, expected_version: int, values: Mapping[str, Any]
 ) -> None:
     """Write `values` to the case, only if it is still at `expected_version`.
+
+    The columns fixed at creation (id, process and version, parent, start and creation
+    times) are not written again.
 
     Raises:
         ConcurrentUpdate: another writer moved the case first (no row matched); the
             caller's transaction must be rolled back.
     """
-    changed = {key: value for key, value in values.items() if key not in ("id", "created_at")}
-    sql = fast.update_sql(connection.dialect.name, "cases", ("id", "version"), tuple(changed))
-    changed["_id"] = case_id
-    changed["_version"] = expected_version
-    if fast.execute(connection, sql, [changed]) != 1:
+    dialect = fast.dialect_of(connection)
+    names = tuple(key for key in values if key not in _FIXED)
+    sql = fast.update_sql(dialect, "cases", ("id", "version"), names)
+    parameters = (*fast.encode(dialect, "cases", names, values), case_id, expected_version)
+    if fast.execute(connection, sql, [parameters]) != 1:
         raise ConcurrentUpdate(
             f"case {case_id} was changed by another writer since version {expected_version}: "
             "reload it and try again"

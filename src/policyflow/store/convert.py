@@ -44,15 +44,21 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} as JSON")
 
 
+# One encoder for every call (json.dumps with options builds a new one each time).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+)
+
+
 def canonical_json(value: Any) -> str:
     """Return `value` as canonical JSON: sorted keys, no spaces, non-ASCII kept.
 
     Dates and datetimes become ISO text and Decimals strings, so the same value always
     gives the same text (and the same hash).
     """
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    )
+    if not value and isinstance(value, list | tuple | dict):
+        return "[]" if isinstance(value, list | tuple) else "{}"
+    return _CANONICAL.encode(value)
 
 
 def case_values(
@@ -106,6 +112,9 @@ def timer_values(case_id: str, position: int, timer: TimerSnapshot) -> dict[str,
     }
 
 
+_STATUS = {status.value: status for status in TimerStatus}
+
+
 def _day(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
@@ -113,17 +122,19 @@ def _day(text: str | None) -> date | None:
 def timer_from_row(row: Row) -> TimerSnapshot:
     """Rebuild one :class:`TimerSnapshot` from its ``timers`` row."""
     suspensions: list[tuple[date, date | None]] = []
-    for first, last in json.loads(row["suspensions"]):
-        suspensions.append((date.fromisoformat(first), _day(last)))
+    if row["suspensions"] != "[]":
+        for first, last in json.loads(row["suspensions"]):
+            suspensions.append((date.fromisoformat(first), _day(last)))
+    extensions = row["extensions"]
     return TimerSnapshot(
         deadline=row["deadline"],
-        status=TimerStatus(row["status"]),
+        status=_STATUS[row["status"]],
         started_on=row["started_on"],
         period=row["period"],
         due=row["due"],
         due_at=row["due_at"],
         suspensions=tuple(suspensions),
-        extensions=tuple(json.loads(row["extensions"])),
+        extensions=() if extensions == "[]" else tuple(json.loads(extensions)),
         provisional=bool(row["provisional"]),
         remaining=row["remaining"],
         rollover=bool(row["rollover"]),
@@ -149,7 +160,7 @@ def snapshot_from_rows(
         version=case["version"],
         started_at=case["started_at"],
         updated_at=case["updated_at"],
-        timers=tuple(timer_from_row(row) for row in timers),
+        timers=tuple([timer_from_row(row) for row in timers]),
         parent_id=case["parent_id"],
         overdue=bool(case["overdue"]),
     )

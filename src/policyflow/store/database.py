@@ -6,6 +6,11 @@ transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock before it r
 read-then-write never fails half way with "database is locked". On PostgreSQL writes lock
 the rows they change (``SELECT … FOR UPDATE``), see :mod:`policyflow.store.cases`.
 
+Two ways to write: :meth:`Database.write` (a SQLAlchemy connection: migrations, tests,
+anything rare) and :meth:`Database.transaction` (the engine's events and ticks: the same
+BEGIN IMMEDIATE … COMMIT on the DBAPI connection itself, without SQLAlchemy's
+per-transaction machinery, on a connection each thread keeps).
+
 The schema is created and upgraded on first use by the Alembic migrations shipped in
 ``store/migrations``, run in code (no ``alembic.ini`` needed).
 """
@@ -13,6 +18,8 @@ The schema is created and upgraded on first use by the Alembic migrations shippe
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -26,12 +33,14 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
 from policyflow.errors import InvalidInput
+from policyflow.store.fast import Transaction
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Database", "resolve_url"]
 
 ENV_VAR = "POLICYFLOW_DB"
 DEFAULT_PATH = "policyflow.db"
 BUSY_TIMEOUT_MS = 30_000
+WAL_CHECKPOINT_PAGES = 10_000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Serialises concurrent schema upgrades on PostgreSQL (an arbitrary, fixed lock key).
 _MIGRATION_LOCK = 7_305_119_264_118
@@ -83,6 +92,11 @@ def _configure_sqlite(engine: SAEngine) -> None:
         # drop the last commits, never corrupt the file.
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Copy the WAL back into the database every 10,000 pages (~40 MB) instead of
+        # 1,000: each checkpoint syncs the files, and fewer, larger ones cost less per
+        # event (measured ~15-25 % on fire). Durability is the same: a commit is in the
+        # WAL either way, and a crash replays the WAL.
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -127,6 +141,14 @@ class Database:
             _configure_sqlite(self.engine)
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True)
+        self._dialect = self.engine.dialect.name
+        # Per-thread SQLite connections for transaction() (not for an in-memory database:
+        # its one connection is the database).
+        self._hold = self.is_sqlite and self.url.database not in (None, "", ":memory:")
+        self._local = threading.local()
+        self._held: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._held_lock = threading.Lock()
+        self._dbapi_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         if migrate:
             self.migrate()
 
@@ -146,6 +168,71 @@ class Database:
             connection.execution_options(policyflow_write=True)
             with connection.begin():
                 yield connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Open a write transaction on the DBAPI connection itself: the engine's hot path.
+
+        The same guarantees as :meth:`write` (``BEGIN IMMEDIATE`` on SQLite; committed
+        at the end, rolled back on any error), without SQLAlchemy's per-transaction
+        machinery. Statements go through :mod:`policyflow.store.fast` (the store's
+        functions take the yielded :class:`~policyflow.store.fast.Transaction`).
+
+        On an SQLite file each thread keeps one connection for these transactions (made
+        by the pool, so with the same settings and ``connect`` hooks, then detached from
+        it): a pool checkout and checkin cost as much as the SQL of a small event.
+        PostgreSQL connections come from the pool each time (checked by a ping).
+        """
+        held = self._held_transaction()
+        pooled = None
+        if held is None:
+            pooled = self.engine.raw_connection()
+            transaction = Transaction(self._dialect, pooled, self._dbapi_error)
+        else:
+            transaction = held
+        connection = transaction.connection
+        try:
+            if self.is_sqlite:
+                transaction.cursor.execute("BEGIN IMMEDIATE")
+            yield transaction
+            connection.commit()
+        except BaseException:
+            try:
+                connection.rollback()
+            except BaseException:
+                if pooled is None:
+                    self._drop_held()  # a connection that cannot roll back is not reused
+                raise
+            raise
+        finally:
+            if pooled is not None:
+                transaction.cursor.close()
+                pooled.close()  # back to the pool
+            else:
+                self._local.busy = False
+
+    def _held_transaction(self) -> Transaction | None:
+        """This thread's own SQLite connection, as a reusable Transaction (None: use the pool)."""
+        if not self._hold or getattr(self._local, "busy", False):
+            return None  # PostgreSQL, an in-memory database, or a nested transaction
+        held: Transaction | None = getattr(self._local, "transaction", None)
+        if held is None or held.connection.dbapi_connection is None:
+            connection = self.engine.raw_connection()
+            connection.detach()  # ours now: closed with the thread, or by dispose()
+            held = Transaction(self._dialect, connection, self._dbapi_error)
+            self._local.transaction = held
+            with self._held_lock:
+                self._held.add(connection)
+        self._local.busy = True
+        return held
+
+    def _drop_held(self) -> None:
+        held: Transaction | None = getattr(self._local, "transaction", None)
+        self._local.transaction = None
+        if held is not None:
+            with self._held_lock:
+                self._held.discard(held.connection)
+            held.connection.close()
 
     def migrate(self) -> None:
         """Create the schema, or upgrade it to the newest migration; a no-op when current."""
@@ -173,5 +260,11 @@ class Database:
             return MigrationContext.configure(connection).get_current_revision()
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and the connections threads keep for writes."""
+        with self._held_lock:
+            held = list(self._held)
+            self._held.clear()
+        for connection in held:
+            connection.close()
+        self._local = threading.local()
         self.engine.dispose()

@@ -1,11 +1,20 @@
-"""Plain SQL for the four hot writes, executed on the DBAPI cursor of the open transaction.
+"""Plain SQL on the DBAPI connection: the engine's hot path, without SQLAlchemy in between.
 
 Building a SQLAlchemy statement per event costs more than the write itself (statement
-construction and cache keys: about 1 ms per event). The writes of one event (case update,
-journal append, timer upserts) are therefore fixed SQL text, made once per dialect, run on
-the cursor of the connection whose transaction SQLAlchemy holds. Values are converted here
-the way SQLAlchemy would store them, so rows written either way compare and sort alike:
-on SQLite a datetime is ``YYYY-MM-DD HH:MM:SS.ffffff``, a date ``YYYY-MM-DD``, a bool 0/1.
+construction and cache keys: about 1 ms per event), and so does SQLAlchemy's transaction
+machinery (connection checkout, begin and commit events: about 0.3 ms). The engine's
+writes and the reads they need are therefore fixed SQL text, made once per dialect and
+cached by the driver as prepared statements, run either
+
+- in a :class:`Transaction`: begun and ended on the DBAPI connection itself
+  (``BEGIN IMMEDIATE`` … ``COMMIT`` on SQLite, the driver's implicit transaction on
+  PostgreSQL), see :meth:`policyflow.store.database.Database.transaction`; or
+- inside a transaction SQLAlchemy holds (a :class:`~sqlalchemy.Connection` from
+  ``Database.read()`` or ``Database.write()``), on that connection's cursor.
+
+Values are converted here the way SQLAlchemy would store and return them, so rows
+written or read either way compare and sort alike: on SQLite a datetime is
+``YYYY-MM-DD HH:MM:SS.ffffff``, a date ``YYYY-MM-DD``, a bool 0/1.
 """
 
 from __future__ import annotations
@@ -13,72 +22,216 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Boolean, Connection, Date, DateTime, Table
 from sqlalchemy.exc import DBAPIError
 
-from policyflow.store.tables import CASES, JOURNAL, TIMERS
+from policyflow.store.tables import metadata
 
-__all__ = ["execute", "insert_sql", "update_sql"]
+__all__ = [
+    "Target",
+    "Transaction",
+    "columns",
+    "dialect_of",
+    "encode",
+    "execute",
+    "fetch",
+    "insert_sql",
+    "mark",
+    "update_sql",
+]
 
 
-def _placeholder(dialect: str) -> Callable[[str], str]:
-    if dialect == "sqlite":
-        return lambda name: f":{name}"
-    return lambda name: f"%({name})s"
+class Transaction:
+    """One transaction on a DBAPI connection, begun and ended by the store itself.
+
+    Made by :meth:`policyflow.store.database.Database.transaction`; the store's
+    functions take it wherever they take a SQLAlchemy connection.
+
+    Attributes:
+        dialect: ``sqlite`` or ``postgresql``.
+        connection: the DBAPI connection (pooled by SQLAlchemy).
+        cursor: the one cursor every statement of the transaction runs on.
+        error: the driver's base exception class.
+    """
+
+    __slots__ = ("connection", "cursor", "dialect", "error")
+
+    def __init__(self, dialect: str, connection: Any, error: type[Exception]) -> None:
+        self.dialect = dialect
+        self.connection = connection
+        self.error = error
+        self.cursor = connection.cursor()
+
+
+# Where the store's functions run: a transaction of ours, or one SQLAlchemy holds.
+Target = Connection | Transaction
+
+
+def _datetime_text(value: datetime) -> str:
+    return value.isoformat(" ", "microseconds")
+
+
+def _date_text(value: date) -> str:
+    return value.isoformat()
+
+
+def _kind(column_type: Any) -> str | None:
+    if isinstance(column_type, DateTime):
+        return "datetime"
+    if isinstance(column_type, Date):
+        return "date"
+    if isinstance(column_type, Boolean):
+        return "bool"
+    return None
+
+
+_ENCODE: dict[str, Callable[[Any], Any]] = {
+    "datetime": _datetime_text, "date": _date_text, "bool": int,
+}
+_DECODE: dict[str, Callable[[Any], Any]] = {
+    "datetime": datetime.fromisoformat, "date": date.fromisoformat, "bool": bool,
+}
+
+
+def _sqlite_decoders() -> dict[str, Callable[[Any], Any]]:
+    """Column name → how SQLite's text or integer becomes the Python value (by name)."""
+    found: dict[str, Callable[[Any], Any]] = {}
+    for table in metadata.tables.values():
+        for column in table.columns:
+            kind = _kind(column.type)
+            if kind is None:
+                continue
+            decoder = _DECODE[kind]
+            if found.setdefault(column.name, decoder) is not decoder:
+                raise TypeError(f"column {column.name!r} has two types in the store's tables")
+    return found
+
+
+_SQLITE_DECODERS = _sqlite_decoders()
+
+
+def _table(name: str) -> Table:
+    return metadata.tables[name]
+
+
+@cache
+def columns(table_name: str) -> tuple[str, ...]:
+    """Return the column names of one of the store's tables, in table order."""
+    return tuple(column.name for column in _table(table_name).columns)
+
+
+@cache
+def _plan(
+    table_name: str, names: tuple[str, ...]
+) -> tuple[Callable[[Mapping[str, Any]], Any], tuple[tuple[int, Callable[[Any], Any]], ...]]:
+    """How to encode `names` of `table_name`: a getter of their values, and which to convert."""
+    kinds = {c.name: _kind(c.type) for c in _table(table_name).columns}
+    converted = tuple((index, _ENCODE[kind]) for index, name in enumerate(names)
+                      if (kind := kinds[name]) is not None)
+    getter = itemgetter(*names)
+    if len(names) == 1:
+        return (lambda values: (getter(values),)), converted
+    return getter, converted
+
+
+def mark(dialect: str) -> str:
+    """Return the DBAPI placeholder of `dialect` (``?`` for sqlite3, ``%s`` for psycopg)."""
+    return "?" if dialect == "sqlite" else "%s"
+
+
+def encode(
+    dialect: str, table_name: str, names: tuple[str, ...], values: Mapping[str, Any]
+) -> tuple[Any, ...]:
+    """Return `values` of the columns `names`, in that order, as `dialect` stores them."""
+    getter, converted = _plan(table_name, names)
+    found = getter(values)
+    if dialect != "sqlite" or not converted:
+        return tuple(found)
+    out = list(found)
+    for index, encoder in converted:
+        value = out[index]
+        if value is not None:
+            out[index] = encoder(value)
+    return tuple(out)
 
 
 @cache
 def insert_sql(dialect: str, table_name: str) -> str:
     """Return ``INSERT INTO table (every column) VALUES (…)`` for `dialect`."""
-    table: Table = {"cases": CASES, "journal": JOURNAL, "timers": TIMERS}[table_name]
-    mark = _placeholder(dialect)
-    names = [column.name for column in table.columns]
-    return (f"INSERT INTO {table.name} ({', '.join(names)}) "
-            f"VALUES ({', '.join(mark(n) for n in names)})")
+    names = columns(table_name)
+    return (f"INSERT INTO {table_name} ({', '.join(names)}) "
+            f"VALUES ({', '.join([mark(dialect)] * len(names))})")
 
 
 @cache
 def update_sql(
-    dialect: str, table_name: str, keys: tuple[str, ...], columns: tuple[str, ...]
+    dialect: str, table_name: str, keys: tuple[str, ...], sets: tuple[str, ...]
 ) -> str:
-    """Return ``UPDATE table SET columns WHERE keys`` (a key ``k`` binds as ``_k``)."""
-    mark = _placeholder(dialect)
-    sets = ", ".join(f"{c} = {mark(c)}" for c in columns)
-    where = " AND ".join(f"{k} = {mark('_' + k)}" for k in keys)
-    return f"UPDATE {table_name} SET {sets} WHERE {where}"
+    """Return ``UPDATE table SET sets WHERE keys``: parameters are `sets`, then `keys`."""
+    placeholder = mark(dialect)
+    assignments = ", ".join(f"{c} = {placeholder}" for c in sets)
+    where = " AND ".join(f"{k} = {placeholder}" for k in keys)
+    return f"UPDATE {table_name} SET {assignments} WHERE {where}"
 
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
+def dialect_of(target: Target) -> str:
+    """Return the dialect name (``sqlite`` or ``postgresql``) of `target`."""
+    return target.dialect if isinstance(target, Transaction) else target.dialect.name
 
 
-def execute(connection: Connection, sql: str, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Run `sql` once per row on the transaction's cursor; return the rows affected."""
-    sqlite = connection.dialect.name == "sqlite"
-    cursor = connection.connection.cursor()
+def _run(target: Target, sql: str, rows: Sequence[Sequence[Any]], *, many: bool) -> Any:
+    """Run `sql` on the transaction's cursor (or a new one); return the cursor."""
+    if isinstance(target, Transaction):
+        cursor, error = target.cursor, target.error
+    else:
+        cursor, error = target.connection.cursor(), target.dialect.loaded_dbapi.Error
     try:
-        if sqlite:
-            converted = [{k: _sqlite_value(v) for k, v in row.items()} for row in rows]
+        if many:
+            cursor.executemany(sql, rows)
         else:
-            converted = [dict(row) for row in rows]
-        try:
-            if len(converted) == 1:
-                cursor.execute(sql, converted[0])
-            else:
-                cursor.executemany(sql, converted)
-        except connection.dialect.loaded_dbapi.Error as error:
-            # the same exception SQLAlchemy raises for its own statements (IntegrityError …)
-            raise DBAPIError.instance(
-                sql, converted, error, connection.dialect.loaded_dbapi.Error
-            ) from error
+            cursor.execute(sql, rows[0])
+    except error as failure:
+        # the same exception SQLAlchemy raises for its own statements (IntegrityError …)
+        raise DBAPIError.instance(sql, list(rows), failure, error) from failure
+    return cursor
+
+
+def _done(target: Target, cursor: Any) -> None:
+    if not isinstance(target, Transaction):
+        cursor.close()
+
+
+def execute(target: Target, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """Run `sql` once per parameter row; return how many rows it changed.
+
+    Raises:
+        sqlalchemy.exc.DBAPIError: the driver's error, wrapped as SQLAlchemy wraps its
+            own statements' (``IntegrityError`` …), so callers catch one kind.
+    """
+    cursor = _run(target, sql, rows, many=len(rows) != 1)
+    try:
         return int(cursor.rowcount)
     finally:
-        cursor.close()
+        _done(target, cursor)
+
+
+def fetch(target: Target, sql: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Run a query; return its rows as dicts, values as SQLAlchemy would return them."""
+    cursor = _run(target, sql, [parameters], many=False)
+    try:
+        rows = cursor.fetchall()
+        names = [d[0] for d in cursor.description]
+    finally:
+        _done(target, cursor)
+    found = [dict(zip(names, row, strict=True)) for row in rows]
+    if dialect_of(target) == "sqlite":
+        decoded = [(n, d) for n in names if (d := _SQLITE_DECODERS.get(n)) is not None]
+        for item in found:
+            for name, decoder in decoded:
+                value = item[name]
+                if value is not None:
+                    item[name] = decoder(value)
+    return found

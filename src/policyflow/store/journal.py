@@ -21,6 +21,7 @@ from policyflow.errors import JournalTampered
 from policyflow.runtime.journal import JournalEntry
 from policyflow.store import fast
 from policyflow.store.convert import canonical_json, entry_from_row, timer_change_to_json
+from policyflow.store.fast import Target
 from policyflow.store.tables import CASES, JOURNAL
 
 __all__ = [
@@ -81,8 +82,10 @@ def _plain(value: Any) -> Any:
 
 def row_hash(values: Mapping[str, Any] | RowMapping) -> str:
     """Return the SHA-256 (hex) of one journal row's canonical JSON, without its hash."""
-    body = canonical_json({key: _plain(values[key]) for key in _HASHED})
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    body = {key: values[key] for key in _HASHED}
+    body["at"] = _plain(body["at"])
+    body["recorded_at"] = _plain(body["recorded_at"])
+    return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
 def journal_values(
@@ -108,9 +111,11 @@ def journal_values(
     return values
 
 
-def append(connection: Connection, values: Mapping[str, Any]) -> None:
+def append(connection: Target, values: Mapping[str, Any]) -> None:
     """Append one journal row (the primary key refuses a second row with its sequence)."""
-    fast.execute(connection, fast.insert_sql(connection.dialect.name, "journal"), [values])
+    dialect = fast.dialect_of(connection)
+    fast.execute(connection, fast.insert_sql(dialect, "journal"),
+                 [fast.encode(dialect, "journal", fast.columns("journal"), values)])
 
 
 def _recorded(row: RowMapping) -> RecordedEntry:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, delete, or_, select, tuple_
+from sqlalchemy import Connection, RowMapping, and_, or_, select
 
 from policyflow.runtime.snapshot import TimerSnapshot, TimerStatus
 from policyflow.store import fast
 from policyflow.store.convert import timer_values
+from policyflow.store.fast import Target
 from policyflow.store.tables import CASES, TIMERS
 
 __all__ = ["due_timers", "overdue_timers", "write_timers"]
@@ -23,13 +25,22 @@ __all__ = ["due_timers", "overdue_timers", "write_timers"]
 _ARMED = TimerStatus.ARMED.value
 
 
-def _update_sql(dialect: str) -> str:
-    columns = tuple(c.name for c in TIMERS.columns if c.name not in ("case_id", "position"))
-    return fast.update_sql(dialect, "timers", ("case_id", "position"), columns)
+_KEYS = ("case_id", "position")
+
+
+@cache
+def _sets() -> tuple[str, ...]:
+    return tuple(c for c in fast.columns("timers") if c not in _KEYS)
+
+
+@cache
+def _delete_sql(dialect: str) -> str:
+    mark = fast.mark(dialect)
+    return f"DELETE FROM timers WHERE case_id = {mark} AND position >= {mark}"
 
 
 def write_timers(
-    connection: Connection,
+    connection: Target,
     case_id: str,
     old: Sequence[TimerSnapshot],
     new: Sequence[TimerSnapshot],
@@ -42,36 +53,49 @@ def write_timers(
     Returns:
         How many rows were written.
     """
+    dialect = fast.dialect_of(connection)
     written = 0
-    inserts: list[dict[str, Any]] = []
+    updates: list[tuple[Any, ...]] = []
+    inserts: list[tuple[Any, ...]] = []
     for position, timer in enumerate(new):
         if position < len(old):
             if old[position] == timer:
                 continue
             values = timer_values(case_id, position, timer)
-            values["_case_id"] = values.pop("case_id")
-            values["_position"] = values.pop("position")
-            fast.execute(connection, _update_sql(connection.dialect.name), [values])
+            updates.append(fast.encode(dialect, "timers", _sets() + _KEYS, values))
         else:
-            inserts.append(timer_values(case_id, position, timer))
+            values = timer_values(case_id, position, timer)
+            inserts.append(fast.encode(dialect, "timers", fast.columns("timers"), values))
         written += 1
+    if updates:
+        fast.execute(connection, fast.update_sql(dialect, "timers", _KEYS, _sets()), updates)
     if inserts:
-        fast.execute(connection, fast.insert_sql(connection.dialect.name, "timers"), inserts)
+        fast.execute(connection, fast.insert_sql(dialect, "timers"), inserts)
     if len(old) > len(new):
-        connection.execute(
-            delete(TIMERS).where(TIMERS.c.case_id == case_id, TIMERS.c.position >= len(new))
-        )
+        fast.execute(connection, _delete_sql(dialect), [(case_id, len(new))])
         written += len(old) - len(new)
     return written
 
 
+@cache
+def _due_sql(dialect: str, paged: bool) -> str:
+    mark = fast.mark(dialect)
+    after = (f" AND (expires_at, case_id, position) > ({mark}, {mark}, {mark})"
+             if paged else "")
+    return (
+        "SELECT expires_at, case_id, position, deadline FROM timers "
+        f"WHERE status = {mark} AND expires_at <= {mark}{after} "
+        f"ORDER BY expires_at, case_id, position LIMIT {mark}"
+    )
+
+
 def due_timers(
-    connection: Connection,
+    connection: Target,
     now: datetime,
     *,
     limit: int,
     after: tuple[datetime, str, int] | None = None,
-) -> Sequence[RowMapping]:
+) -> list[dict[str, Any]]:
     """Return armed timers with ``expires_at <= now``, oldest first, `limit` at a time.
 
     Args:
@@ -83,17 +107,16 @@ def due_timers(
     Returns:
         Rows with ``case_id``, ``position``, ``deadline`` and ``expires_at``.
     """
-    statement = select(
-        TIMERS.c.expires_at, TIMERS.c.case_id, TIMERS.c.position, TIMERS.c.deadline
-    ).where(TIMERS.c.status == _ARMED, TIMERS.c.expires_at <= now)
+    dialect = fast.dialect_of(connection)
+    parameters: list[Any] = [_ARMED, _instant(dialect, now)]
     if after is not None:
-        statement = statement.where(
-            tuple_(TIMERS.c.expires_at, TIMERS.c.case_id, TIMERS.c.position) > tuple_(*after)
-        )
-    statement = statement.order_by(
-        TIMERS.c.expires_at, TIMERS.c.case_id, TIMERS.c.position
-    ).limit(limit)
-    return connection.execute(statement).mappings().all()
+        parameters += [_instant(dialect, after[0]), after[1], after[2]]
+    parameters.append(limit)
+    return fast.fetch(connection, _due_sql(dialect, after is not None), parameters)
+
+
+def _instant(dialect: str, value: datetime) -> Any:
+    return fast.encode(dialect, "timers", ("expires_at",), {"expires_at": value})[0]
 
 
 def overdue_timers(
