@@ -51,6 +51,25 @@ def test_unknown_id_suggests_the_closest(root):
         load("nowhere/x.yaml")
 
 
+def test_discovery_is_kept_until_a_folder_changes(root):
+    """The ids are remembered between calls, and every added, removed or moved file shows."""
+    assert list(discover(root)) == ["hgr", "most-penalty", "most-penalty.recusal"]
+    (root / "most-penalty" / "seizure.yaml").write_text(TEXT, encoding="utf-8")
+    assert "most-penalty.seizure" in discover(root)
+    (root / "awards" / "nomination").mkdir(parents=True)
+    (root / "awards" / "nomination" / "main.yaml").write_text(TEXT, encoding="utf-8")
+    assert "awards.nomination" in discover(root)
+    (root / "hgr.yaml").unlink()
+    (root / "most-penalty" / "recusal.yaml").rename(root / "most-penalty" / "hearing.yaml")
+    assert list(discover(root)) == [
+        "awards.nomination",
+        "most-penalty",
+        "most-penalty.hearing",
+        "most-penalty.seizure",
+    ]
+    assert load("most-penalty.hearing", root=root).id == "most-penalty.hearing"
+
+
 def test_two_files_one_id(root):
     """processes/x.yaml and processes/x/main.yaml both give 'x': refused."""
     (root / "most-penalty.yaml").write_text(TEXT, encoding="utf-8")

@@ -116,7 +116,9 @@ def discover(root: Path | None = None) -> dict[str, Path]:
     """Every process file under `root` (default: the built-ins) by id, sorted by id.
 
     A file whose path breaks the id rule is not a process here (``policyflow lint``
-    reports it).
+    reports it). The answer is kept while no folder under `root` changes: adding,
+    removing or renaming a file changes its folder's modification time, and the folders
+    are checked (one stat each) on every call.
 
     Raises:
         DefinitionError: two files give the same id.
@@ -124,11 +126,43 @@ def discover(root: Path | None = None) -> dict[str, Path]:
     root = root if root is not None else builtin_root()
     if root is None or not root.is_dir():
         return {}
+    kept = _DISCOVERED.get(root)
+    if kept is not None and all(_mtime(folder) == mtime for folder, mtime in kept[0]):
+        return dict(kept[1])
+    folders: list[tuple[str, int | None]] = []
+    found = _walk(root, folders)
+    _DISCOVERED[root] = (tuple(folders), found)
+    return dict(found)
+
+
+_DISCOVERED: dict[Path, tuple[tuple[tuple[str, int | None], ...], dict[str, Path]]] = {}
+
+
+def _mtime(folder: str) -> int | None:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _walk(root: Path, folders: list[tuple[str, int | None]]) -> dict[str, Path]:
+    """Find the process files; note each folder's modification time before listing it."""
     found: dict[str, Path] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(("_", ".")))
-        for filename in sorted(filenames):
-            path = Path(dirpath) / filename
+    pending = [str(root)]
+    while pending:
+        folder = pending.pop(0)
+        folders.append((folder, _mtime(folder)))  # before the listing: a later change shows
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.is_dir():  # as os.walk: a linked folder is not entered
+                if not entry.name.startswith(("_", ".")) and not entry.is_symlink():
+                    subfolders.append(entry.path)
+                continue
+            path = Path(entry.path)
             if not _is_process_file(path, root):
                 continue
             process_id = process_id_for(path, root)
@@ -142,6 +176,7 @@ def discover(root: Path | None = None) -> dict[str, Path]:
                     column=1,
                 )
             found[process_id] = path
+        pending[:0] = subfolders  # depth first, in name order, as os.walk went
     return dict(sorted(found.items()))
 
 
