@@ -92,11 +92,12 @@ class Effects:
     resumed: tuple[DeadlinePlan, ...] = ()
     extended: tuple[DeadlinePlan, ...] = ()
     started: tuple[DeadlinePlan, ...] = ()
+    #: True when the effects only meet or cancel deadlines (the common case)
+    only_ends: bool = field(init=False)
 
-    @property
-    def only_ends(self) -> bool:
-        """True when the effects only meet or cancel deadlines (the common case)."""
-        return not (self.suspended or self.resumed or self.extended or self.started)
+    def __post_init__(self) -> None:
+        only = not (self.suspended or self.resumed or self.extended or self.started)
+        object.__setattr__(self, "only_ends", only)
 
     def __bool__(self) -> bool:
         return bool(

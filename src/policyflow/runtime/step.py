@@ -131,7 +131,8 @@ _snapshot = builder(CaseSnapshot)
 _entry = builder(JournalEntry)
 _step = builder(Step)
 _OVERDUE = TimerStatus.OVERDUE
-_RUNNING = frozenset(s for s in TimerStatus if s.is_running)
+_ARMED = TimerStatus.ARMED
+_SUSPENDED = TimerStatus.SUSPENDED
 
 
 def start(
@@ -643,7 +644,9 @@ def _running(timers: list[TimerSnapshot], deadline: str) -> int | None:
     for index in range(len(timers) - 1, -1, -1):
         timer = timers[index]
         if timer.deadline == deadline:
-            return index if timer.status in _RUNNING else None
+            status = timer.status  # by identity: hashing an enum member is a Python call
+            running = status is _ARMED or status is _SUSPENDED or status is _OVERDUE
+            return index if running else None
     return None
 
 
