@@ -82,6 +82,8 @@ _BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_
 _PAYLOAD_NAME = re.compile(r"\bpayload\s*\.\s*([A-Za-z_]\w*)")
 _PAYLOAD_INDEX = re.compile(r"\bpayload\s*\[\s*['\"]([A-Za-z_]\w*)['\"]\s*\]")
 _MISSING = object()
+# What the cel package raises when an expression fails on its values.
+_CEL_ERRORS = (TypeError, ValueError, RuntimeError, ArithmeticError, IndexError, KeyError)
 _IDENTITY = re.compile(r"(?:payload\s*\.\s*)?[A-Za-z_]\w*")
 
 
@@ -185,14 +187,7 @@ class Expression:
         context = {n: to_cel(v) for n, v in zip(names, values, strict=True)}
         try:
             result = self._program.execute(context)
-        except (
-            TypeError,
-            ValueError,
-            RuntimeError,
-            ArithmeticError,
-            IndexError,
-            KeyError,
-        ) as error:
+        except _CEL_ERRORS as error:
             detail = " ".join(str(error).split())[:160]
             raise InvalidInput(f"CEL expression {self.source!r} failed: {detail}") from None
         if key is not _MISSING:
@@ -462,14 +457,7 @@ class LegalTimeExpression(Expression):
             return self._program.execute(
                 cel.Context(variables=dict(context), functions=functions.table())
             )
-        except (
-            TypeError,
-            ValueError,
-            RuntimeError,
-            ArithmeticError,
-            IndexError,
-            KeyError,
-        ) as error:
+        except _CEL_ERRORS as error:
             kept = functions.error
             if isinstance(kept, CalendarNotPublished):
                 raise kept from None  # with its own words and year
