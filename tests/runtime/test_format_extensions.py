@@ -15,7 +15,15 @@ import pytest
 from policyflow.definition.loader import load_text
 from policyflow.errors import CalendarNotPublished, GuardFailed, InvalidInput
 from policyflow.legaltime import china
-from policyflow.runtime import TimerAction, TimerStatus, allowed, apply, compile_process, expire
+from policyflow.runtime import (
+    TimerAction,
+    TimerStatus,
+    allowed,
+    apply,
+    compile_process,
+    enabled,
+    expire,
+)
 
 from .conftest import begin, run
 
@@ -168,8 +176,13 @@ def test_guard_with_legal_time_refuses_on_a_holiday_and_surfaces_unpublished_yea
     assert caught.value.basis == "科学技术部令第20号 第三十三条"
     assert apply(seizure, held, "checked", at=datetime(2023, 10, 7, 10)).snapshot.version == 3
     assert not {a.event: a.ok for a in allowed(seizure, held, at=datetime(2023, 10, 2))}["checked"]
+    assert "checked" not in enabled(seizure, held, at=datetime(2023, 10, 2))
+    assert "checked" in enabled(seizure, held, at=datetime(2023, 10, 7))
     with pytest.raises(CalendarNotPublished):
         apply(seizure, held, "checked", at=datetime(2027, 1, 4, 10))
+    for ask in (allowed, enabled):  # the simulator's question answers as allowed() does
+        with pytest.raises(CalendarNotPublished):
+            ask(seizure, held, at=datetime(2027, 1, 4))
     assert allowed(
         seizure, held, at=datetime(2027, 1, 4), calendar=china(provisional=True)
     )  # provisional: decided, no error

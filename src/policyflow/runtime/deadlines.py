@@ -34,7 +34,6 @@ from policyflow.definition.expressions import from_cel
 from policyflow.errors import InvalidInput
 from policyflow.legaltime import Calendar, DueDate, Period, Unit
 from policyflow.runtime.compiled import DeadlinePlan
-from policyflow.runtime.construct import builder
 from policyflow.runtime.journal import TimerAction, TimerChange
 from policyflow.runtime.snapshot import TimerSnapshot, TimerStatus
 
@@ -52,8 +51,6 @@ __all__ = [
 ]
 
 _ARMED = TimerStatus.ARMED
-_timer = builder(TimerSnapshot)
-_change = builder(TimerChange)
 _STARTED = TimerAction.STARTED
 
 
@@ -79,7 +76,7 @@ def start(
         day = anchor.date() if isinstance(anchor, datetime) else anchor
         due = calendar.due(day, plan.period, rollover=plan.rollover)
     due_day = due.date
-    timer = _timer(
+    timer = TimerSnapshot(
         plan.id,
         _ARMED,
         day,
@@ -92,7 +89,7 @@ def start(
         None,
         plan.rollover,
     )
-    return timer, _change(plan.id, _STARTED, on, due_day, plan.basis)
+    return timer, TimerChange(plan.id, _STARTED, on, due_day, plan.basis)
 
 
 _ONE_DAY = Period(1, Unit.DAY)
@@ -112,7 +109,7 @@ def start_until(
     """
     # One natural day after the day before: `until` itself, rolled over as declared.
     due = calendar.due(until - timedelta(days=1), _ONE_DAY, rollover=plan.rollover)
-    timer = _timer(
+    timer = TimerSnapshot(
         plan.id,
         _ARMED,
         on,
@@ -125,7 +122,7 @@ def start_until(
         None,
         plan.rollover,
     )
-    return timer, _change(plan.id, _STARTED, on, due.date, plan.basis)
+    return timer, TimerChange(plan.id, _STARTED, on, due.date, plan.basis)
 
 
 def meet(
@@ -160,7 +157,7 @@ def _end(
         # ended while suspended: the suspension ends the same day
         suspensions = (*suspensions[:-1], (suspensions[-1][0], max(on, suspensions[-1][0])))
     t = timer
-    changed = _timer(
+    changed = TimerSnapshot(
         t.deadline,
         status,
         t.started_on,
@@ -173,7 +170,7 @@ def _end(
         t.remaining,
         t.rollover,
     )
-    return changed, _change(plan.id, action, on, timer.due, plan.basis)
+    return changed, TimerChange(plan.id, action, on, timer.due, plan.basis)
 
 
 def suspend(

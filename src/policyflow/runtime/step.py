@@ -35,7 +35,6 @@ from policyflow.runtime.compiled import (
     GuardPlan,
     TransitionPlan,
 )
-from policyflow.runtime.construct import builder
 from policyflow.runtime.deadlines import extension_refusal
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
@@ -127,9 +126,6 @@ class Step(NamedTuple):
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _WORDS = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\}")
 _MAX_EXPIRIES = 1000
-_snapshot = builder(CaseSnapshot)
-_entry = builder(JournalEntry)
-_step = builder(Step)
 _OVERDUE = TimerStatus.OVERDUE
 _ARMED = TimerStatus.ARMED
 _SUSPENDED = TimerStatus.SUSPENDED
@@ -248,12 +244,7 @@ def enabled(
         if plan.event in found:
             continue
         for guard in plan.guards:
-            if guard.reads_payload:
-                continue
-            try:
-                if guard.expression.evaluate(scope) is not True:
-                    break
-            except InvalidInput:
+            if not guard.reads_payload and not _guard_holds(guard, scope):
                 break
         else:
             extended = plan.effects.extended
@@ -442,6 +433,21 @@ def _words(guard: GuardPlan, scope: Mapping[str, Any], fields: Mapping[str, Fiel
     return _WORDS.sub(value, guard.en)
 
 
+def _guard_holds(guard: GuardPlan, scope: Mapping[str, Any]) -> bool:
+    """Whether the guard is true; a guard that cannot be evaluated is not.
+
+    Raises:
+        CalendarNotPublished: it counts on a year the calendar does not cover (that is
+            not a false guard: the calendar cannot answer).
+    """
+    try:
+        return guard.expression.evaluate(scope) is True
+    except CalendarNotPublished:
+        raise
+    except InvalidInput:
+        return False
+
+
 def _guard_failure(
     guard: GuardPlan, scope: Mapping[str, Any], fields: Mapping[str, Field]
 ) -> str | None:
@@ -515,11 +521,8 @@ def _apply(
     failures: list[tuple[str, str]] = []
     for plan in candidates:
         for guard in plan.guards:
-            try:
-                if guard.expression.evaluate(scope) is True:
-                    continue
-            except InvalidInput:
-                pass
+            if _guard_holds(guard, scope):
+                continue
             reason = _guard_failure(guard, scope, compiled.data_fields.fields)
             failures.append((reason or "", guard.basis))
             break
@@ -582,8 +585,7 @@ def _apply(
     # deadline late, cancelling it, or firing it).
     overdue = snapshot.overdue and any(t.status is _OVERDUE for t in timers)
     version = snapshot.version + 1
-    # Built directly, not with dataclasses.replace: this is the hot path.
-    new = _snapshot(
+    new = CaseSnapshot(
         snapshot.case_id,
         snapshot.process_id,
         snapshot.process_version,
@@ -617,7 +619,7 @@ def _apply(
             compiled.signal.event,
             {k: e.value(signal_scope) for k, e in compiled.signal.payload},
         )
-    entry = _entry(
+    entry = JournalEntry(
         version,
         event,
         state,
@@ -629,7 +631,7 @@ def _apply(
         tuple(changes),
         fired is not None,
     )
-    return _step(new, entry, spawn, signal)
+    return Step(new, entry, spawn, signal)
 
 
 def _index_of(timers: list[TimerSnapshot], timer: TimerSnapshot) -> int | None:

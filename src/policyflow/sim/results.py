@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from policyflow.definition.model import Process
 from policyflow.errors import InvalidInput
 from policyflow.legaltime import Calendar
-from policyflow.runtime.construct import quick_pickle
 from policyflow.runtime.journal import JournalEntry, TimerAction
+from policyflow.sim.pickling import quick_pickle
 from policyflow.sim.scenario import Scenario
 
 if TYPE_CHECKING:
