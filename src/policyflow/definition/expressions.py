@@ -175,26 +175,30 @@ class Expression:
                 pass  # operands the closure does not decide: CEL gives the answer or error
         names = self.names
         values = tuple(variables.get(n) for n in names)
-        key: Any = values
-        try:
-            hash(values)
-        except TypeError:
-            key = _memo_key(values)
+        setting = self._setting(variables)
+        key = _memo_key(setting, values)
         if key is not _MISSING:
             found = self._memo.get(key, _MISSING)
             if found is not _MISSING:
                 return found
-        context = {n: to_cel(v) for n, v in zip(names, values, strict=True)}
-        try:
-            result = self._program.execute(context)
-        except _CEL_ERRORS as error:
-            detail = " ".join(str(error).split())[:160]
-            raise InvalidInput(f"CEL expression {self.source!r} failed: {detail}") from None
+        result = self._run(setting, {n: to_cel(v) for n, v in zip(names, values, strict=True)})
         if key is not _MISSING:
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = result
         return result
+
+    def _setting(self, variables: Mapping[str, Any]) -> Any:
+        """What besides the values read decides the result (part of the memo key): none."""
+        return None
+
+    def _run(self, setting: Any, context: dict[str, Any]) -> Any:
+        """Run the program on CEL values (no memo)."""
+        try:
+            return self._program.execute(context)
+        except _CEL_ERRORS as error:
+            detail = " ".join(str(error).split())[:160]
+            raise InvalidInput(f"CEL expression {self.source!r} failed: {detail}") from None
 
     def evaluate_quiet(self, variables: Mapping[str, Any]) -> Any:
         """Like :meth:`evaluate`, but a failure gives None instead of raising."""
@@ -222,8 +226,18 @@ class Expression:
         return self.evaluate(variables) is True
 
 
-def _memo_key(values: tuple[Any, ...]) -> Any:
-    """A hashable key for values holding a payload map or lists, or _MISSING."""
+def _memo_key(setting: Any, values: tuple[Any, ...]) -> Any:
+    """The memo key of `values` read under `setting` (a calendar, or None), or _MISSING.
+
+    Values holding a payload map or lists are made hashable; what cannot be is not kept.
+    """
+    key = (setting, values)
+    try:
+        hash(key)
+    except TypeError:
+        pass
+    else:
+        return key
     parts: list[Any] = []
     for value in values:
         if isinstance(value, Mapping):
@@ -231,7 +245,7 @@ def _memo_key(values: tuple[Any, ...]) -> Any:
         elif isinstance(value, list):
             value = tuple(value)
         parts.append(value)
-    key = tuple(parts)
+    key = (setting, tuple(parts))
     try:
         hash(key)
     except TypeError:
@@ -413,37 +427,20 @@ class LegalTimeExpression(Expression):
 
     __slots__ = ()
 
-    def evaluate(self, variables: Mapping[str, Any]) -> Any:
-        """Evaluate with the legal-time functions bound to the scope's calendar.
+    def _setting(self, variables: Mapping[str, Any]) -> Any:
+        """The scope's calendar (the functions count on it), ``china()`` when absent."""
+        calendar = variables.get(CALENDAR)
+        return china() if calendar is None else calendar
+
+    def _run(self, setting: Any, context: dict[str, Any]) -> Any:
+        """Run with the legal-time functions bound to the calendar `setting`.
 
         Raises:
             CalendarNotPublished: a count reaches a year the calendar does not cover.
             InvalidInput: the expression fails on these values, naming the function and
                 the argument where a legal-time function was misused.
         """
-        calendar = variables.get(CALENDAR)
-        if calendar is None:
-            calendar = china()
-        names = self.names
-        values = tuple(variables.get(n) for n in names)
-        key: Any = (calendar, values)
-        try:
-            hash(key)
-        except TypeError:
-            inner = _memo_key(values)
-            key = _MISSING if inner is _MISSING else (calendar, inner)
-        if key is not _MISSING:
-            found = self._memo.get(key, _MISSING)
-            if found is not _MISSING:
-                return found
-        result = self.execute_with(
-            calendar, {n: to_cel(v) for n, v in zip(names, values, strict=True)}
-        )
-        if key is not _MISSING:
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.clear()
-            self._memo[key] = result
-        return result
+        return self.execute_with(setting, context)
 
     def execute_with(self, calendar: Calendar, context: Mapping[str, Any]) -> Any:
         """Run the program on CEL values with the functions bound to `calendar` (no memo).
