@@ -220,34 +220,25 @@ def _arithmetic(op: str, left: Closure, right: Closure) -> Closure:
     return compute
 
 
-def _and(left: Closure, right: Closure) -> Closure:
-    def both(variables: Mapping[str, Any]) -> bool:
+def _logical(decisive: bool, left: Closure, right: Closure) -> Closure:
+    """``&&`` (decisive False) or ``||`` (decisive True): the left side alone may decide.
+
+    A left side that is not a bool, or a right side that is not, is left to CEL (which
+    may still decide, as CEL's logic forgives an error on the other side).
+    """
+
+    def combine(variables: Mapping[str, Any]) -> bool:
         a = left(variables)
-        if a is False:
-            return False
-        if a is not True:
+        if type(a) is not bool:
             raise Unsupported
+        if a == decisive:
+            return decisive
         b = right(variables)
         if type(b) is not bool:
             raise Unsupported
         return b
 
-    return both
-
-
-def _or(left: Closure, right: Closure) -> Closure:
-    def either(variables: Mapping[str, Any]) -> bool:
-        a = left(variables)
-        if a is True:
-            return True
-        if a is not False:
-            raise Unsupported
-        b = right(variables)
-        if type(b) is not bool:
-            raise Unsupported
-        return b
-
-    return either
+    return combine
 
 
 def _not(operand: Closure) -> Closure:
@@ -342,14 +333,14 @@ class _Parser:
         left = self._and()
         while self._peek() == "||":
             self.index += 1
-            left = _or(left, self._and())
+            left = _logical(True, left, self._and())
         return left
 
     def _and(self) -> Closure:
         left = self._relation()
         while self._peek() == "&&":
             self.index += 1
-            left = _and(left, self._relation())
+            left = _logical(False, left, self._relation())
         return left
 
     def _relation(self) -> Closure:
