@@ -136,3 +136,16 @@ def test_an_operand_the_closure_cannot_decide_gets_cels_own_error() -> None:
     guard = compile_expression("proposed_fine >= 1000000")
     with pytest.raises(InvalidInput, match="No such overload"):
         guard.evaluate({"proposed_fine": None})
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1])
+def test_an_int_beyond_64_bits_is_left_to_cel(value):
+    """CEL holds such an int as a double: the closures do not answer for it."""
+    for source in ("a", "a > 1", "a + 1"):
+        closure = compile_quick(source)
+        assert closure is not None
+        with pytest.raises(Unsupported):
+            closure({"a": value})
+    assert compile_expression("a").evaluate({"a": value}) == cel.compile("a").execute(
+        {"a": value}
+    )

@@ -77,8 +77,10 @@ def compile_quick(source: str) -> Closure | None:
 def _cel(value: Any) -> Any:
     """A typed Python value as CEL sees it (as ``expressions.to_cel``, for scalars)."""
     kind = type(value)
-    if kind is str or kind is bool or kind is int or kind is float or value is None:
+    if kind is str or kind is bool or kind is float or value is None:
         return value
+    if kind is int:
+        return _int(value)  # beyond 64 bits CEL holds it otherwise: the CEL engine decides
     if kind is Decimal:
         return float(value)
     if kind is datetime:
@@ -187,7 +189,11 @@ def _compare_name(op: str, name: str, literal: Any) -> Closure:
         kind = type(value)
         if kind is Decimal or kind is float:
             return test(float(value), literal)
-        if kind is int and (type(literal) is int or -(2**53) <= value <= 2**53):
+        if (
+            kind is int
+            and _INT_MIN <= value <= _INT_MAX
+            and (type(literal) is int or -(2**53) <= value <= 2**53)
+        ):
             return test(value, literal)
         raise Unsupported
 
