@@ -166,6 +166,7 @@ class CompiledProcess:
         deadline_order: deadline id → its place in the file; deadlines that expire at the
             same instant expire in this order.
         initial: the initial state's id.
+        initial_basis: the initial state's legal basis, as the start's journal entry cites it.
         initial_effects: the deadlines started on entry of the initial state.
         finals: the final states' ids.
         signal: what a child sends its parent on reaching a final state, if anything.
@@ -181,6 +182,7 @@ class CompiledProcess:
     deadlines: dict[str, DeadlinePlan] = field(init=False)
     deadline_order: dict[str, int] = field(init=False)
     initial: str = field(init=False)
+    initial_basis: str = field(init=False)
     initial_effects: Effects = field(init=False)
     finals: frozenset[str] = field(init=False)
     states: dict[str, State] = field(init=False)
@@ -202,6 +204,7 @@ class CompiledProcess:
         self.states = {s.id: s for s in process.states}
         self.events = frozenset(e.id for e in process.events)
         self.initial = process.initial_state.id
+        self.initial_basis = basis_text(process.initial_state.basis)
         self.finals = frozenset(s.id for s in process.final_states)
         self.deadlines = {d.id: _deadline_plan(d) for d in process.deadlines}
         self.deadline_order = {d.id: index for index, d in enumerate(process.deadlines)}

@@ -50,8 +50,17 @@ __all__ = [
     "suspend",
 ]
 
+# Enum members as module names: reading one from its class is a Python-level lookup.
 _ARMED = TimerStatus.ARMED
+_SUSPENDED = TimerStatus.SUSPENDED
+_MET = TimerStatus.MET
+_CANCELLED = TimerStatus.CANCELLED
+_FIRED = TimerStatus.FIRED
+_OVERDUE = TimerStatus.OVERDUE
 _STARTED = TimerAction.STARTED
+# Named tuples built by tuple.__new__ where it counts: calling the class goes through its
+# generated Python __new__ (keywords, defaults), several times the cost of the tuple.
+_new = tuple.__new__
 
 
 def start(
@@ -76,20 +85,23 @@ def start(
         day = anchor.date() if isinstance(anchor, datetime) else anchor
         due = calendar.due(day, plan.period, rollover=plan.rollover)
     due_day = due.date
-    timer = TimerSnapshot(
-        plan.id,
-        _ARMED,
-        day,
-        plan.period_text,
-        due_day,
-        due.at,
-        (),
-        (),
-        due.provisional,
-        None,
-        plan.rollover,
+    timer = _new(
+        TimerSnapshot,
+        (
+            plan.id,
+            _ARMED,
+            day,
+            plan.period_text,
+            due_day,
+            due.at,
+            (),
+            (),
+            due.provisional,
+            None,
+            plan.rollover,
+        ),
     )
-    return timer, TimerChange(plan.id, _STARTED, on, due_day, plan.basis)
+    return timer, _new(TimerChange, (plan.id, _STARTED, on, due_day, plan.basis))
 
 
 _ONE_DAY = Period(1, Unit.DAY)
@@ -109,18 +121,21 @@ def start_until(
     """
     # One natural day after the day before: `until` itself, rolled over as declared.
     due = calendar.due(until - timedelta(days=1), _ONE_DAY, rollover=plan.rollover)
-    timer = TimerSnapshot(
-        plan.id,
-        _ARMED,
-        on,
-        f"until {until.isoformat()}",
-        due.date,
-        None,
-        (),
-        (),
-        due.provisional,
-        None,
-        plan.rollover,
+    timer = _new(
+        TimerSnapshot,
+        (
+            plan.id,
+            _ARMED,
+            on,
+            f"until {until.isoformat()}",
+            due.date,
+            None,
+            (),
+            (),
+            due.provisional,
+            None,
+            plan.rollover,
+        ),
     )
     return timer, TimerChange(plan.id, _STARTED, on, due.date, plan.basis)
 
@@ -129,14 +144,14 @@ def meet(
     plan: DeadlinePlan, timer: TimerSnapshot, *, on: date
 ) -> tuple[TimerSnapshot, TimerChange]:
     """The deadline is met (an overdue one is met late)."""
-    return _end(plan, timer, TimerStatus.MET, TimerAction.MET, on)
+    return _end(plan, timer, _MET, TimerAction.MET, on)
 
 
 def cancel(
     plan: DeadlinePlan, timer: TimerSnapshot, *, on: date
 ) -> tuple[TimerSnapshot, TimerChange]:
     """The deadline ends unmet and without consequence (a withdrawn application)."""
-    return _end(plan, timer, TimerStatus.CANCELLED, TimerAction.CANCELLED, on)
+    return _end(plan, timer, _CANCELLED, TimerAction.CANCELLED, on)
 
 
 def expire(
@@ -144,33 +159,35 @@ def expire(
 ) -> tuple[TimerSnapshot, TimerChange]:
     """The deadline passed: ``fired`` (its expiry event is applied) or only overdue."""
     if fired:
-        return _end(plan, timer, TimerStatus.FIRED, TimerAction.FIRED, on)
-    changed = timer._replace(status=TimerStatus.OVERDUE)
-    return changed, TimerChange(plan.id, TimerAction.OVERDUE, on, timer.due, plan.basis)
+        return _end(plan, timer, _FIRED, TimerAction.FIRED, on)
+    return _end(plan, timer, _OVERDUE, TimerAction.OVERDUE, on)
 
 
 def _end(
     plan: DeadlinePlan, timer: TimerSnapshot, status: TimerStatus, action: TimerAction, on: date
 ) -> tuple[TimerSnapshot, TimerChange]:
     suspensions = timer.suspensions
-    if timer.status is TimerStatus.SUSPENDED and suspensions and suspensions[-1][1] is None:
+    if timer.status is _SUSPENDED and suspensions and suspensions[-1][1] is None:
         # ended while suspended: the suspension ends the same day
         suspensions = (*suspensions[:-1], (suspensions[-1][0], max(on, suspensions[-1][0])))
     t = timer
-    changed = TimerSnapshot(
-        t.deadline,
-        status,
-        t.started_on,
-        t.period,
-        t.due,
-        t.due_at,
-        suspensions,
-        t.extensions,
-        t.provisional,
-        t.remaining,
-        t.rollover,
+    changed = _new(
+        TimerSnapshot,
+        (
+            t.deadline,
+            status,
+            t.started_on,
+            t.period,
+            t.due,
+            t.due_at,
+            suspensions,
+            t.extensions,
+            t.provisional,
+            t.remaining,
+            t.rollover,
+        ),
     )
-    return changed, TimerChange(plan.id, action, on, timer.due, plan.basis)
+    return changed, _new(TimerChange, (plan.id, action, on, timer.due, plan.basis))
 
 
 def suspend(
@@ -281,7 +298,7 @@ def extension_refusal(
         return f"deadline {plan.id!r} cannot be extended"
     if timer is None or not timer.status.is_running:
         return f"deadline {plan.id!r} is not running, so it cannot be extended"
-    if timer.status is TimerStatus.OVERDUE:
+    if timer.status is _OVERDUE:
         return (
             f"deadline {plan.id!r} expired on {timer.due}: "
             "an extension must be approved before it expires"
@@ -326,7 +343,7 @@ def extend(
     period = added if added is not None else plan.extension_period
     assert period is not None
     extensions = (*timer.extensions, str(period))
-    if timer.status is TimerStatus.SUSPENDED:
+    if timer.status is _SUSPENDED:
         remaining = (timer.remaining or 0) + period.amount
         changed = timer._replace(extensions=extensions, remaining=remaining)
     elif plan.is_hours:

@@ -35,7 +35,13 @@ class TimerStatus(StrEnum):
     @property
     def is_running(self) -> bool:
         """True while the deadline still counts or waits (armed, suspended, overdue)."""
-        return self in (TimerStatus.ARMED, TimerStatus.SUSPENDED, TimerStatus.OVERDUE)
+        return self is _ARMED or self is _SUSPENDED or self is _OVERDUE
+
+
+# By identity: comparing or hashing an enum member is a Python-level call.
+_ARMED = TimerStatus.ARMED
+_SUSPENDED = TimerStatus.SUSPENDED
+_OVERDUE = TimerStatus.OVERDUE
 
 
 class TimerSnapshot(NamedTuple):
@@ -78,9 +84,18 @@ class TimerSnapshot(NamedTuple):
         """
         if self.due_at is not None:
             return self.due_at
-        if self.due is None:
+        due = self.due
+        if due is None:
             return None
-        return datetime.combine(self.due + timedelta(days=1), time.min)
+        found = _DAY_AFTER.get(due)
+        if found is None:
+            found = _DAY_AFTER[due] = datetime.combine(due + timedelta(days=1), time.min)
+        return found
+
+
+# due day → the first instant after it. Asked for every armed timer whenever a simulator or
+# a tick looks for expiries; a few thousand distinct days at most.
+_DAY_AFTER: dict[date, datetime] = {}
 
 
 class CaseSnapshot(NamedTuple):

@@ -129,6 +129,9 @@ _MAX_EXPIRIES = 1000
 _OVERDUE = TimerStatus.OVERDUE
 _ARMED = TimerStatus.ARMED
 _SUSPENDED = TimerStatus.SUSPENDED
+# The values made on every event are built by tuple.__new__: calling a named tuple class
+# goes through its generated Python __new__ (keywords, defaults), several times the cost.
+_new = tuple.__new__
 
 
 def start(
@@ -163,32 +166,38 @@ def start(
         if started is not None:
             timers.append(started[0])
             changes.append(started[1])
-    snapshot = CaseSnapshot(
-        case_id=case_id,
-        process_id=compiled.id,
-        process_version=compiled.version,
-        state=state,
-        data=typed,
-        version=1,
-        started_at=at,
-        updated_at=at,
-        timers=tuple(timers),
-        parent_id=parent_id,
-        overdue=False,
+    snapshot = _new(
+        CaseSnapshot,
+        (
+            case_id,
+            compiled.id,
+            compiled.version,
+            state,
+            typed,
+            1,
+            at,
+            at,
+            tuple(timers),
+            parent_id,
+            False,
+        ),
     )
-    entry = JournalEntry(
-        1,
-        "start",
-        None,
-        state,
-        at,
-        actor,
-        compiled.dump_data(typed),
-        basis_text(compiled.states[state].basis),
-        tuple(changes),
-        False,
+    entry = _new(
+        JournalEntry,
+        (
+            1,
+            "start",
+            None,
+            state,
+            at,
+            actor,
+            compiled.dump_data(typed),
+            compiled.initial_basis,
+            tuple(changes),
+            False,
+        ),
     )
-    return Step(snapshot, entry)
+    return _new(Step, (snapshot, entry, (), None))
 
 
 def allowed(
@@ -294,7 +303,7 @@ def due_timers(snapshot: CaseSnapshot, now: datetime) -> tuple[TimerSnapshot, ..
     found = [
         t
         for t in snapshot.timers
-        if t.status is TimerStatus.ARMED and (e := t.expires_at) is not None and e <= now
+        if t.status is _ARMED and (e := t.expires_at) is not None and e <= now
     ]
     found.sort(key=_expiry_key)
     return tuple(found)
@@ -585,18 +594,21 @@ def _apply(
     # deadline late, cancelling it, or firing it).
     overdue = snapshot.overdue and any(t.status is _OVERDUE for t in timers)
     version = snapshot.version + 1
-    new = CaseSnapshot(
-        snapshot.case_id,
-        snapshot.process_id,
-        snapshot.process_version,
-        target,
-        data,
-        version,
-        snapshot.started_at,
-        at if at > snapshot.updated_at else snapshot.updated_at,
-        timers,
-        snapshot.parent_id,
-        overdue,
+    new = _new(
+        CaseSnapshot,
+        (
+            snapshot.case_id,
+            snapshot.process_id,
+            snapshot.process_version,
+            target,
+            data,
+            version,
+            snapshot.started_at,
+            at if at > snapshot.updated_at else snapshot.updated_at,
+            timers,
+            snapshot.parent_id,
+            overdue,
+        ),
     )
     spawn: tuple[ChildStart, ...] = ()
     if chosen.children:
@@ -619,19 +631,22 @@ def _apply(
             compiled.signal.event,
             {k: e.value(signal_scope) for k, e in compiled.signal.payload},
         )
-    entry = JournalEntry(
-        version,
-        event,
-        state,
-        target,
-        at,
-        actor,
-        fields.dump(typed_payload) if fields is not None else {},
-        chosen.basis,
-        tuple(changes),
-        fired is not None,
+    entry = _new(
+        JournalEntry,
+        (
+            version,
+            event,
+            state,
+            target,
+            at,
+            actor,
+            fields.dump(typed_payload) if fields is not None else {},
+            chosen.basis,
+            tuple(changes),
+            fired is not None,
+        ),
     )
-    return Step(new, entry, spawn, signal)
+    return _new(Step, (new, entry, spawn, signal))
 
 
 def _index_of(timers: list[TimerSnapshot], timer: TimerSnapshot) -> int | None:
@@ -683,12 +698,12 @@ def _effects(
         return
     for plan in effects.suspended:
         index = _running(timers, plan.id)
-        if index is not None and timers[index].status is TimerStatus.ARMED:
+        if index is not None and timers[index].status is _ARMED:
             timers[index], change = deadlines.suspend(plan, timers[index], at=at, calendar=cal)
             changes.append(change)
     for plan in effects.resumed:
         index = _running(timers, plan.id)
-        if index is not None and timers[index].status is TimerStatus.SUSPENDED:
+        if index is not None and timers[index].status is _SUSPENDED:
             timers[index], change = deadlines.resume(plan, timers[index], at=at, calendar=cal)
             changes.append(change)
     for plan in effects.extended:
