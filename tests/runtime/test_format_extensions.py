@@ -14,7 +14,7 @@ import pytest
 
 from policyflow.definition.loader import load_text
 from policyflow.errors import CalendarNotPublished, GuardFailed, InvalidInput
-from policyflow.legaltime import china
+from policyflow.legaltime import china, load_calendar
 from policyflow.runtime import (
     TimerAction,
     TimerStatus,
@@ -344,3 +344,16 @@ def test_a_stated_date_needs_the_calendar_only_to_roll_over(permit, seizure):
     assert step.snapshot.timer("permit_term").due == date(2030, 6, 30)
     with pytest.raises(CalendarNotPublished):
         seize(seizure, datetime(2026, 12, 1, 10), until="2027-03-01")
+
+
+def test_enabled_answers_for_the_calendar_it_is_given(seizure, tmp_path):
+    """enabled() remembers answers, but by calendar too: a local holiday on 10-09 says no."""
+    held = seize(seizure, datetime(2023, 9, 25, 10)).snapshot
+    on_1009 = datetime(2023, 10, 9)
+    assert "checked" in enabled(seizure, held, at=on_1009)  # asked first: remembered
+    path = tmp_path / "local.txt"
+    path.write_text("2023-10-09 statutory_holiday 地方假日\n", encoding="utf-8")
+    local = load_calendar(path)
+    assert "checked" not in enabled(seizure, held, at=on_1009, calendar=local)
+    assert "checked" in enabled(seizure, held, at=on_1009, calendar=china())
+

@@ -336,6 +336,18 @@ def test_enabled_is_exactly_the_ok_events_of_allowed(permit):
     assert "accepted" in enabled(permit, snaps[1])
 
 
+def test_enabled_changes_with_the_extensions_a_deadline_has_had(permit):
+    """Same state, same data: once extended (max_times 1), the extension is no longer enabled."""
+    step = run(permit, begin(permit, MON_0925), ("accepted", datetime(2023, 9, 28, 10)))
+    at = datetime(2023, 10, 13, 9)
+    assert "review_extended" in enabled(permit, step.snapshot, at=at)
+    extended = run(permit, step, ("review_extended", at, {"approved_by_head": True}))
+    assert extended.snapshot.state == step.snapshot.state
+    assert extended.snapshot.data == step.snapshot.data
+    assert "review_extended" not in enabled(permit, extended.snapshot, at=at)
+    assert "review_extended" in enabled(permit, step.snapshot, at=at)  # the first answer stands
+
+
 def test_assignment_and_correction_cycle_restarts_notice(permit):
     """Correction: the counter is computed in CEL; re-entering 'submitted' restarts the notice."""
     step = run(

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policyflow.definition.checks import check
-from policyflow.definition.expressions import Expression, compile_expression
+from policyflow.definition.expressions import (
+    RESERVED,
+    Expression,
+    LegalTimeExpression,
+    compile_expression,
+)
 from policyflow.definition.fields import FieldSet
 from policyflow.definition.model import (
     Deadline,
@@ -33,6 +38,7 @@ __all__ = [
     "CompiledProcess",
     "DeadlinePlan",
     "Effects",
+    "Enabling",
     "GuardPlan",
     "TransitionPlan",
     "compile_process",
@@ -137,6 +143,22 @@ class TransitionPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class Enabling:
+    """What decides which events leave one state now (see :func:`runtime.enabled`).
+
+    The payload-free guards of the state's transitions are functions of the case fields
+    they read, of ``today`` when they read it, of the calendar when they count legal time;
+    an extension event is enabled by its deadline's status and the extensions it has had.
+    Nothing else can change the answer, so these values key its memo.
+    """
+
+    fields: tuple[str, ...]
+    reads_today: bool
+    reads_calendar: bool
+    extended: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SignalPlan:
     """The event a finished child sends its parent."""
 
@@ -170,6 +192,8 @@ class CompiledProcess:
         initial_effects: the deadlines started on entry of the initial state.
         finals: the final states' ids.
         signal: what a child sends its parent on reaching a final state, if anything.
+        enabling: state → what decides which events leave it now.
+        enabled_memo: the answers of :func:`runtime.enabled`, by what decides them.
     """
 
     process: Process
@@ -188,6 +212,8 @@ class CompiledProcess:
     states: dict[str, State] = field(init=False)
     events: frozenset[str] = field(init=False)
     signal: SignalPlan | None = field(init=False)
+    enabling: dict[str, Enabling] = field(init=False)
+    enabled_memo: dict[Any, frozenset[str]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         process = self.process
@@ -246,6 +272,7 @@ class CompiledProcess:
                 by_state.setdefault(source, []).append(plan)
         self.table = {key: tuple(plans) for key, plans in table.items()}
         self.by_state = {key: tuple(plans) for key, plans in by_state.items()}
+        self.enabling = {state: _enabling(plans) for state, plans in self.by_state.items()}
         self.initial_effects = Effects(
             started=tuple(
                 plan
@@ -304,6 +331,23 @@ class CompiledProcess:
     def is_final(self, state: str) -> bool:
         """True for a final state."""
         return state in self.finals
+
+
+def _enabling(plans: tuple[TransitionPlan, ...]) -> Enabling:
+    names: set[str] = set()
+    reads_calendar = False
+    for plan in plans:
+        for guard in plan.guards:
+            if not guard.reads_payload:
+                names.update(guard.expression.names)
+                reads_calendar = reads_calendar or isinstance(guard.expression, LegalTimeExpression)
+    extended = {deadline.id: None for plan in plans for deadline in plan.effects.extended}
+    return Enabling(
+        fields=tuple(sorted(names - RESERVED)),
+        reads_today="today" in names,
+        reads_calendar=reads_calendar,
+        extended=tuple(extended),
+    )
 
 
 def _guard(guard: Any, cache: dict[tuple[str, str], GuardPlan]) -> GuardPlan:

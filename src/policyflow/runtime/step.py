@@ -126,6 +126,8 @@ class Step(NamedTuple):
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _WORDS = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\}")
 _MAX_EXPIRIES = 1000
+_NOTHING: frozenset[str] = frozenset()
+_MEMO_SIZE = 100_000  # answers of enabled() kept per process before the memo starts again
 _OVERDUE = TimerStatus.OVERDUE
 _ARMED = TimerStatus.ARMED
 _SUSPENDED = TimerStatus.SUSPENDED
@@ -245,8 +247,44 @@ def enabled(
     """The events :func:`allowed` lists as ok, without putting the refusals into words.
 
     For callers that only need the choice (the simulator asks this before every step).
+    The answer is remembered by what decides it (:class:`~.compiled.Enabling`): the
+    state, the case fields its guards read, the day and calendar if they read them, and
+    the deadlines its events extend.
     """
+    state = snapshot.state
+    facts = compiled.enabling.get(state)
+    if facts is None:
+        return _NOTHING  # no transition leaves the state
     day = (at or snapshot.updated_at).date()
+    data = snapshot.data
+    key = (
+        state,
+        tuple([data.get(name) for name in facts.fields]),
+        day if facts.reads_today else None,
+        calendar if facts.reads_calendar else None,
+        tuple([_extension_key(snapshot.timer(deadline)) for deadline in facts.extended]),
+    )
+    memo = compiled.enabled_memo
+    try:
+        found = memo.get(key)
+    except TypeError:  # a value that cannot be hashed: answered, not remembered
+        return _enabled(compiled, snapshot, day, calendar)
+    if found is None:
+        found = _enabled(compiled, snapshot, day, calendar)
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = found
+    return found
+
+
+def _extension_key(timer: TimerSnapshot | None) -> tuple[TimerStatus, tuple[str, ...]] | None:
+    """What :func:`extension_refusal` reads of a deadline's timer."""
+    return None if timer is None else (timer.status, timer.extensions)
+
+
+def _enabled(
+    compiled: CompiledProcess, snapshot: CaseSnapshot, day: date, calendar: Calendar | None
+) -> frozenset[str]:
     scope = _scope(snapshot.data, None, day, snapshot.state, calendar)
     found: set[str] = set()
     for plan in compiled.by_state.get(snapshot.state, ()):
