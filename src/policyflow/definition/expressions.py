@@ -108,19 +108,28 @@ def from_cel(value: Any, kind: FieldType | None) -> Any:
     Money is rounded half up to the fen; a timestamp becomes a naive datetime, or its day
     for a date field. The field's validator checks the rest.
     """
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    if kind is FieldType.MONEY and isinstance(value, float | int) and not isinstance(value, bool):
-        return Decimal(repr(value) if isinstance(value, float) else value).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-    if kind is FieldType.DATE and isinstance(value, datetime):
-        return value.date()
-    if kind is None and isinstance(value, float):
-        return Decimal(repr(value))
+    cls = type(value)
+    if cls is str or cls is bool or value is None:  # most results: as they are
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.date() if kind is _DATE else value
+    if isinstance(value, float):
+        if kind is _MONEY:
+            return Decimal(repr(value)).quantize(_FEN, rounding=ROUND_HALF_UP)
+        return Decimal(repr(value)) if kind is None else value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value).quantize(_FEN, rounding=ROUND_HALF_UP) if kind is _MONEY else value
     if isinstance(value, list):
         return tuple(from_cel(v, kind) for v in value)
     return value
+
+
+# Enum members and constants read once: reading a member from its class is a Python call.
+_MONEY = FieldType.MONEY
+_DATE = FieldType.DATE
+_FEN = Decimal("0.01")
 
 
 class Expression:
