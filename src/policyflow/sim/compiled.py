@@ -39,6 +39,8 @@ from policyflow.sim.scenario import (
 
 __all__ = ["CompiledScenario", "FieldFacts", "ProcessFacts"]
 
+_ARMED = TimerStatus.ARMED  # read once: reading an enum member from its class is slow
+
 
 class CompiledScenario:
     """A scenario checked against one compiled process, ready to draw from.
@@ -250,7 +252,7 @@ class CompiledScenario:
                 (event, 1.0) for event in sorted(ok) if event not in self.facts.expiry_events
             ]
         if not options:
-            waiting = any(t.status is TimerStatus.ARMED for t in snapshot.timers)
+            waiting = any(t.status is _ARMED for t in snapshot.timers)
             return WAIT if waiting else None
         if len(options) == 1:
             return options[0][0]

@@ -34,7 +34,6 @@ from policyflow.legaltime import Calendar, china
 from policyflow.runtime import (
     apply,
     compile_process,
-    due_timers,
     expire,
     start,
 )
@@ -59,6 +58,9 @@ ProgressCallback = Callable[[int, int], None]
 _PARALLEL_FROM = 2_000
 # A case whose chosen events are refused this many times in a row is no longer followed.
 _MAX_REFUSALS = 5
+# Enum members read once: reading one from its class is a Python-level lookup.
+_ARRIVAL, _EXPIRY, _ACTION = Priority.ARRIVAL, Priority.EXPIRY, Priority.ACTION
+_ARMED = TimerStatus.ARMED
 
 
 def simulate(
@@ -303,7 +305,7 @@ class _BatchRunner:
                 at + horizon,
             )
             cases.append(case)
-            queue.push(at, (case, 0, None), Priority.ARRIVAL)
+            queue.push(at, (case, 0, None), _ARRIVAL)
         while queue:
             happening = queue.pop()
             clock.advance_to(happening.at)
@@ -311,9 +313,9 @@ class _BatchRunner:
             if case.status != "running":
                 continue
             try:
-                if happening.priority is Priority.ARRIVAL:
+                if happening.priority is _ARRIVAL:
                     self._arrive(case, happening.at, queue)
-                elif happening.priority is Priority.EXPIRY:
+                elif happening.priority is _EXPIRY:
                     self._expire(case, happening.at, queue)
                 elif token == case.token:
                     self._act(case, happening.at, action, queue)
@@ -355,20 +357,17 @@ class _BatchRunner:
         case.expiries.discard(at)
         snapshot = case.snapshot
         assert snapshot is not None
-        if not due_timers(snapshot, at):
+        # As the engine's tick does: every expiry due at this instant, one step at a time,
+        # each on the case as the previous one left it (as expire() computes them).
+        steps = expire(case.plan.compiled, snapshot, now=at, calendar=self.calendar)
+        if not steps:
             return  # the deadline was met, moved or cancelled since it was queued
-        # As the engine's tick does: one expiry step at a time, each on the case as the
-        # previous one left it, until nothing more is due at this instant.
-        # (due_timers says beforehand whether expire() has anything to do.)
-        current = snapshot
-        while case.status == "running" and due_timers(current, at):
-            steps = expire(case.plan.compiled, current, now=at, calendar=self.calendar)
-            if not steps:
+        for step in steps:
+            if case.status != "running":
                 break
-            if not self._absorb(case, steps[0], queue):
+            if not self._absorb(case, step, queue):
                 case.status = "stalled"  # the tick is refused (a parent refuses the signal)
                 return
-            current = steps[0].snapshot
             self._stop_if_long(case)
         self._arm(case, queue)
         if case.snapshot is not None and case.snapshot.state != snapshot.state:
@@ -504,7 +503,7 @@ class _BatchRunner:
         assert snapshot is not None
         now = snapshot.updated_at
         for timer in snapshot.timers:
-            if timer.status is not TimerStatus.ARMED:
+            if timer.status is not _ARMED:
                 continue
             expires_at = timer.expires_at
             if expires_at is None:
@@ -513,7 +512,7 @@ class _BatchRunner:
             if at in case.expiries or at > case.horizon:
                 continue
             case.expiries.add(at)
-            queue.push(at, (case, 0, None), Priority.EXPIRY)
+            queue.push(at, (case, 0, None), _EXPIRY)
 
     def _plan(self, case: _Case, now: datetime, queue: Queue, excluding: str | None = None) -> None:
         """Choose the case's next event and when it happens, and queue it."""
@@ -528,7 +527,7 @@ class _BatchRunner:
         if at > case.horizon:
             return
         payload = plan.payload(choice, at, case.rng, snapshot.data)
-        queue.push(at, (case, case.token, (choice, payload, plan.actor(choice))), Priority.ACTION)
+        queue.push(at, (case, case.token, (choice, payload, plan.actor(choice))), _ACTION)
 
     def _record(self, case: _Case) -> CaseRecord:
         status = case.status
