@@ -32,6 +32,23 @@ FIELDS = FieldSet(
 )
 
 
+@pytest.mark.parametrize(
+    ("given", "typed"),
+    [("12.340", "12.34"), ("12.3", "12.30"), (12, "12.00"), ("0.010", "0.01")],
+)
+def test_money_keeps_fen_written_with_more_places(given, typed):
+    """Trailing zeros beyond the fen are no extra precision: the amount is kept to the fen."""
+    fine = FIELDS.validate({"party_type": "citizen", "fine": given})["fine"]
+    assert str(fine) == typed
+
+
+@pytest.mark.parametrize("given", ["12.345", "12.341", "0.001"])
+def test_money_refuses_a_part_of_a_fen(given):
+    """A third decimal that is not zero is below the smallest unit (the fen)."""
+    with pytest.raises(InvalidCaseData, match="more than 2 decimals"):
+        FIELDS.validate({"party_type": "citizen", "fine": given})
+
+
 def test_typed_values_and_defaults():
     """Money becomes Decimal yuan to the fen, dates are dates, defaults are filled in."""
     data = FIELDS.validate(

@@ -45,10 +45,14 @@ def _naive_cst(value: datetime) -> datetime:
 
 
 def _money_places(value: Decimal) -> Decimal:
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
+    # 1.500 is 1.50; 1.505 is refused (the bounds, checked first, keep quantize exact)
+    quantized = value.quantize(_FEN)
+    if quantized != value:
         raise ValueError("more than 2 decimals (the smallest unit is the fen)")
-    return value.quantize(Decimal("0.01"))
+    return quantized
+
+
+_FEN = Decimal("0.01")
 
 
 Money = Annotated[

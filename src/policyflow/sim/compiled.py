@@ -533,7 +533,7 @@ class _Rule:
         """True when the case data match and the condition is true."""
         for name, accepted in self.match.items():
             value = data.get(name)
-            value = getattr(value, "value", value)  # an enum member compares by its value
+            # as written in the scenario, or as its text (a Decimal matched by "1000.00")
             if value not in accepted and str(value) not in self.texts[name]:
                 return False
         return self.condition is None or self.condition.holds(data)
