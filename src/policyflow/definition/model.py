@@ -36,6 +36,7 @@ __all__ = [
     "Extension",
     "Field",
     "FieldType",
+    "FrozenModel",
     "Guard",
     "LegalBasis",
     "OnFinal",
@@ -61,7 +62,12 @@ Text = Annotated[str, StringConstraints(min_length=1)]
 Cel = Annotated[str, StringConstraints(min_length=1)]
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
+    """The base of the file formats (process and scenario files).
+
+    Frozen, unknown keys refused, fields read by name or by their YAML alias.
+    """
+
     model_config = ConfigDict(
         frozen=True,
         extra="forbid",
@@ -86,7 +92,7 @@ _BASIS_TEXT = re.compile(
 )
 
 
-class LegalBasis(_Frozen):
+class LegalBasis(FrozenModel):
     """One citation: a document and an article, with paragraph, item and quote if given.
 
     In YAML either a mapping or the compact text the sources use, such as
@@ -121,7 +127,7 @@ def basis_text(basis: tuple[LegalBasis, ...]) -> str:
     return "; ".join(str(b) for b in basis)
 
 
-class _Labelled(_Frozen):
+class _Labelled(FrozenModel):
     """An element with an id and bilingual labels."""
 
     id: Id = PField(description="snake_case English id.")
@@ -147,14 +153,14 @@ class _Cited(_Labelled):
         return basis_text(self.basis)
 
 
-class Title(_Frozen):
+class Title(FrozenModel):
     """A bilingual title."""
 
     zh: Text
     en: Text
 
 
-class Source(_Frozen):
+class Source(FrozenModel):
     """A source document of the process."""
 
     doc: Text = PField(description="文号, such as 科学技术部令第20号.")
@@ -240,7 +246,7 @@ class Guard(_Cited):
     when: Cel = PField(description="CEL expression over the case data and `payload`.")
 
 
-class ChildProcess(_Frozen):
+class ChildProcess(FrozenModel):
     """A child process (a sub-procedure, a BPMN call activity) started by a transition."""
 
     process: ProcessId = PField(description="The child's process id: permit.inspection.")
@@ -288,7 +294,7 @@ class Transition(_Cited):
         return source if self.to is None else self.to
 
 
-class Triggers(_Frozen):
+class Triggers(FrozenModel):
     """Events and state changes that act on a deadline.
 
     ``events``: any of these events; ``enter``: entering any of these states; ``leave``:
@@ -357,7 +363,7 @@ class Extension(_Cited):
         return self
 
 
-class Expiry(_Frozen):
+class Expiry(FrozenModel):
     """What a deadline's expiry does: fire an event of the process by itself."""
 
     fire: Id = PField(description="The event applied by itself on expiry: deemed_waiver.")
@@ -418,7 +424,7 @@ class Deadline(_Cited):
         return self
 
 
-class ParentSignalSpec(_Frozen):
+class ParentSignalSpec(FrozenModel):
     """The event a child case sends its parent when it reaches a final state.
 
     ``payload`` maps the parent event's payload fields to CEL over the child's data; the
@@ -429,7 +435,7 @@ class ParentSignalSpec(_Frozen):
     payload: dict[Id, Cel] = PField(default_factory=dict)
 
 
-class OnFinal(_Frozen):
+class OnFinal(FrozenModel):
     """What a case does when it reaches a final state."""
 
     signal_parent: ParentSignalSpec | None = None
@@ -452,7 +458,7 @@ def _without_unset(node: Any) -> Any:
     return node
 
 
-class Process(_Frozen):
+class Process(FrozenModel):
     """A procedure as data: one process file.
 
     ``version`` is the content hash of the definition: the first 16 hex digits of the

@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from policyflow.definition.catalog import discover
-from policyflow.definition.model import Process
+from policyflow.definition.model import FrozenModel, Process
 from policyflow.errors import InvalidInput
 
 __all__ = [
@@ -85,17 +85,7 @@ def _shown(kind: str) -> str:
     return "copy" if kind == "copy_of" else kind
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
-
-
-class Distribution(_Model):
+class Distribution(FrozenModel):
     """A distribution of values: exactly one kind, optionally clipped and rounded.
 
     Kinds: ``constant: x`` (a scalar or a list); ``integers: [a, b]`` (each whole number
@@ -258,7 +248,7 @@ def _default_duration() -> Duration:
     return Duration(unit="wd", integers=(1, 5))
 
 
-class Durations(_Model):
+class Durations(FrozenModel):
     """Step durations: by event first, then by the acting role, then the default.
 
     Attributes:
@@ -272,7 +262,7 @@ class Durations(_Model):
     events: dict[str, Duration] = Field(default_factory=dict)
 
 
-class Branch(_Model):
+class Branch(FrozenModel):
     """One rule for the choice made in a state: weights, under an optional condition.
 
     Attributes:
@@ -298,7 +288,7 @@ class Branch(_Model):
         return weights
 
 
-class Arrivals(_Model):
+class Arrivals(FrozenModel):
     """When cases arrive: a count spread over a date range, or a Poisson rate.
 
     With ``count``, that many cases arrive at independent uniform times over the working
@@ -337,7 +327,7 @@ class Arrivals(_Model):
         return self
 
 
-class Scenario(_Model):
+class Scenario(FrozenModel):
     """What happens around a process in a simulated population of cases.
 
     Attributes:
