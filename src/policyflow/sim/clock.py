@@ -95,6 +95,9 @@ class Happening(NamedTuple, Generic[T]):
     item: T
 
 
+_new = tuple.__new__
+
+
 class EventQueue(Generic[T]):
     """A heap of future happenings, popped in order of time, priority and queueing order.
 
@@ -111,7 +114,8 @@ class EventQueue(Generic[T]):
     def push(self, at: datetime, item: T, priority: Priority = Priority.ACTION) -> None:
         """Queue `item` to happen at `at`."""
         self._sequence += 1
-        heapq.heappush(self._heap, Happening(at, priority, self._sequence, item))
+        # tuple.__new__: calling the named tuple class runs its generated Python __new__
+        heapq.heappush(self._heap, _new(Happening, (at, priority, self._sequence, item)))
 
     def pop(self) -> Happening[T]:
         """Remove and return the next happening.
