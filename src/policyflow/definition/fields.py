@@ -181,8 +181,9 @@ class FieldSet:
             **definitions,
         )
         self._validator = self.model.__pydantic_validator__
-        self._adapters: dict[str, TypeAdapter[Any]] = {
-            field.id: TypeAdapter(annotation(field)) for field in self.fields.values()
+        # each field's core validator, without TypeAdapter.validate_python's Python wrapper
+        self._validators: dict[str, Any] = {
+            field.id: TypeAdapter(annotation(field)).validator for field in self.fields.values()
         }
 
     def __bool__(self) -> bool:
@@ -217,7 +218,7 @@ class FieldSet:
             InvalidCaseData: the value does not fit the field.
         """
         try:
-            return self._adapters[name].validate_python(value)
+            return self._validators[name].validate_python(value)
         except ValidationError as error:
             raise self._error(error, {name: value}, prefix=name) from None
 

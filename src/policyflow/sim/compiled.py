@@ -13,7 +13,7 @@ import difflib
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -173,7 +173,7 @@ class CompiledScenario:
         """The instant `fraction` of the way through the office hours of `day`, to the minute."""
         first, last = self._hours
         minute = int(first * 60 + fraction * (last - first) * 60)
-        return datetime.combine(day, time(minute // 60, minute % 60))
+        return datetime(day.year, day.month, day.day, minute // 60, minute % 60)
 
     def initial_data(self, rng: random.Random, at: datetime) -> dict[str, Any]:
         """Draw the initial data of one case arriving at `at` (a copy sees earlier fields)."""
