@@ -206,10 +206,11 @@ class FieldSet:
             )
         try:
             # the model's validator itself, without model_validate's Python wrapper
-            model = self._validator.validate_python(dict(data))
+            model = self._validator.validate_python(data if type(data) is dict else dict(data))
         except ValidationError as error:
             raise self._error(error, data) from None
-        return dict(model.__dict__)
+        values: dict[str, Any] = model.__dict__  # the new model's own dict; the model is dropped
+        return values
 
     def validate_one(self, name: str, value: Any) -> Any:
         """Return `value` as a typed value of field `name`.
