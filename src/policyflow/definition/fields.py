@@ -171,20 +171,28 @@ class FieldSet:
     def __init__(self, fields: Iterable[Field], name: str) -> None:
         self.fields: dict[str, Field] = {f.id: f for f in fields}
         self.name = name
-        definitions: dict[str, Any] = {}
-        for field in self.fields.values():
-            default: Any = ... if field.required and field.default is None else field.default
-            definitions[field.id] = (annotation(field), default)
-        self.model: type[BaseModel] = create_model(
-            "CaseData",
-            __config__=ConfigDict(extra="forbid", strict=False, validate_default=True),
-            **definitions,
-        )
-        self._validator = self.model.__pydantic_validator__
         # each field's core validator, without TypeAdapter.validate_python's Python wrapper
         self._validators: dict[str, Any] = {
             field.id: TypeAdapter(annotation(field)).validator for field in self.fields.values()
         }
+        # Defaults are typed once, here, rather than validated again in every validate();
+        # a bad default (the linter reports it) is left to be refused where it is used.
+        definitions: dict[str, Any] = {}
+        all_typed = True
+        for field in self.fields.values():
+            default: Any = ... if field.required and field.default is None else field.default
+            if default is not ... and default is not None:
+                try:
+                    default = self._validators[field.id].validate_python(default)
+                except ValidationError:
+                    all_typed = False
+            definitions[field.id] = (annotation(field), default)
+        self.model: type[BaseModel] = create_model(
+            "CaseData",
+            __config__=ConfigDict(extra="forbid", strict=False, validate_default=not all_typed),
+            **definitions,
+        )
+        self._validator = self.model.__pydantic_validator__
 
     def __bool__(self) -> bool:
         return bool(self.fields)
