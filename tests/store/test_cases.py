@@ -11,7 +11,7 @@ from store_builders import snapshot, three_steps, timer, write_case
 
 from policyflow.errors import ConcurrentUpdate
 from policyflow.runtime.snapshot import TimerStatus
-from policyflow.store import cases, timers
+from policyflow.store import cases, convert, fast, timers
 from policyflow.store.convert import snapshot_from_rows
 
 
@@ -88,9 +88,21 @@ def test_due_timers_page_in_expiry_order(database):
     with database.read() as connection:
         while page := timers.due_timers(connection, datetime(2023, 10, 5), limit=2, after=after):
             seen += [r["case_id"] for r in page]
-            last = page[-1]
-            after = (last["expires_at"], last["case_id"], last["position"])
+            after = timers.page_after(page[-1])
     assert seen == ["c1", "c2", "c0"]  # due 1, 2, 3 October; the 5th expires on the 6th
+
+
+def test_due_timers_of_the_same_instant_page_without_repeats_or_gaps(database):
+    """A day's deadlines all expire at the same midnight: pages of 2 still give each once."""
+    for number in range(5):
+        _due_case(database, f"c{number}", date(2023, 10, 2))
+    seen = []
+    after = None
+    with database.read() as connection:
+        while page := timers.due_timers(connection, datetime(2023, 10, 5), limit=2, after=after):
+            seen += [r["case_id"] for r in page]
+            after = timers.page_after(page[-1])
+    assert sorted(seen) == [f"c{number}" for number in range(5)]
 
 
 @pytest.mark.parametrize("paged", [False, True])
@@ -99,12 +111,13 @@ def test_due_timer_query_reads_the_index_not_the_table(database, paged):
     sql = timers._due_sql("sqlite", paged)
     parameters = ["armed", "2023-10-05 00:00:00.000000"]
     if paged:
-        parameters += ["2023-10-01 00:00:00.000000", "c1", 0]
+        parameters += ["2023-10-01 00:00:00.000000", 1]  # after (expires_at, rowid)
     with database.read() as connection:
         plan = " ".join(str(r[-1]) for r in connection.exec_driver_sql(
             f"EXPLAIN QUERY PLAN {sql}", (*parameters, 10)))
     assert "USING INDEX ix_timers_status_expires_at" in plan
     assert "SCAN timers" not in plan
+    assert "TEMP B-TREE" not in plan  # in the index's order: no sort of all due timers
 
 
 def test_overdue_timers_are_expired_armed_ones_and_overdue_ones(database):
@@ -116,3 +129,59 @@ def test_overdue_timers_are_expired_armed_ones_and_overdue_ones(database):
     with database.read() as connection:
         rows = timers.overdue_timers(connection, datetime(2023, 10, 10))
     assert sorted(r["case_id"] for r in rows) == ["late", "marked"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"deadline": "other"},
+        {"status": TimerStatus.MET},
+        {"started_on": date(2023, 9, 29)},
+        {"period": "20wd"},
+        {"due": date(2023, 10, 26)},
+        {"due": None, "remaining": 3, "status": TimerStatus.SUSPENDED},
+        {"due_at": datetime(2023, 10, 25, 17)},
+        {"suspensions": ((date(2023, 10, 1), None),)},
+        {"extensions": ("5wd", "10d")},
+        {"provisional": True},
+        {"rollover": False},
+    ],
+)
+def test_a_timer_update_writes_every_column_its_changed_fields_are_stored_in(database, change):
+    """Only the changed columns are updated, derived ones included (expires_at, extensions_used)."""
+    write_case(database, three_steps()[:1])
+    old = timer()
+    new = old._replace(**change)
+    with database.write() as connection:
+        assert timers.write_timers(connection, "c1", (old,), (new,)) == 1
+    assert _load(database).timers == (new,)
+    with database.read() as connection:
+        row = connection.execute(text(
+            "SELECT expires_at, extensions_used FROM timers WHERE case_id = 'c1'")).one()
+    expires = None if new.expires_at is None else new.expires_at.isoformat(" ", "microseconds")
+    assert tuple(row) == (expires, len(new.extensions))
+
+
+def test_a_batch_with_one_stale_case_among_several_raises_and_writes_nothing(database):
+    """Version-checked updates run together (executemany): one stale row fails them all."""
+    write_case(database, three_steps("a")[:2])
+    write_case(database, three_steps("b")[:2])
+    batch = fast.Batch()
+    cases.stage_update(batch, "sqlite", "a", 2, {"state": "granted", "version": 3})
+    cases.stage_update(batch, "sqlite", "b", 1, {"state": "granted", "version": 3})
+    assert len(batch) == 2
+    with pytest.raises(ConcurrentUpdate, match="1 of 2 cases were changed by another writer"), \
+            database.transaction() as transaction:
+        batch.run(transaction)
+    assert (_load(database, "a").state, _load(database, "b").state) == ("review", "review")
+
+
+def test_a_timer_row_holds_the_timer_values_in_table_order():
+    """timer_row (the hot path's tuple) and timer_values (by name) agree, column by column."""
+    full = timer("x")._replace(due_at=datetime(2023, 10, 25, 17), remaining=4,
+                               suspensions=((date(2023, 10, 1), date(2023, 10, 3)),),
+                               provisional=True, rollover=False)
+    for one in (timer(), full):
+        values = convert.timer_values("c1", 3, one)
+        assert convert.timer_row("c1", 3, one) == tuple(
+            values[name] for name in fast.columns("timers"))

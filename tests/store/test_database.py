@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from policyflow.errors import InvalidInput
+from policyflow.store import fast
 from policyflow.store.database import Database, resolve_url
 from policyflow.store.tables import metadata
 
@@ -61,8 +62,6 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(sqlite_path):
 
 def test_the_hot_path_connection_keeps_the_durable_settings(sqlite_path):
     """transaction() runs on WAL with synchronous=NORMAL (1), never OFF, foreign keys on."""
-    from policyflow.store import fast
-
     database = Database(sqlite_path)
     with database.transaction() as transaction:
         def pragma(name: str) -> object:
@@ -163,3 +162,32 @@ def test_migrations_match_the_tables_on_postgres(postgres_url):
     assert database.revision() == "0001"
     assert _diff(database) == []
     database.dispose()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2023, 9, 28),  # no fraction: isoformat leaves it out, the store does not
+        datetime(2023, 9, 28, 23, 59, 59, 999999),
+        datetime(2023, 9, 28, 10, 0, 0, 1),
+        datetime(2023, 9, 28, 10, tzinfo=timezone(timedelta(hours=8))),
+    ],
+)
+def test_datetimes_are_stored_as_sqlalchemy_stores_them(moment):
+    """fast's text for a datetime is isoformat(" ", "microseconds"), asked once or twice."""
+    assert fast.encode("sqlite", "cases", ("updated_at",), {"updated_at": moment}) == (
+        moment.isoformat(" ", "microseconds"),)
+    assert fast.encode("sqlite", "cases", ("updated_at",), {"updated_at": moment}) == (
+        moment.isoformat(" ", "microseconds"),)
+
+
+
+def test_the_file_is_read_through_a_memory_map(sqlite_path):
+    """Every connection maps the first GiB of the file for reading (tick reads scattered rows)."""
+    database = Database(sqlite_path)
+    with database.transaction() as transaction:
+        [row] = fast.fetch(transaction, "PRAGMA mmap_size")
+    with database.read() as connection:
+        read = connection.exec_driver_sql("PRAGMA mmap_size").scalar()
+    database.dispose()
+    assert (next(iter(row.values())), read) == (1 << 30, 1 << 30)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from store_builders import entry, three_steps, write_case
+from store_builders import BASIS, RECORDED, entry, three_steps, write_case
 
 from policyflow.errors import JournalTampered
-from policyflow.store import journal
+from policyflow.runtime.journal import TimerAction, TimerChange
+from policyflow.store import convert, journal
 from policyflow.store.database import Database
 from policyflow.store.tables import JOURNAL
 
@@ -148,3 +150,47 @@ def test_tampering_is_caught_on_postgres(postgres_url):
         journal.verify(connection)
     assert caught.value.sequence == 2
     database.dispose()
+
+
+def _encoder_text(values):
+    """The hashed text the way the hash is defined: json.dumps of the hashed columns."""
+    body = {key: values[key] for key in journal._HASHED}
+    for key in ("at", "recorded_at"):
+        body[key] = body[key].isoformat(timespec="microseconds")
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+_AWKWARD = '引号"、反斜杠\\、换行\n、制表\t、控制\x01、\u2028、😀 and </script>'
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"actor": None, "from_state": None},
+        {"actor": _AWKWARD, "basis": _AWKWARD, "event": _AWKWARD, "to_state": _AWKWARD},
+        {"payload": json.dumps({"note": _AWKWARD}, ensure_ascii=False), "timer_changes": "[]"},
+        {"at": datetime(2023, 9, 28), "recorded_at": datetime(2023, 9, 28, 0, 0, 0, 1)},
+        {"automatic": True, "sequence": 1_000_000},
+        # values of other types than the columns hold (as a raw row could give them)
+        {"automatic": 1, "sequence": True, "actor": 7, "basis": 1.5},
+    ],
+)
+def test_hashed_text_is_the_sorted_key_json_of_the_hashed_columns(changes):
+    """The text written out key by key equals json.dumps(sort_keys, no spaces, UTF-8 kept)."""
+    values = journal.journal_values("c1", entry(2), recorded_at=RECORDED, prev_hash="a" * 64)
+    values.update(changes)
+    assert journal.hashed_text(values) == _encoder_text(values)
+    assert journal.row_hash(values) == hashlib.sha256(
+        _encoder_text(values).encode()).hexdigest()
+
+
+def test_timer_changes_text_is_the_canonical_json_of_the_changes():
+    """timer_changes_json equals canonical_json of the changes' JSON form, None due included."""
+    changes = (
+        TimerChange("reply", TimerAction.STARTED, date(2023, 9, 28), date(2023, 10, 25), BASIS),
+        TimerChange('引"号\\', TimerAction.CANCELLED, date(2023, 9, 29), None, _AWKWARD),
+    )
+    for part in ((), changes[:1], changes):
+        assert convert.timer_changes_json(part) == convert.canonical_json(
+            [convert.timer_change_to_json(change) for change in part])

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, select
 
-from policyflow.errors import ConcurrentUpdate
 from policyflow.store import fast
 from policyflow.store.fast import Target
 from policyflow.store.tables import CASES
@@ -36,6 +35,8 @@ __all__ = [
     "load_timers",
     "load_timers_of",
     "put_definition",
+    "stage_insert",
+    "stage_update",
     "update_case",
 ]
 
@@ -74,11 +75,17 @@ def find_definition(connection: Target, process_id: str, version: str) -> str | 
     return None if not rows else str(rows[0]["body"])
 
 
+def stage_insert(batch: fast.Batch, dialect: str, values: Mapping[str, Any]) -> None:
+    """Queue in `batch` the insert of one new ``cases`` row (every column in `values`)."""
+    batch.add(fast.insert_sql(dialect, "cases"),
+              fast.encode(dialect, "cases", fast.columns("cases"), values))
+
+
 def insert_case(connection: Target, values: Mapping[str, Any]) -> None:
     """Insert one new ``cases`` row."""
-    dialect = fast.dialect_of(connection)
-    fast.execute(connection, fast.insert_sql(dialect, "cases"),
-                 [fast.encode(dialect, "cases", fast.columns("cases"), values)])
+    batch = fast.Batch()
+    stage_insert(batch, fast.dialect_of(connection), values)
+    batch.run(connection)
 
 
 _LOCKS = {Lock.NONE: "", Lock.WAIT: " FOR UPDATE", Lock.SKIP: " FOR UPDATE SKIP LOCKED"}
@@ -148,6 +155,31 @@ def load_timers_of(
 # would also make SQLite re-check their foreign keys on every event).
 _FIXED = frozenset({"id", "created_at", "process_id", "process_version", "parent_id",
                     "started_at"})
+# The columns an update of a whole row (every column in the values) writes, in table order.
+_UPDATED = tuple(c for c in fast.columns("cases") if c not in _FIXED)
+
+
+def stage_update(
+    batch: fast.Batch,
+    dialect: str,
+    case_id: str,
+    expected_version: int,
+    values: Mapping[str, Any],
+) -> None:
+    """Queue in `batch` the update of the case, only if it is still at `expected_version`.
+
+    The columns fixed at creation (id, process and version, parent, start and creation
+    times) are not written again. When the batch runs and the case has moved on, it
+    raises :class:`ConcurrentUpdate`.
+    """
+    names = (_UPDATED if len(values) == len(fast.columns("cases"))
+             else tuple(key for key in values if key not in _FIXED))
+    batch.add(
+        fast.update_sql(dialect, "cases", ("id", "version"), names),
+        (*fast.encode(dialect, "cases", names, values), case_id, expected_version),
+        conflict=(f"case {case_id} was changed by another writer since version "
+                  f"{expected_version}: reload it and try again"),
+    )
 
 
 def update_case(
@@ -162,15 +194,9 @@ def update_case(
         ConcurrentUpdate: another writer moved the case first (no row matched); the
             caller's transaction must be rolled back.
     """
-    dialect = fast.dialect_of(connection)
-    names = tuple(key for key in values if key not in _FIXED)
-    sql = fast.update_sql(dialect, "cases", ("id", "version"), names)
-    parameters = (*fast.encode(dialect, "cases", names, values), case_id, expected_version)
-    if fast.execute(connection, sql, [parameters]) != 1:
-        raise ConcurrentUpdate(
-            f"case {case_id} was changed by another writer since version {expected_version}: "
-            "reload it and try again"
-        )
+    batch = fast.Batch()
+    stage_update(batch, fast.dialect_of(connection), case_id, expected_version, values)
+    batch.run(connection)
 
 
 def list_cases(

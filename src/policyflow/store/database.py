@@ -21,9 +21,10 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, create_engine, event, make_url
@@ -41,6 +42,12 @@ ENV_VAR = "POLICYFLOW_DB"
 DEFAULT_PATH = "policyflow.db"
 BUSY_TIMEOUT_MS = 30_000
 WAL_CHECKPOINT_PAGES = 10_000
+# SQLite reads the first GiB of the file through a memory map instead of a read() call
+# per page: a tick over a large database reads thousands of cases and timers scattered
+# over it (10,000 due among 1,000,000 open cases: 1.8 s → 1.3 s). Writes still go
+# through the WAL with write(), so durability is unchanged; the map is address space,
+# not memory (pages are the operating system's file cache).
+MMAP_SIZE = 1 << 30
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Serialises concurrent schema upgrades on PostgreSQL (an arbitrary, fixed lock key).
 _MIGRATION_LOCK = 7_305_119_264_118
@@ -92,6 +99,8 @@ def _configure_sqlite(engine: SAEngine) -> None:
         # drop the last commits, never corrupt the file.
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Read the file through a memory map (up to MMAP_SIZE): see MMAP_SIZE.
+        cursor.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
         # Copy the WAL back into the database every 10,000 pages (~40 MB) instead of
         # 1,000: each checkpoint syncs the files, and fewer, larger ones cost less per
         # event (measured ~15-25 % on fire). Durability is the same: a commit is in the
@@ -169,8 +178,7 @@ class Database:
             with connection.begin():
                 yield connection
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self) -> AbstractContextManager[Transaction]:
         """Open a write transaction on the DBAPI connection itself: the engine's hot path.
 
         The same guarantees as :meth:`write` (``BEGIN IMMEDIATE`` on SQLite; committed
@@ -183,33 +191,7 @@ class Database:
         it): a pool checkout and checkin cost as much as the SQL of a small event.
         PostgreSQL connections come from the pool each time (checked by a ping).
         """
-        held = self._held_transaction()
-        pooled = None
-        if held is None:
-            pooled = self.engine.raw_connection()
-            transaction = Transaction(self._dialect, pooled, self._dbapi_error)
-        else:
-            transaction = held
-        connection = transaction.connection
-        try:
-            if self.is_sqlite:
-                transaction.cursor.execute("BEGIN IMMEDIATE")
-            yield transaction
-            connection.commit()
-        except BaseException:
-            try:
-                connection.rollback()
-            except BaseException:
-                if pooled is None:
-                    self._drop_held()  # a connection that cannot roll back is not reused
-                raise
-            raise
-        finally:
-            if pooled is not None:
-                transaction.cursor.close()
-                pooled.close()  # back to the pool
-            else:
-                self._local.busy = False
+        return _Scope(self)
 
     def _held_transaction(self) -> Transaction | None:
         """This thread's own SQLite connection, as a reusable Transaction (None: use the pool)."""
@@ -268,3 +250,66 @@ class Database:
             connection.close()
         self._local = threading.local()
         self.engine.dispose()
+
+
+class _Scope:
+    """One :meth:`Database.transaction`: begun on entry; committed, or rolled back, on exit.
+
+    A class rather than a generator-based context manager: every event opens one, and
+    this costs a third as much.
+    """
+
+    __slots__ = ("_database", "_pooled", "_transaction")
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def __enter__(self) -> Transaction:
+        database = self._database
+        held = database._held_transaction()
+        self._pooled = None
+        if held is None:
+            self._pooled = database.engine.raw_connection()
+            self._transaction = Transaction(database._dialect, self._pooled,
+                                            database._dbapi_error)
+        else:
+            self._transaction = held
+        if database.is_sqlite:
+            try:
+                self._transaction.cursor.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                try:
+                    self._abort()
+                finally:
+                    self._release()
+                raise
+        return self._transaction
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        try:
+            if kind is None:
+                try:
+                    self._transaction.connection.commit()
+                except BaseException:
+                    self._abort()
+                    raise
+            else:
+                self._abort()
+        finally:
+            self._release()
+
+    def _abort(self) -> None:
+        try:
+            self._transaction.connection.rollback()
+        except BaseException:
+            if self._pooled is None:
+                self._database._drop_held()  # a connection that cannot roll back is not reused
+            raise
+
+    def _release(self) -> None:
+        if self._pooled is not None:
+            self._transaction.cursor.close()
+            self._pooled.close()  # back to the pool
+        else:
+            self._database._local.busy = False

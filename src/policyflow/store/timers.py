@@ -7,36 +7,96 @@ that are due, not with the cases that are open.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, and_, or_, select
 
 from policyflow.runtime.snapshot import TimerSnapshot, TimerStatus
 from policyflow.store import fast
-from policyflow.store.convert import timer_values
+from policyflow.store.convert import timer_row
 from policyflow.store.fast import Target
 from policyflow.store.tables import CASES, TIMERS
 
-__all__ = ["due_timers", "overdue_timers", "write_timers"]
+__all__ = ["due_timers", "overdue_timers", "page_after", "stage_timers", "write_timers"]
 
 _ARMED = TimerStatus.ARMED.value
 
 
 _KEYS = ("case_id", "position")
 
-
-@cache
-def _sets() -> tuple[str, ...]:
-    return tuple(c for c in fast.columns("timers") if c not in _KEYS)
+# TimerSnapshot field → the timers columns it is stored in (expires_at is derived from
+# due and due_at, extensions_used from extensions). A field missing here fails at import.
+_FIELD_COLUMNS: tuple[tuple[str, ...], ...] = tuple(
+    {
+        "deadline": ("deadline",), "status": ("status",), "started_on": ("started_on",),
+        "period": ("period",), "due": ("due", "expires_at"),
+        "due_at": ("due_at", "expires_at"), "suspensions": ("suspensions",),
+        "extensions": ("extensions", "extensions_used"), "provisional": ("provisional",),
+        "remaining": ("remaining",), "rollover": ("rollover",),
+    }[field]
+    for field in TimerSnapshot._fields
+)
 
 
 @cache
 def _delete_sql(dialect: str) -> str:
     mark = fast.mark(dialect)
     return f"DELETE FROM timers WHERE case_id = {mark} AND position >= {mark}"
+
+
+@cache
+def _update(
+    dialect: str, changed: tuple[bool, ...]
+) -> tuple[str, Callable[[Sequence[Any]], tuple[Any, ...]]]:
+    """The UPDATE of the columns storing the changed fields, and its parameters' getter.
+
+    The getter takes a whole row (:func:`~policyflow.store.convert.timer_row`).
+    """
+    names = fast.columns("timers")
+    indexes = sorted({names.index(column) for field, moved in enumerate(changed) if moved
+                      for column in _FIELD_COLUMNS[field]})
+    sql = fast.update_sql(dialect, "timers", _KEYS, tuple(names[i] for i in indexes))
+    return sql, itemgetter(*indexes, names.index("case_id"), names.index("position"))
+
+
+def stage_timers(
+    batch: fast.Batch,
+    dialect: str,
+    case_id: str,
+    old: Sequence[TimerSnapshot],
+    new: Sequence[TimerSnapshot],
+) -> int:
+    """Queue in `batch` the writes that make the case's ``timers`` rows match `new`.
+
+    The rows now match `old`. Only the positions that changed are written: an update of
+    the changed columns of a changed timer, an insert for a new one, a delete for the
+    ones the runtime dropped.
+
+    Returns:
+        How many rows will be written.
+    """
+    written = 0
+    for position, timer in enumerate(new):
+        if position < len(old):
+            before = old[position]
+            if before == timer:
+                continue
+            sql, parameters = _update(
+                dialect, tuple([a != b for a, b in zip(before, timer, strict=True)]))
+            row = fast.encode_row(dialect, "timers", timer_row(case_id, position, timer))
+            batch.add(sql, parameters(row))
+        else:
+            batch.add(fast.insert_sql(dialect, "timers"),
+                      fast.encode_row(dialect, "timers", timer_row(case_id, position, timer)))
+        written += 1
+    if len(old) > len(new):
+        batch.add(_delete_sql(dialect), (case_id, len(new)))
+        written += len(old) - len(new)
+    return written
 
 
 def write_timers(
@@ -47,46 +107,46 @@ def write_timers(
 ) -> int:
     """Make the case's ``timers`` rows match `new`, given that they now match `old`.
 
-    Only the positions that changed are written: an update for a changed timer, an
-    insert for a new one, a delete for one the runtime dropped.
+    Only the positions that changed are written: an update of the changed columns of a
+    changed timer, an insert for a new one, a delete for the ones the runtime dropped.
 
     Returns:
         How many rows were written.
     """
-    dialect = fast.dialect_of(connection)
-    written = 0
-    updates: list[tuple[Any, ...]] = []
-    inserts: list[tuple[Any, ...]] = []
-    for position, timer in enumerate(new):
-        if position < len(old):
-            if old[position] == timer:
-                continue
-            values = timer_values(case_id, position, timer)
-            updates.append(fast.encode(dialect, "timers", _sets() + _KEYS, values))
-        else:
-            values = timer_values(case_id, position, timer)
-            inserts.append(fast.encode(dialect, "timers", fast.columns("timers"), values))
-        written += 1
-    if updates:
-        fast.execute(connection, fast.update_sql(dialect, "timers", _KEYS, _sets()), updates)
-    if inserts:
-        fast.execute(connection, fast.insert_sql(dialect, "timers"), inserts)
-    if len(old) > len(new):
-        fast.execute(connection, _delete_sql(dialect), [(case_id, len(new))])
-        written += len(old) - len(new)
+    batch = fast.Batch()
+    written = stage_timers(batch, fast.dialect_of(connection), case_id, old, new)
+    batch.run(connection)
     return written
 
 
 @cache
 def _due_sql(dialect: str, paged: bool) -> str:
+    """The due-timer page query: in ``(expires_at, case_id, position)`` order on PostgreSQL.
+
+    On SQLite in ``(expires_at, rowid)`` order: the order of the index on ``(status,
+    expires_at)`` itself (SQLite keeps the rowid at the end of every index entry), so a
+    page reads its rows off the index and stops at the limit. Ordered by case and
+    position, each page would read and sort every due timer left (all of a day's
+    deadlines expire at the same midnight): a tick over N due timers would read N²/page
+    rows, most of them from disk in a large database.
+    """
     mark = fast.mark(dialect)
-    after = (f" AND (expires_at, case_id, position) > ({mark}, {mark}, {mark})"
+    key = "expires_at, rowid" if dialect == "sqlite" else "expires_at, case_id, position"
+    after = (f" AND ({key}) > ({', '.join([mark] * len(key.split(',')))})"
              if paged else "")
+    row_key = ", rowid AS row_key" if dialect == "sqlite" else ""
     return (
-        "SELECT expires_at, case_id, position, deadline FROM timers "
+        f"SELECT expires_at, case_id, position, deadline{row_key} FROM timers "
         f"WHERE status = {mark} AND expires_at <= {mark}{after} "
-        f"ORDER BY expires_at, case_id, position LIMIT {mark}"
+        f"ORDER BY {key} LIMIT {mark}"
     )
+
+
+def page_after(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Return what to pass as :func:`due_timers`' `after` to get the page after `row`."""
+    if "row_key" in row:
+        return (row["expires_at"], row["row_key"])
+    return (row["expires_at"], row["case_id"], row["position"])
 
 
 def due_timers(
@@ -94,7 +154,7 @@ def due_timers(
     now: datetime,
     *,
     limit: int,
-    after: tuple[datetime, str, int] | None = None,
+    after: tuple[Any, ...] | None = None,
 ) -> list[dict[str, Any]]:
     """Return armed timers with ``expires_at <= now``, oldest first, `limit` at a time.
 
@@ -102,15 +162,16 @@ def due_timers(
         connection: an open connection.
         now: the instant to compare with.
         limit: the most rows to return.
-        after: the (expires_at, case_id, position) of the last row of the previous page.
+        after: :func:`page_after` of the last row of the previous page.
 
     Returns:
-        Rows with ``case_id``, ``position``, ``deadline`` and ``expires_at``.
+        Rows with ``case_id``, ``position``, ``deadline`` and ``expires_at`` (and, on
+        SQLite, the ``row_key`` that orders rows of the same ``expires_at``).
     """
     dialect = fast.dialect_of(connection)
     parameters: list[Any] = [_ARMED, _instant(dialect, now)]
     if after is not None:
-        parameters += [_instant(dialect, after[0]), after[1], after[2]]
+        parameters += [_instant(dialect, after[0]), *after[1:]]
     parameters.append(limit)
     return fast.fetch(connection, _due_sql(dialect, after is not None), parameters)
 
