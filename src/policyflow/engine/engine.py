@@ -42,11 +42,11 @@ from policyflow.runtime.journal import TimerAction
 from policyflow.runtime.snapshot import CaseSnapshot
 from policyflow.runtime.step import Step
 from policyflow.store import cases as case_store
-from policyflow.store import journal, timers
+from policyflow.store import fast, journal, timers
 from policyflow.store.cases import Lock
 from policyflow.store.convert import canonical_json, case_values, snapshot_from_rows, timer_from_row
 from policyflow.store.database import Database
-from policyflow.store.fast import Target
+from policyflow.store.fast import Batch, Target
 from policyflow.store.journal import RecordedEntry
 
 if TYPE_CHECKING:
@@ -211,34 +211,51 @@ class Engine:
 
     # --- writing steps -----------------------------------------------------------------
 
-    def _persist(self, connection: Target, step: Step, before: _Loaded | None,
-                 compiled: CompiledProcess) -> _Loaded:
-        """Write one step: case row (version-checked), journal row, timers; then children."""
-        snapshot = step.snapshot
-        recorded_at = self._wall.now()
-        row = journal.journal_values(
-            snapshot.case_id,
-            step.entry,
-            recorded_at=recorded_at,
-            prev_hash=journal.GENESIS if before is None else before.last_hash,
-        )
+    def _stage(self, batch: Batch, dialect: str, steps: Sequence[Step],
+               before: _Loaded | None, compiled: CompiledProcess, *,
+               recorded_at: datetime | None = None) -> _Loaded:
+        """Queue the writes of consecutive steps of one case; return the case after them.
+
+        A journal row per step, chained by hash; the case row once, as it stands after the
+        last step (inserted, or updated only if still at the version it was read at); the
+        timer rows that differ between before the first step and after the last.
+        `recorded_at` is the wall-clock time written (None: now).
+        """
+        snapshot = steps[-1].snapshot
+        if recorded_at is None:
+            recorded_at = self._wall.now()
+        last_hash = journal.GENESIS if before is None else before.last_hash
+        rows = []
+        for step in steps:
+            row = journal.journal_values(snapshot.case_id, step.entry,
+                                         recorded_at=recorded_at, prev_hash=last_hash)
+            rows.append(row)
+            last_hash = row["hash"]
         if before is not None and snapshot.data is before.snapshot.data:
-            data_json = before.data_json  # the event left the data as they were
+            data_json = before.data_json  # the events left the data as they were
         else:
             data_json = canonical_json(compiled.dump_data(snapshot.data))
         values = case_values(
-            snapshot, data_json=data_json, recorded_at=recorded_at, last_hash=row["hash"]
+            snapshot, data_json=data_json, recorded_at=recorded_at, last_hash=last_hash
         )
         if before is None:
-            case_store.insert_case(connection, values)
+            case_store.stage_insert(batch, dialect, values)  # before its journal rows
         else:
-            case_store.update_case(connection, snapshot.case_id, before.snapshot.version, values)
-        journal.append(connection, row)
-        timers.write_timers(
-            connection, snapshot.case_id, () if before is None else before.snapshot.timers,
-            snapshot.timers,
-        )
-        after = _Loaded(snapshot, compiled, row["hash"], data_json)
+            case_store.stage_update(batch, dialect, snapshot.case_id,
+                                    before.snapshot.version, values)
+        for row in rows:
+            journal.stage_append(batch, dialect, row)
+        timers.stage_timers(batch, dialect, snapshot.case_id,
+                            () if before is None else before.snapshot.timers, snapshot.timers)
+        return _Loaded(snapshot, compiled, last_hash, data_json)
+
+    def _persist(self, connection: Target, step: Step, before: _Loaded | None,
+                 compiled: CompiledProcess) -> _Loaded:
+        """Write one step: case row (version-checked), journal row, timers; then children."""
+        batch = Batch()
+        after = self._stage(batch, fast.dialect_of(connection), (step,), before, compiled)
+        batch.run(connection)
+        snapshot = step.snapshot
         for child in step.spawn:
             child_process = self._resolve(child.process_id)
             self._start_in(connection, child_process, child.data, at=step.entry.at,
@@ -361,28 +378,33 @@ class Engine:
         SQLite), and their due timers are recomputed under that lock, so running tick
         twice, or in several processes at once, fires each timer once. A page's cases are
         loaded in two queries and their expiries written in one transaction: each case's
-        expiries are written whole or not at all. A case whose expiry starts a child case
-        or signals a parent is written after the page, in a transaction of its own (it
-        locks a second case; two workers' pages must never wait on each other).
+        expiries are written whole or not at all (its row once, a journal row per expiry,
+        its changed timers), and the page's rows together, one ``executemany`` per
+        statement. A case whose expiry starts a child case or signals a parent is written
+        after the page, in a transaction of its own (it locks a second case; two workers'
+        pages must never wait on each other).
         """
         moment = _moment(now, "tick time") or self.clock.now()
         actions: list[TickAction] = []
         skipped: list[str] = []
         refused: list[tuple[str, str]] = []
         done: set[str] = set()
-        after: tuple[datetime, str, int] | None = None
+        after: tuple[Any, ...] | None = None
         while True:
             alone: list[str] = []
             with self.database.transaction() as connection:
                 page = timers.due_timers(connection, moment, limit=_TICK_PAGE, after=after)
                 if not page:
                     break
-                last = page[-1]
-                after = (last["expires_at"], last["case_id"], last["position"])
+                after = timers.page_after(page[-1])
                 case_ids = [c for c in dict.fromkeys(r["case_id"] for r in page)
                             if c not in done]
                 done.update(case_ids)
                 loaded = self._load_many(connection, case_ids, lock=Lock.SKIP)
+                # the page's writes, run together (one executemany per statement) at its end
+                batch = Batch()
+                dialect = fast.dialect_of(connection)
+                recorded_at = self._wall.now()  # one wall-clock time for the page's writes
                 for case_id in case_ids:
                     self._recent.pop(case_id, None)
                     case = loaded.get(case_id)
@@ -401,9 +423,12 @@ class Engine:
                     if any(step.spawn or step.signal is not None for step in steps):
                         alone.append(case_id)
                         continue
+                    if steps:
+                        self._stage(batch, dialect, steps, case, case.compiled,
+                                    recorded_at=recorded_at)
                     for step in steps:
-                        case = self._persist(connection, step, case, case.compiled)
                         actions.extend(self._tick_actions(case_id, step))
+                batch.run(connection)
             for case_id in alone:
                 self._expire_case(case_id, moment, actions, skipped, refused)
         return TickReport(moment, tuple(actions), tuple(skipped), tuple(refused))
