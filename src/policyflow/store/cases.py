@@ -77,8 +77,7 @@ def find_definition(connection: Target, process_id: str, version: str) -> str | 
 
 def stage_insert(batch: fast.Batch, dialect: str, values: Mapping[str, Any]) -> None:
     """Queue in `batch` the insert of one new ``cases`` row (every column in `values`)."""
-    batch.add(fast.insert_sql(dialect, "cases"),
-              fast.encode(dialect, "cases", fast.columns("cases"), values))
+    batch.insert(dialect, "cases", values)
 
 
 def insert_case(connection: Target, values: Mapping[str, Any]) -> None:

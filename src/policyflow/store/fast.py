@@ -320,6 +320,13 @@ class Batch:
         if conflict is not None:
             self._checked.setdefault(sql, []).append(conflict)
 
+    def insert(self, dialect: str, table_name: str, values: Mapping[str, Any]) -> None:
+        """Queue the insert of one row of `table_name` (every column in `values`)."""
+        self.add(
+            insert_sql(dialect, table_name),
+            encode(dialect, table_name, columns(table_name), values),
+        )
+
     def __len__(self) -> int:
         return sum(len(rows) for rows in self._rows.values())
 

@@ -171,8 +171,7 @@ def journal_values(
 
 def stage_append(batch: fast.Batch, dialect: str, values: Mapping[str, Any]) -> None:
     """Queue in `batch` one journal row (every column in `values`)."""
-    batch.add(fast.insert_sql(dialect, "journal"),
-              fast.encode(dialect, "journal", fast.columns("journal"), values))
+    batch.insert(dialect, "journal", values)
 
 
 def append(connection: Target, values: Mapping[str, Any]) -> None:
