@@ -79,16 +79,22 @@ def test_due_timers_include_the_instant_of_expiry_and_not_before(database):
     assert [(r["case_id"], r["deadline"]) for r in at] == [("c1", "reply")]
 
 
-def test_due_timers_page_in_expiry_order(database):
-    """Pages follow (expires_at, case, position), oldest first, without repeats."""
-    for number, day in enumerate((3, 1, 2, 5)):
-        _due_case(database, f"c{number}", date(2023, 10, day))
+def _due_in_pages(database, now, *, limit):
+    """The case ids of the due timers, read page after page as tick reads them."""
     seen = []
     after = None
     with database.read() as connection:
-        while page := timers.due_timers(connection, datetime(2023, 10, 5), limit=2, after=after):
+        while page := timers.due_timers(connection, now, limit=limit, after=after):
             seen += [r["case_id"] for r in page]
             after = timers.page_after(page[-1])
+    return seen
+
+
+def test_due_timers_page_in_expiry_order(database):
+    """Pages follow the expiry instant, oldest first, without repeats."""
+    for number, day in enumerate((3, 1, 2, 5)):
+        _due_case(database, f"c{number}", date(2023, 10, day))
+    seen = _due_in_pages(database, datetime(2023, 10, 5), limit=2)
     assert seen == ["c1", "c2", "c0"]  # due 1, 2, 3 October; the 5th expires on the 6th
 
 
@@ -96,12 +102,7 @@ def test_due_timers_of_the_same_instant_page_without_repeats_or_gaps(database):
     """A day's deadlines all expire at the same midnight: pages of 2 still give each once."""
     for number in range(5):
         _due_case(database, f"c{number}", date(2023, 10, 2))
-    seen = []
-    after = None
-    with database.read() as connection:
-        while page := timers.due_timers(connection, datetime(2023, 10, 5), limit=2, after=after):
-            seen += [r["case_id"] for r in page]
-            after = timers.page_after(page[-1])
+    seen = _due_in_pages(database, datetime(2023, 10, 5), limit=2)
     assert sorted(seen) == [f"c{number}" for number in range(5)]
 
 
