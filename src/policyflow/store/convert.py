@@ -25,7 +25,6 @@ __all__ = [
     "canonical_json",
     "case_values",
     "entry_from_row",
-    "json_value",
     "snapshot_from_rows",
     "timer_change_to_json",
     "timer_changes_json",
@@ -67,26 +66,6 @@ def canonical_json(value: Any) -> str:
     if not value and isinstance(value, list | tuple | dict):
         return "[]" if isinstance(value, list | tuple) else "{}"
     return _CANONICAL.encode(value)
-
-
-def json_value(value: Any) -> str:
-    """Return one value as :func:`canonical_json` writes it, quicker for a str, int or None.
-
-    The pieces a hashed row is joined from: a JSON object's text is its sorted keys and
-    these values, so joining them gives exactly the text :func:`canonical_json` gives.
-    """
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    kind = type(value)
-    if kind is str:
-        return _json_string(value)
-    if kind is int:
-        return int.__repr__(value)
-    return canonical_json(value)
 
 
 def _day_json(value: date | None) -> str:

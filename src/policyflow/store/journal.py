@@ -21,7 +21,7 @@ from sqlalchemy import Connection, RowMapping, select
 from policyflow.errors import JournalTampered
 from policyflow.runtime.journal import JournalEntry
 from policyflow.store import fast
-from policyflow.store.convert import canonical_json, entry_from_row, json_value, timer_changes_json
+from policyflow.store.convert import canonical_json, entry_from_row, timer_changes_json
 from policyflow.store.fast import Target
 from policyflow.store.tables import CASES, JOURNAL
 
@@ -94,20 +94,18 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
     The same text as :func:`~policyflow.store.convert.canonical_json` of the row's
     hashed columns (the two times as ISO text with microseconds), written out key by key
     in sorted order: every event hashes one row, and this takes half the time of
-    encoding a dict of them. Values of the types the columns hold (text or None, an int,
-    a bool) are written here, as the encoder writes them; any other value by
-    :func:`~policyflow.store.convert.json_value`.
+    encoding a dict of them. A row holding other types than its columns do (text or
+    None, an int, a bool) is encoded the defining way, by :func:`_canonical_text`.
     """
     actor, from_state = values["actor"], values["from_state"]
     sequence, automatic = values["sequence"], values["automatic"]
-    automatic_text = ("true" if automatic is True else "false" if automatic is False
-                      else json_value(automatic))
-    sequence_text = int.__repr__(sequence) if type(sequence) is int else json_value(sequence)
+    if type(sequence) is not int or type(automatic) is not bool:
+        return _canonical_text(values)
     try:
         return (
             f'{{"actor":{"null" if actor is None else _json_string(actor)},'
             f'"at":{_json_string(_plain(values["at"]))},'
-            f'"automatic":{automatic_text},'
+            f'"automatic":{"true" if automatic else "false"},'
             f'"basis":{_json_string(values["basis"])},'
             f'"case_id":{_json_string(values["case_id"])},'
             f'"event":{_json_string(values["event"])},'
@@ -115,30 +113,20 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
             f'"payload":{_json_string(values["payload"])},'
             f'"prev_hash":{_json_string(values["prev_hash"])},'
             f'"recorded_at":{_json_string(_plain(values["recorded_at"]))},'
-            f'"sequence":{sequence_text},'
+            f'"sequence":{int.__repr__(sequence)},'
             f'"timer_changes":{_json_string(values["timer_changes"])},'
             f'"to_state":{_json_string(values["to_state"])}}}'
         )
-    except TypeError:  # a value that is not text where text is expected: the slow way
-        return _hashed_text_of_any(values)
+    except TypeError:  # a value that is not text where text is expected
+        return _canonical_text(values)
 
 
-def _hashed_text_of_any(values: Mapping[str, Any] | RowMapping) -> str:
-    return (
-        f'{{"actor":{json_value(values["actor"])},'
-        f'"at":{json_value(_plain(values["at"]))},'
-        f'"automatic":{json_value(values["automatic"])},'
-        f'"basis":{json_value(values["basis"])},'
-        f'"case_id":{json_value(values["case_id"])},'
-        f'"event":{json_value(values["event"])},'
-        f'"from_state":{json_value(values["from_state"])},'
-        f'"payload":{json_value(values["payload"])},'
-        f'"prev_hash":{json_value(values["prev_hash"])},'
-        f'"recorded_at":{json_value(_plain(values["recorded_at"]))},'
-        f'"sequence":{json_value(values["sequence"])},'
-        f'"timer_changes":{json_value(values["timer_changes"])},'
-        f'"to_state":{json_value(values["to_state"])}}}'
-    )
+def _canonical_text(values: Mapping[str, Any] | RowMapping) -> str:
+    """The hashed text by its definition: canonical JSON of the hashed columns."""
+    body = {key: values[key] for key in _HASHED}
+    body["at"] = _plain(body["at"])
+    body["recorded_at"] = _plain(body["recorded_at"])
+    return canonical_json(body)
 
 
 def row_hash(values: Mapping[str, Any] | RowMapping) -> str:
