@@ -119,7 +119,7 @@ def from_cel(value: Any, kind: FieldType | None) -> Any:
         if kind is _MONEY:
             return Decimal(repr(value)).quantize(_FEN, rounding=ROUND_HALF_UP)
         return Decimal(repr(value)) if kind is None else value
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int):  # (a bool returned above)
         return Decimal(value).quantize(_FEN, rounding=ROUND_HALF_UP) if kind is _MONEY else value
     if isinstance(value, list):
         return tuple(from_cel(v, kind) for v in value)

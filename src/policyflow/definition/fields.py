@@ -171,9 +171,10 @@ class FieldSet:
     def __init__(self, fields: Iterable[Field], name: str) -> None:
         self.fields: dict[str, Field] = {f.id: f for f in fields}
         self.name = name
+        annotations = {field.id: annotation(field) for field in self.fields.values()}
         # each field's core validator, without TypeAdapter.validate_python's Python wrapper
         self._validators: dict[str, Any] = {
-            field.id: TypeAdapter(annotation(field)).validator for field in self.fields.values()
+            name: TypeAdapter(typed).validator for name, typed in annotations.items()
         }
         # Defaults are typed once, here, rather than validated again in every validate();
         # a bad default (the linter reports it) is left to be refused where it is used.
@@ -186,7 +187,7 @@ class FieldSet:
                     default = self._validators[field.id].validate_python(default)
                 except ValidationError:
                     all_typed = False
-            definitions[field.id] = (annotation(field), default)
+            definitions[field.id] = (annotations[field.id], default)
         self.model: type[BaseModel] = create_model(
             "CaseData",
             __config__=ConfigDict(extra="forbid", strict=False, validate_default=not all_typed),
