@@ -49,6 +49,16 @@ def test_money_refuses_a_part_of_a_fen(given):
         FIELDS.validate({"party_type": "citizen", "fine": given})
 
 
+def test_a_default_that_fails_its_own_field_is_refused_where_it_is_used():
+    """Defaults are typed once; one that cannot be (the linter reports it) is not let through."""
+    odd = FieldSet([field(id="officers", type="int", min=2, default=1)], "case data of 'odd'")
+    with pytest.raises(InvalidCaseData, match="officers"):
+        odd.validate({})
+    assert odd.validate({"officers": 3}) == {"officers": 3}
+    typed = FieldSet([field(id="fine", type="money", default="12.3")], "case data of 'typed'")
+    assert str(typed.validate({})["fine"]) == "12.30"  # typed once, to the fen
+
+
 def test_typed_values_and_defaults():
     """Money becomes Decimal yuan to the fen, dates are dates, defaults are filled in."""
     data = FIELDS.validate(
