@@ -191,8 +191,8 @@ def _init_worker(
 def _run_in_worker(batch: Batch) -> bytes:
     assert _WORKER is not None, "worker not initialised"
     with _collector_paused():
-        records = _WORKER.run(batch)
-        return pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
+        # the records die with the call, before the collector resumes (see _unlink)
+        return pickle.dumps(_WORKER.run(batch), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 @contextmanager
@@ -202,8 +202,7 @@ def _collector_paused() -> Iterator[None]:
     A batch makes hundreds of thousands of snapshots, journal entries and records that all
     live until the batch is done, none of them garbage, yet every 700 allocations wake the
     collector, and its ever longer full scans took a fifth of a simulation's time (and
-    two thirds of unpickling's). The collector runs again as soon as the batch is done and
-    then frees the little cyclic garbage a batch leaves (cases linked to their children).
+    two thirds of unpickling's). The collector runs again as soon as the batch is done.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -280,6 +279,18 @@ class _Case:
 Queue = EventQueue[tuple[_Case, int, Any]]
 
 
+def _unlink(cases: list[_Case]) -> None:
+    """Cut the links from child cases back to their parents.
+
+    With no cycle left, a finished batch is freed by reference counting the moment its
+    records are handed on, while the collector is still paused; otherwise the collector's
+    first pass after the pause would scan the whole batch to find it is garbage.
+    """
+    for case in cases:
+        _unlink(case.children)
+        case.parent = None
+
+
 class _BatchRunner:
     """Runs batches of cases of one process (and its child processes) under one scenario."""
 
@@ -323,7 +334,9 @@ class _BatchRunner:
                     self._act(case, happening.at, action, queue)
             except CalendarNotPublished:
                 case.status = "beyond_calendar"
-        return [self._record(case) for case in cases]
+        records = [self._record(case) for case in cases]
+        _unlink(cases)
+        return records
 
     # --- the three kinds of happening ---
 
