@@ -164,9 +164,11 @@ Batch = list[tuple[int, datetime]]
 def _batches(arrivals: Sequence[datetime], workers: int) -> list[Batch]:
     """Split the cases into batches: a few per worker, so that progress moves smoothly."""
     indexed = list(enumerate(arrivals))
-    # Many small batches per worker: they finish close together (no long tail on one core).
+    # Many small batches per worker: they finish close together. In the parallel run a
+    # worker holds up to two batches (one running, one queued) when this process has none
+    # left to take, so a batch is kept to about a second's work.
     per_batch = (
-        max(500, len(indexed) // 20) if workers == 1 else max(200, len(indexed) // (workers * 32))
+        max(500, len(indexed) // 20) if workers == 1 else max(200, len(indexed) // (workers * 128))
     )
     size = per_batch
     return [indexed[i : i + size] for i in range(0, len(indexed), size)]
