@@ -108,8 +108,7 @@ def from_cel(value: Any, kind: FieldType | None) -> Any:
     Money is rounded half up to the fen; a timestamp becomes a naive datetime, or its day
     for a date field. The field's validator checks the rest.
     """
-    cls = type(value)
-    if cls is str or cls is bool or value is None:  # most results: as they are
+    if type(value) in _AS_THEY_ARE:  # most results, by exact type (a datetime is not one)
         return value
     if isinstance(value, datetime):
         if value.tzinfo is not None:
@@ -130,6 +129,7 @@ def from_cel(value: Any, kind: FieldType | None) -> Any:
 _MONEY = FieldType.MONEY
 _DATE = FieldType.DATE
 _FEN = Decimal("0.01")
+_AS_THEY_ARE = frozenset({str, bool, type(None), date, Decimal})
 
 
 class Expression:

@@ -13,7 +13,7 @@ import difflib
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +40,8 @@ from policyflow.sim.scenario import (
 __all__ = ["CompiledScenario", "FieldFacts", "ProcessFacts"]
 
 _ARMED = TimerStatus.ARMED  # read once: reading an enum member from its class is slow
+_combine = datetime.combine
+_NO_EVENTS: frozenset[str] = frozenset()
 
 
 class CompiledScenario:
@@ -86,6 +88,8 @@ class CompiledScenario:
             for event in facts.events
         }
         self._hours = scenario.arrivals.hours
+        # every minute of the day as a time, so that an instant is one datetime.combine()
+        self._minutes = [time(m // 60, m % 60) for m in range(24 * 60)]
         self._periods: dict[int, Period] = {}
         self._due: dict[tuple[date, int], date] = {}
         self._due_calendar: Calendar | None = None
@@ -172,8 +176,7 @@ class CompiledScenario:
     def _at(self, day: date, fraction: float) -> datetime:
         """The instant `fraction` of the way through the office hours of `day`, to the minute."""
         first, last = self._hours
-        minute = int(first * 60 + fraction * (last - first) * 60)
-        return datetime(day.year, day.month, day.day, minute // 60, minute % 60)
+        return _combine(day, self._minutes[int(first * 60 + fraction * (last - first) * 60)])
 
     def initial_data(self, rng: random.Random, at: datetime) -> dict[str, Any]:
         """Draw the initial data of one case arriving at `at` (a copy sees earlier fields)."""
@@ -232,7 +235,7 @@ class CompiledScenario:
                 break
         if weights is not None and len(weights) == 1 and weights[0][0] == WAIT:
             return WAIT
-        leaving = self._leaving.get(state, frozenset())
+        leaving = self._leaving.get(state, _NO_EVENTS)
         if weights is not None and not rule.asks:
             options = [
                 (event, weight)
