@@ -109,13 +109,17 @@ class CompiledScenario:
                     dated.add((state, plan.event))
         self._guarded = frozenset(guarded)
         self._dated = frozenset(dated)
-        for state, rules in self._rules.items():
-            for rule in rules:
-                rule.asks = any((state, event) in self._guarded for event, _ in rule.weights)
         self._leaving = {
             state: frozenset(plan.event for plan in plans)
             for state, plans in compiled.by_state.items()
         }
+        for state, rules in self._rules.items():
+            leaving = self._leaving.get(state, _NO_EVENTS)
+            for rule in rules:
+                rule.asks = any((state, event) in self._guarded for event, _ in rule.weights)
+                if not rule.asks and len(rule.weights) > 1 and rule.events <= leaving | {WAIT}:
+                    # nothing it weighs is ever dropped (but the event just refused)
+                    rule.pick = weighted_choice(rule.weights)
         # per state: whether the runtime must be asked, and the events judged when they happen
         self._asks = frozenset(state for state, _ in guarded)
         self._dated_in = {
@@ -237,6 +241,8 @@ class CompiledScenario:
             return WAIT
         leaving = self._leaving.get(state, _NO_EVENTS)
         if weights is not None and not rule.asks:
+            if rule.pick is not None and excluding not in rule.events:
+                return str(rule.pick(rng))  # the same draw as pick_weighted on all weights
             options = [
                 (event, weight)
                 for event, weight in weights
@@ -504,7 +510,7 @@ def _duration_sampler(duration: Duration) -> tuple[str, Sampler]:
 class _Rule:
     """One branch rule, its CEL condition compiled against the process's fields."""
 
-    __slots__ = ("asks", "condition", "match", "texts", "weights")
+    __slots__ = ("asks", "condition", "events", "match", "pick", "texts", "weights")
 
     def __init__(
         self,
@@ -516,8 +522,11 @@ class _Rule:
         self.texts = {name: frozenset(str(a) for a in accepted) for name, accepted in match.items()}
         self.condition = condition
         self.weights = weights
+        self.events = frozenset(event for event, _ in weights)
         #: whether an event it weighs has a guard the runtime must judge (set by the plan)
         self.asks = True
+        #: its weights as one sampler, when no event it weighs is ever dropped (set by the plan)
+        self.pick: Sampler | None = None
 
     @classmethod
     def of(cls, branch: Branch, compiled: CompiledProcess, where: str) -> _Rule:

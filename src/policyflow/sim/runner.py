@@ -397,7 +397,7 @@ class _BatchRunner:
             ) from None
         case.initial = dict(step.snapshot.data)
         self._absorb(case, step, queue)
-        self._arm(case, queue)
+        self._arm_after(case, step, queue)
         self._plan(case, at, queue)
 
     def _expire(self, case: _Case, at: datetime, queue: Queue) -> None:
@@ -456,7 +456,7 @@ class _BatchRunner:
         case.refusals = 0
         if self._stop_if_long(case):
             return
-        self._arm(case, queue)
+        self._arm_after(case, step, queue)
         self._plan(case, at, queue)
 
     # --- steps, children and signals ---
@@ -495,7 +495,7 @@ class _BatchRunner:
             parent, parent_step = signalled
             before = parent.snapshot
             self._absorb(parent, parent_step, queue)
-            self._arm(parent, queue)
+            self._arm_after(parent, parent_step, queue)
             if before is None or parent_step.snapshot.state != before.state:
                 self._plan(parent, step.entry.at, queue)
         return True
@@ -560,6 +560,16 @@ class _BatchRunner:
                 continue
             case.expiries.add(at)
             queue.push(at, (case, 0, None), _EXPIRY)
+
+    def _arm_after(self, case: _Case, step: Step, queue: Queue) -> None:
+        """:meth:`_arm` after `step`, if it changed a deadline.
+
+        Only a deadline the step started, resumed or extended can need queueing: every
+        other armed one was queued when it was armed, and one queued at an instant already
+        passed has come up and fired (at an instant, expiries come first).
+        """
+        if step.entry.timer_changes:
+            self._arm(case, queue)
 
     def _plan(self, case: _Case, now: datetime, queue: Queue, excluding: str | None = None) -> None:
         """Choose the case's next event and when it happens, and queue it."""
