@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import tempfile
 from datetime import date
 
 import pandas as pd
@@ -132,3 +133,21 @@ def test_a_bad_cel_condition_is_refused(notice, scenario):
         InvalidInput, match=r"branches\.rights_window_open\.0\.when: .*proposed_fin"
     ):
         simulate(notice, scenario, cases=1)
+
+
+def test_a_parallel_run_refuses_bad_data_and_leaves_no_files(
+    notice, scenario, tmp_path, monkeypatch
+):
+    """A datum that fails the process's fields stops a parallel run with a clear error.
+
+    The workers' record files live in a folder of the run, removed whatever happens.
+    """
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    scenario["arrivals"] = {"rate": 40, "start": "2023-09-18"}
+    scenario["data"]["party_type"] = {"choice": {"citizen": 1, "martian": 1}}
+    with pytest.raises(InvalidInput, match=r"party_type.*martian"):
+        simulate(notice, scenario, cases=3000, seed=1, workers=2)
+    assert list(tmp_path.iterdir()) == []
+    scenario["data"]["party_type"] = {"choice": {"citizen": 1}}
+    assert len(simulate(notice, scenario, cases=3000, seed=1, workers=2)) == 3000
+    assert list(tmp_path.iterdir()) == []

@@ -19,6 +19,7 @@ import os
 import pickle
 import random
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -189,11 +190,29 @@ def _init_worker(
     _WORKER = _BatchRunner(CompiledScenario(compiled, scenario), calendar or china(), seed)
 
 
-def _run_in_worker(batch: Batch) -> bytes:
+def _run_in_worker(batch: Batch, folder: str) -> str:
+    """Simulate `batch`; return the file in `folder` that holds its pickled records.
+
+    The records go back through a file rather than the executor's result pipe: the parent,
+    busy simulating, holds the interpreter lock, and its thread that drains the pipe got
+    it only once per switch interval, 64 KiB at a time, while this worker waited to send
+    (a tenth of a worker's time, measured).
+    """
     assert _WORKER is not None, "worker not initialised"
     with _collector_paused():
         # the records die with the call, before the collector resumes (see _unlink)
-        return pickle.dumps(_WORKER.run(batch), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(_WORKER.run(batch), protocol=pickle.HIGHEST_PROTOCOL)
+    path = Path(folder, f"batch-{batch[0][0]}.pickle")
+    path.write_bytes(data)
+    return str(path)
+
+
+def _take_records(path: str) -> list[CaseRecord]:
+    """The records a worker left in `path`; the file is removed."""
+    file = Path(path)
+    records: list[CaseRecord] = pickle.loads(file.read_bytes())
+    file.unlink()
+    return records
 
 
 @contextmanager
@@ -246,14 +265,18 @@ def _run_parallel(
         if progress is not None:
             progress(done, total)
 
-    with ProcessPoolExecutor(
-        max_workers=workers - 1,
-        mp_context=context,
-        initializer=_init_worker,
-        initargs=(process.model_dump_json(), scenario.model_dump_json(), calendar, runner.seed),
-    ) as pool:
-        pending: dict[Future[bytes], int] = {
-            pool.submit(_run_in_worker, batch): number for number, batch in enumerate(batches)
+    with (
+        tempfile.TemporaryDirectory(prefix="policyflow-sim-") as folder,
+        ProcessPoolExecutor(
+            max_workers=workers - 1,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(process.model_dump_json(), scenario.model_dump_json(), calendar, runner.seed),
+        ) as pool,
+    ):
+        pending: dict[Future[str], int] = {
+            pool.submit(_run_in_worker, batch, folder): number
+            for number, batch in enumerate(batches)
         }
         unstarted = list(pending)  # this process takes from the end
         # All records are kept, none is garbage: the collector would only scan them.
@@ -261,7 +284,7 @@ def _run_parallel(
             try:
                 while pending:
                     for future in [f for f in pending if f.done()]:
-                        keep(pending.pop(future), pickle.loads(future.result()))
+                        keep(pending.pop(future), _take_records(future.result()))
                     own = _take_unstarted(unstarted)
                     if own is not None:
                         number = pending.pop(own)
@@ -274,7 +297,7 @@ def _run_parallel(
             return [record for number in range(len(batches)) for record in results[number]]
 
 
-def _take_unstarted(futures: list[Future[bytes]]) -> Future[bytes] | None:
+def _take_unstarted(futures: list[Future[str]]) -> Future[str] | None:
     """Withdraw the last of `futures` that no worker has started, or None if all have."""
     while futures:
         future = futures.pop()
