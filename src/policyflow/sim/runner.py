@@ -167,9 +167,9 @@ def _batches(arrivals: Sequence[datetime], workers: int) -> list[Batch]:
     indexed = list(enumerate(arrivals))
     # Many small batches per worker: they finish close together. In the parallel run a
     # worker holds up to two batches (one running, one queued) when this process has none
-    # left to take, so a batch is kept to about a second's work.
+    # left to take, so a batch is kept to a fraction of a second's work.
     per_batch = (
-        max(500, len(indexed) // 20) if workers == 1 else max(200, len(indexed) // (workers * 128))
+        max(500, len(indexed) // 20) if workers == 1 else max(100, len(indexed) // (workers * 256))
     )
     size = per_batch
     return [indexed[i : i + size] for i in range(0, len(indexed), size)]
