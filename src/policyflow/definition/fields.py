@@ -97,6 +97,22 @@ def annotation(field: Field) -> Any:
     return value if field.required else value | None
 
 
+def holds_values_of(target: Field, source: Field) -> bool:
+    """Whether every value `source` accepts is a value `target` accepts.
+
+    True for the same declared type (kind, enum values, bounds) when `source` allows no
+    null that `target` refuses; False whenever that cannot be told this simply.
+    """
+    return (
+        target.type is source.type
+        and target.element_type is source.element_type
+        and tuple(target.values) == tuple(source.values)
+        and target.min == source.min
+        and target.max == source.max
+        and (source.required or not target.required)
+    )
+
+
 def describe_type(field: Field) -> str:
     """What `field` accepts, in words: "an amount of yuan with at most 2 decimals"."""
     words = _describe(field.element_type, field)

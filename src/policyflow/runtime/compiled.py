@@ -10,9 +10,10 @@ content hash (``Process.version``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from policyflow.definition.checks import check
 from policyflow.definition.expressions import (
@@ -20,8 +21,9 @@ from policyflow.definition.expressions import (
     Expression,
     LegalTimeExpression,
     compile_expression,
+    from_cel,
 )
-from policyflow.definition.fields import FieldSet
+from policyflow.definition.fields import FieldSet, holds_values_of
 from policyflow.definition.model import (
     Deadline,
     FieldType,
@@ -31,10 +33,12 @@ from policyflow.definition.model import (
     Triggers,
     basis_text,
 )
-from policyflow.errors import DefinitionError
+from policyflow.errors import DefinitionError, InvalidInput
 from policyflow.legaltime import Period, Unit
 
 __all__ = [
+    "VARIES",
+    "Assignment",
     "CompiledProcess",
     "DeadlinePlan",
     "Effects",
@@ -125,6 +129,31 @@ class ChildPlan:
     when: Expression | None = None
 
 
+#: Assignment.constant of an expression whose value depends on the case.
+VARIES: Any = object()
+
+
+class Assignment(NamedTuple):
+    """One field a transition sets (``assign:``), compiled.
+
+    Attributes:
+        field: the case field it sets.
+        expression: what gives the value.
+        kind: the field's element type (how a CEL result becomes a value of it).
+        copies: the expression is a bare reference to a field or payload field whose
+            values are all values of this one (same declared type, no null where none is
+            allowed): its typed value is taken as it is, already validated.
+        constant: the typed value, when the expression reads nothing (no field, no
+            payload, no date, no calendar) and gives a valid value; else VARIES.
+    """
+
+    field: str
+    expression: Expression
+    kind: FieldType
+    copies: bool
+    constant: Any
+
+
 @dataclass(frozen=True, slots=True)
 class TransitionPlan:
     """One transition from one source state, ready to run."""
@@ -134,7 +163,7 @@ class TransitionPlan:
     source: str
     target: str
     guards: tuple[GuardPlan, ...]
-    assigns: tuple[tuple[str, Expression, FieldType], ...]
+    assigns: tuple[Assignment, ...]
     children: tuple[ChildPlan, ...]
     basis: str
     effects: Effects
@@ -234,14 +263,13 @@ class CompiledProcess:
         self.finals = frozenset(s.id for s in process.final_states)
         self.deadlines = {d.id: _deadline_plan(d) for d in process.deadlines}
         self.deadline_order = {d.id: index for index, d in enumerate(process.deadlines)}
-        element_types = {f.id: f.element_type for f in process.fields}
         table: dict[tuple[str, str], list[TransitionPlan]] = {}
         by_state: dict[str, list[TransitionPlan]] = {}
         guards: dict[tuple[str, str], GuardPlan] = {}
         for transition in process.transitions:
             plans = tuple(_guard(g, guards) for g in transition.guard)
             assigns = tuple(
-                (name, compile_expression(source), element_types[name])
+                self._assignment(name, compile_expression(source), transition.event)
                 for name, source in transition.assign.items()
             )
             children = tuple(
@@ -307,6 +335,32 @@ class CompiledProcess:
             ),
             started=tuple(p for p in plans if _fires(p.deadline.start_on, event, source, target)),
         )
+
+    def _assignment(self, name: str, expression: Expression, event: str) -> Assignment:
+        """Compile ``name: expression`` of a transition on `event` (see :class:`Assignment`)."""
+        target = self.data_fields.fields[name]
+        kind = target.element_type
+        source = None
+        if expression.identity is not None and not isinstance(expression, LegalTimeExpression):
+            reads, _, payload_name = expression.identity.partition(".")
+            if reads == "payload":
+                payload = self.payloads.get(event)
+                source = payload.fields.get(payload_name) if payload is not None else None
+            elif not payload_name:
+                source = self.data_fields.fields.get(reads)
+        copies = source is not None and holds_values_of(target, source)
+        constant = VARIES
+        if (
+            not expression.names
+            and not expression.payload_names
+            and not isinstance(expression, LegalTimeExpression)
+        ):
+            # an invalid constant is left to be refused where it is applied, the case named
+            with contextlib.suppress(InvalidInput):
+                constant = self.data_fields.validate_one(
+                    name, from_cel(expression.evaluate({}), kind)
+                )
+        return Assignment(name, expression, kind, copies, constant)
 
     def validate_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Return `data` as typed case data (Decimal, date …) with defaults filled in.

@@ -29,6 +29,7 @@ from policyflow.errors import (
 from policyflow.legaltime import Calendar, Period, china
 from policyflow.runtime import deadlines
 from policyflow.runtime.compiled import (
+    VARIES,
     CompiledProcess,
     DeadlinePlan,
     Effects,
@@ -596,7 +597,13 @@ def _apply(
     # assignments, computed on the data before the event
     if chosen.assigns:
         updated = dict(data)
-        for name, expression, kind in chosen.assigns:
+        for name, expression, kind, copies, constant in chosen.assigns:
+            if constant is not VARIES:  # typed when the process was compiled
+                updated[name] = constant
+                continue
+            if copies:  # a bare reference to a value of this field's type: already valid
+                updated[name] = expression.value(scope)
+                continue
             try:
                 value = from_cel(expression.evaluate(scope), kind)
                 updated[name] = compiled.data_fields.validate_one(name, value)
