@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from policyflow.errors import InvalidInput
-from policyflow.sim import simulate
+from policyflow.sim import runner, simulate
 
 
 def test_same_seed_gives_identical_tables(notice, scenario):
@@ -151,3 +151,24 @@ def test_a_parallel_run_refuses_bad_data_and_leaves_no_files(
     scenario["data"]["party_type"] = {"choice": {"citizen": 1}}
     assert len(simulate(notice, scenario, cases=3000, seed=1, workers=2)) == 3000
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("count", "depths"),
+    [
+        ((0, 3, 2), [1, 0, 0, 0, 0, 0]),  # room below the full collection: one deep sweep
+        ((0, 3, 9), [0] * 6),  # a deep sweep would make the next collection a full one
+        ((0, 7, 9), [0, 0]),  # and two shallow ones the room left below threshold 1
+        ((0, 9, 9), []),
+    ],
+)
+def test_sweeps_stay_below_the_collectors_own_thresholds(monkeypatch, count, depths):
+    """A parallel run collects its records as they come, at 1/2, 3/4 … of the run.
+
+    None of its collections may set off one over every record once the run is over.
+    """
+    monkeypatch.setattr(gc, "get_threshold", lambda: (700, 10, 10))
+    monkeypatch.setattr(gc, "get_count", lambda: count)
+    sweeps = runner._sweeps(6400)
+    assert [depth for _, depth in sweeps] == depths
+    assert [done for done, _ in sweeps] == [3200, 4800, 5600, 6000, 6200, 6300][: len(depths)]

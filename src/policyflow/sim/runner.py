@@ -257,11 +257,16 @@ def _run_parallel(
     total = sum(len(batch) for batch in batches)
     results: dict[int, list[CaseRecord]] = {}
     done = 0
+    sweeps = _sweeps(total)
 
     def keep(number: int, records: list[CaseRecord]) -> None:
         nonlocal done
         results[number] = records
         done += len(batches[number])
+        if sweeps and done >= sweeps[0][0]:
+            gc.collect(sweeps[0][1])  # see _sweeps
+            while sweeps and done >= sweeps[0][0]:
+                sweeps.pop(0)
         if progress is not None:
             progress(done, total)
 
@@ -295,6 +300,31 @@ def _run_parallel(
                 for future in pending:
                     future.cancel()  # after an error, do not wait for the rest of the run
             return [record for number in range(len(batches)) for record in results[number]]
+
+
+def _sweeps(total: int) -> list[tuple[int, int]]:
+    """When, and how deep, to collect garbage in a parallel run: at 1/2, 3/4, 7/8 … done.
+
+    Returns (cases done, generation) pairs. The collector must pass over each record
+    once before it leaves it alone; each sweep passes over the records received since
+    the one before, while the other processes work, so that its first pass after the run
+    meets only the last few rather than every record at once (a twentieth of the run).
+
+    A sweep counts towards the collector's own next collections, and none must be one
+    over every record again: a generation-1 sweep counts towards a full collection
+    (due after threshold 2 of them), a generation-0 sweep towards a generation-1
+    collection (due after threshold 1). The first sweep is of generation 1 when that
+    leaves room below the full collection's threshold, which makes room for nine
+    generation-0 sweeps after it; otherwise every sweep is of generation 0, as many as
+    the room left below threshold 1.
+    """
+    _, threshold1, threshold2 = gc.get_threshold()
+    _, count1, count2 = gc.get_count()
+    if count2 < threshold2 - 1:
+        depths = [1] + [0] * (threshold1 - 1)
+    else:
+        depths = [0] * max(0, threshold1 - count1 - 1)
+    return [(total - total // 2**k, depth) for k, depth in enumerate(depths[:6], start=1)]
 
 
 def _take_unstarted(futures: list[Future[str]]) -> Future[str] | None:
