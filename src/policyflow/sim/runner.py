@@ -43,6 +43,7 @@ from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.runtime.step import Step
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
 from policyflow.sim.compiled import CompiledScenario
+from policyflow.sim.pickling import builder
 from policyflow.sim.results import CaseRecord, SimulationResult
 from policyflow.sim.scenario import WAIT, Scenario, ScenarioLike, default_scenario
 
@@ -62,6 +63,9 @@ _MAX_REFUSALS = 5
 # Enum members read once: reading one from its class is a Python-level lookup.
 _ARRIVAL, _EXPIRY, _ACTION = Priority.ARRIVAL, Priority.EXPIRY, Priority.ACTION
 _ARMED = TimerStatus.ARMED
+# A frozen dataclass's __init__ sets each field through object.__setattr__; the builder
+# sets its slots directly (the same record).
+_new_record = builder(CaseRecord)
 
 
 def simulate(
@@ -645,7 +649,7 @@ class _BatchRunner:
         if status == "running":
             final = snapshot is not None and case.plan.is_final(snapshot.state)
             status = "final" if final else "open"
-        return CaseRecord(
+        return _new_record(
             index=case.index,
             case_id=case.case_id,
             process_id=case.plan.compiled.process.id,
