@@ -261,7 +261,7 @@ def _run_parallel(
     total = sum(len(batch) for batch in batches)
     results: dict[int, list[CaseRecord]] = {}
     done = 0
-    sweeps = _sweeps(total)
+    sweeps: list[tuple[int, int]] = []
 
     def keep(number: int, records: list[CaseRecord]) -> None:
         nonlocal done
@@ -290,6 +290,7 @@ def _run_parallel(
         unstarted = list(pending)  # this process takes from the end
         # All records are kept, none is garbage: the collector would only scan them.
         with _collector_paused():
+            sweeps.extend(_sweeps(total))  # counted from here, where the collector stops
             try:
                 while pending:
                     for future in [f for f in pending if f.done()]:
