@@ -30,10 +30,15 @@ def test_different_seeds_give_different_tables(notice, scenario):
     assert list(first["arrived_at"]) != list(other["arrived_at"])
 
 
-def test_worker_count_does_not_change_the_result(notice, scenario):
-    """Two worker processes over several batches give exactly what one process gives."""
+@pytest.mark.parametrize("workers", [2, 3])
+def test_worker_count_does_not_change_the_result(notice, scenario, workers):
+    """Several processes over several batches give exactly what one process gives.
+
+    This process simulates too, beside one or two started ones, and the records come
+    back in arrival order whoever simulated them.
+    """
     alone = simulate(notice, scenario, cases=450, seed=9, workers=1)
-    shared = simulate(notice, scenario, cases=450, seed=9, workers=2)
+    shared = simulate(notice, scenario, cases=450, seed=9, workers=workers)
     assert [r.journal for r in alone.records] == [r.journal for r in shared.records]
     pd.testing.assert_frame_equal(alone.cases(), shared.cases())
 
