@@ -106,7 +106,7 @@ def main() -> None:
     print(
         f"policyflow.sim  {process.id}: {len(result):,} cases, {events:,} events "
         f"({main_events:,} in main cases), {finals:,} reached a final state, "
-        f"in {elapsed:.1f} s on {workers} workers"
+        f"in {elapsed:.1f} s on {workers} processes (this one and {workers - 1} started)"
     )
     print(f"  {len(result) / elapsed:,.0f} cases/s   {events / elapsed:,.0f} events/s")
 
@@ -125,7 +125,7 @@ def main() -> None:
     psm_elapsed = time.perf_counter() - began
     print(
         f"python-statemachine 3.2.2: {len(sample):,} of the same cases, {psm_events:,} events "
-        f"in {psm_elapsed:.1f} s on {workers} workers"
+        f"in {psm_elapsed:.1f} s on {workers} worker processes"
     )
     print(f"  {len(sample) / psm_elapsed:,.0f} cases/s   {psm_events / psm_elapsed:,.0f} events/s")
     print(f"machine: {describe()}")
