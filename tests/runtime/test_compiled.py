@@ -120,36 +120,31 @@ def test_assignments_are_typed_once_where_they_can_be():
     assert all(by_field[name].constant is VARIES for name in ("fine", "level", "served_on"))
 
 
-def test_a_checked_assignment_still_refuses_a_value_outside_the_field():
-    """The values a copy cannot vouch for are refused where they are applied, by field."""
-    compiled = compile_process(load_text(ASSIGNING, "assigning.yaml"))
+FILED = {"fine": "12.50", "level": "high", "served_on": "2023-03-01"}
+
+
+def _file(compiled, payload):
+    """Start a case of ASSIGNING and apply `filed` to it with `payload`."""
     case = start(
         compiled,
         "c1",
         {"fine": 0, "level": "low", "decided_on": "2023-01-01", "count": 0},
         at=datetime(2023, 3, 1, 9),
     )
-    payload = {"fine": "12.50", "level": "high", "served_on": "2023-03-01"}
-    done = apply(compiled, case.snapshot, "filed", payload, at=datetime(2023, 3, 2, 9))
+    return apply(compiled, case.snapshot, "filed", payload, at=datetime(2023, 3, 2, 9))
+
+
+def test_a_checked_assignment_still_refuses_a_value_outside_the_field():
+    """The values a copy cannot vouch for are refused where they are applied, by field."""
+    compiled = compile_process(load_text(ASSIGNING, "assigning.yaml"))
+    done = _file(compiled, FILED)
     assert done.snapshot.data["fine"] == Decimal("12.50")
     assert done.snapshot.data["served_on"] == date(2023, 3, 1) == done.snapshot.data["decided_on"]
     assert done.snapshot.data["count"] == 2
     with pytest.raises(InvalidPayload, match="cannot set 'level'"):
-        apply(
-            compiled,
-            case.snapshot,
-            "filed",
-            {**payload, "level": "other"},
-            at=datetime(2023, 3, 2, 9),
-        )
+        _file(compiled, {**FILED, "level": "other"})
     with pytest.raises(InvalidPayload, match="cannot set 'decided_on'"):
-        apply(
-            compiled,
-            case.snapshot,
-            "filed",
-            {**payload, "served_on": None},
-            at=datetime(2023, 3, 2, 9),
-        )
+        _file(compiled, {**FILED, "served_on": None})
 
 
 def test_an_invalid_constant_is_refused_where_it_is_applied():
@@ -157,12 +152,5 @@ def test_an_invalid_constant_is_refused_where_it_is_applied():
     compiled = compile_process(load_text(ASSIGNING.replace('count: "2"', 'count: "7"'), "a.yaml"))
     (plan,) = compiled.table[("open", "filed")]
     assert {a.field: a for a in plan.assigns}["count"].constant is VARIES
-    case = start(
-        compiled,
-        "c1",
-        {"fine": 0, "level": "low", "decided_on": "2023-01-01", "count": 0},
-        at=datetime(2023, 3, 1, 9),
-    )
-    payload = {"fine": "12.50", "level": "high", "served_on": "2023-03-01"}
     with pytest.raises(InvalidPayload, match="cannot set 'count'"):
-        apply(compiled, case.snapshot, "filed", payload, at=datetime(2023, 3, 2, 9))
+        _file(compiled, FILED)
