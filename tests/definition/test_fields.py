@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -129,3 +130,54 @@ def test_format_value():
     assert format_value(Decimal("1000000")) == "¥1,000,000.00"
     assert format_value(("a", "b")) == "[a, b]" and format_value(None) == "null"
     assert format_value(date(2023, 9, 28)) == "2023-09-28"
+
+
+def _fresh():
+    """A FieldSet of the same fields with nothing remembered yet."""
+    return FieldSet(FIELDS.fields.values(), FIELDS.name)
+
+
+@pytest.mark.parametrize(
+    "sequence",
+    [
+        # equal values of other types are told apart: 1 is money, True is not
+        [{"party_type": "citizen", "fine": 1}, {"party_type": "citizen", "fine": True}],
+        [
+            {"party_type": "citizen", "fine": 5, "is_minor": False},
+            {"party_type": "citizen", "fine": 5, "is_minor": 0},
+        ],
+        # Decimal is never taken from the memo: -0 equals 0 but keeps its sign
+        [
+            {"party_type": "citizen", "fine": Decimal("0")},
+            {"party_type": "citizen", "fine": Decimal("-0")},
+        ],
+        [
+            {"party_type": "citizen", "fine": 5, "served_on": date(2023, 9, 28)},
+            {"party_type": "citizen", "fine": 5, "served_on": "2023-09-28"},
+        ],
+    ],
+)
+def test_a_remembered_validation_gives_what_a_fresh_one_gives(sequence):
+    """Validating the same data again answers from memory, exactly as validating anew."""
+    remembering = _fresh()
+    for data in sequence + sequence:
+        try:
+            expected = _fresh().validate(data)
+        except InvalidCaseData as error:
+            with pytest.raises(InvalidCaseData, match=re.escape(str(error))):
+                remembering.validate(data)
+            continue
+        got = remembering.validate(data)
+        assert {k: (type(v), str(v)) for k, v in got.items()} == {
+            k: (type(v), str(v)) for k, v in expected.items()
+        }
+
+
+def test_a_remembered_validation_is_a_new_dict_each_time():
+    """The caller may change what it gets without changing what is remembered."""
+    fields = _fresh()
+    data = {"party_type": "citizen", "officers": 3, "is_minor": True, "fine": 1}
+    for _ in range(3):  # validated, then remembered, then remembered again
+        got = fields.validate(data)
+        assert got["officers"] == 3
+        got["officers"] = 99

@@ -176,6 +176,27 @@ def _to_json(value: Any) -> Any:
     return value
 
 
+# Values whose type and value decide their validation: equal ones give equal results.
+# (Not Decimal nor float: Decimal("-0") equals Decimal("0") but keeps its sign.)
+_MEMO_TYPES = frozenset({str, bool, int, type(None), date})
+_MEMO_SIZE = 10_000
+
+
+def _memo_key(data: Mapping[str, Any]) -> tuple[tuple[str, type, Any], ...] | None:
+    """The key under which the validation of `data` is remembered, or None if it is not.
+
+    Payloads repeat: the same filing, the same choice of an enum, the same day; checking
+    them costs a few times as much as finding them again.
+    """
+    key = []
+    for name, value in data.items():
+        kind = type(value)
+        if kind not in _MEMO_TYPES:
+            return None
+        key.append((name, kind, value))
+    return tuple(key)
+
+
 class FieldSet:
     """The validator of one set of declared fields (a process's case data or a payload).
 
@@ -210,6 +231,7 @@ class FieldSet:
             **definitions,
         )
         self._validator = self.model.__pydantic_validator__
+        self._memo: dict[tuple[tuple[str, type, Any], ...], dict[str, Any]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.fields)
@@ -229,12 +251,20 @@ class FieldSet:
                 expected="a mapping",
                 got=repr(data)[:80],
             )
+        key = _memo_key(data)
+        found = self._memo.get(key) if key is not None else None
+        if found is not None:
+            return dict(found)
         try:
             # the model's validator itself, without model_validate's Python wrapper
             model = self._validator.validate_python(data if type(data) is dict else dict(data))
         except ValidationError as error:
             raise self._error(error, data) from None
         values: dict[str, Any] = model.__dict__  # the new model's own dict; the model is dropped
+        if key is not None:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = dict(values)
         return values
 
     def validate_one(self, name: str, value: Any) -> Any:
