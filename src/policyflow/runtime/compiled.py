@@ -341,7 +341,7 @@ class CompiledProcess:
         target = self.data_fields.fields[name]
         kind = target.element_type
         source = None
-        if expression.identity is not None and not isinstance(expression, LegalTimeExpression):
+        if expression.identity is not None:  # a bare name: no function, no calendar
             reads, _, payload_name = expression.identity.partition(".")
             if reads == "payload":
                 payload = self.payloads.get(event)
