@@ -59,16 +59,23 @@ def test_simulate_prints_rich_tables(tmp_path):
 
 
 def test_user_mistakes_exit_2_with_one_line(tmp_path):
-    """A bad --out suffix, a bad scenario and a bad --start: exit 2, one line, no traceback."""
+    """A bad --out suffix, scenario, --start, count, seed or worker count: exit 2, one line.
+
+    No traceback, and no progress bar: nothing was simulated.
+    """
     bad = tmp_path / "bad.scenario.yaml"
     bad.write_text("arrivals: {count: 0}\n", encoding="utf-8")
     for args, expected in (
         (("--out", str(tmp_path / "cases.xlsx")), "expected a .csv or .parquet file name"),
         (("--scenario", str(bad)), "bad.scenario.yaml:1:12: arrivals.count"),
         (("--start", "2023-02-30"), "invalid --start '2023-02-30'"),
+        (("--cases", "0"), "invalid case count 0: expected at least 1"),
+        (("--seed", "-1"), "invalid seed -1"),
+        (("--workers", "0"), "invalid worker count 0"),
     ):
-        done = _run(PROCESS, "--cases", "5", *args)
+        done = _run(PROCESS, "--cases", "5", *args)  # a repeated --cases: the last counts
         assert done.returncode == 2, (args, done.stderr)
         assert expected in done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert "simulating" not in done.stdout, (args, done.stdout)
     assert not (tmp_path / "cases.xlsx").exists()

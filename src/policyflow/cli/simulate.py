@@ -55,7 +55,7 @@ def simulate(
                 f"cannot write {out}: Parquet needs pyarrow (pip install pyarrow), or use .csv"
             ) from None
     definition = load(process)
-    with Progress(
+    bar = Progress(
         TextColumn("[bold]simulating {task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -64,12 +64,20 @@ def simulate(
         console=console,
         transient=as_json,
         disable=as_json,
-    ) as bar:
-        task = bar.add_task(definition.id, total=cases)
+    )
+    task = bar.add_task(definition.id, total=cases)  # its clock starts now
+    shown = False
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def advance(done: int, total: int) -> None:
+        # The bar appears with the first finished batch: a mistake in the scenario or the
+        # counts is reported before it, alone, with no empty bar above it.
+        nonlocal shown
+        if not shown:
+            bar.start()
+            shown = True
+        bar.update(task, completed=done, total=total)
 
+    try:
         result = run(
             definition,
             scenario,
@@ -79,6 +87,9 @@ def simulate(
             workers=workers,
             progress=advance,
         )
+    finally:
+        if shown:
+            bar.stop()
     if out is not None:
         result.write_cases(out)
     if xes is not None:
