@@ -53,9 +53,10 @@ def main_job() -> None:
 
 
 def test() -> None:
-    """Every check CI runs: ruff, mypy --strict, the process linter, then pytest."""
+    """Every check CI runs: ruff (lint, format), mypy --strict, the process linter, pytest."""
     setup("test")
     run(BIN / "ruff", "check", "src", "tests", "benchmarks", "scripts", "tasks.py")
+    run(BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "scripts", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "policyflow", "lint")
     run(BIN / "policyflow", "diagram", "--all", "--check")

@@ -47,9 +47,11 @@ def bench_events(folder: Path, count: int) -> None:
         engine.verify()
     # CPU time of this process only: on a shared machine, the rate the wall clock would
     # show if no other job took the core (SQLite's writes go to the page cache).
-    print(f"events: {count} starts in {started - began:.2f}s = {count / (started - began):,.0f}/s; "
-          f"{count} fires in {fired - started:.2f}s = {count / (fired - started):,.0f}/s "
-          f"(CPU {count / cpu:,.0f}/s); overall {2 * count / (fired - began):,.0f} events/s")
+    print(
+        f"events: {count} starts in {started - began:.2f}s = {count / (started - began):,.0f}/s; "
+        f"{count} fires in {fired - started:.2f}s = {count / (fired - started):,.0f}/s "
+        f"(CPU {count / cpu:,.0f}/s); overall {2 * count / (fired - began):,.0f} events/s"
+    )
 
 
 def bench_tick(folder: Path, total: int) -> None:
@@ -65,10 +67,14 @@ def bench_tick(folder: Path, total: int) -> None:
     cursor = raw.cursor()
     case_columns = list(case_row)
     timer_columns = [c.name for c in TIMERS.columns]
-    insert_case = (f"INSERT INTO cases ({', '.join(case_columns)}) "
-                   f"VALUES ({', '.join('?' * len(case_columns))})")
-    insert_timer = (f"INSERT INTO timers ({', '.join(timer_columns)}) "
-                    f"VALUES ({', '.join('?' * len(timer_columns))})")
+    insert_case = (
+        f"INSERT INTO cases ({', '.join(case_columns)}) "
+        f"VALUES ({', '.join('?' * len(case_columns))})"
+    )
+    insert_timer = (
+        f"INSERT INTO timers ({', '.join(timer_columns)}) "
+        f"VALUES ({', '.join('?' * len(timer_columns))})"
+    )
     not_due = later._replace(due=later.due + timedelta(days=235))  # 2024-06-28
     timer_rows = {
         True: [timer_values("", i, t) for i, t in enumerate(template.snapshot.timers)],
@@ -100,11 +106,17 @@ def bench_tick(folder: Path, total: int) -> None:
     cursor.execute("BEGIN")
     for first in range(1, total, chunk):
         numbers = range(first, min(first + chunk, total))
-        cursor.executemany(insert_case, (with_id(case_template, case_at, f"c{n:07d}")
-                                         for n in numbers))
-        cursor.executemany(insert_timer, (
-            with_id(template, timer_at, f"c{n:07d}")
-            for n in numbers for template in timer_templates[n <= DUE - 1]))
+        cursor.executemany(
+            insert_case, (with_id(case_template, case_at, f"c{n:07d}") for n in numbers)
+        )
+        cursor.executemany(
+            insert_timer,
+            (
+                with_id(template, timer_at, f"c{n:07d}")
+                for n in numbers
+                for template in timer_templates[n <= DUE - 1]
+            ),
+        )
     cursor.execute("COMMIT")
     cursor.execute("ANALYZE")
     raw.close()
@@ -120,10 +132,12 @@ def bench_tick(folder: Path, total: int) -> None:
     again = time.perf_counter()
     assert engine.tick(DUE_AT).actions == ()
     empty = time.perf_counter() - again
-    print(f"tick: {total:>9,} open cases, {len(report.fired):,} due: {elapsed:.2f}s "
-          f"({len(report.fired) / elapsed:,.0f} fired/s; CPU {cpu:.2f}s); "
-          f"second tick {empty * 1000:.0f} ms; "
-          f"setup {setup:.0f}s, file {path.stat().st_size / 1e6:,.0f} MB")
+    print(
+        f"tick: {total:>9,} open cases, {len(report.fired):,} due: {elapsed:.2f}s "
+        f"({len(report.fired) / elapsed:,.0f} fired/s; CPU {cpu:.2f}s); "
+        f"second tick {empty * 1000:.0f} ms; "
+        f"setup {setup:.0f}s, file {path.stat().st_size / 1e6:,.0f} MB"
+    )
     engine.close()
     path.unlink()
 

@@ -21,8 +21,13 @@ TINY = Path(__file__).parents[1] / "engine" / "processes" / "tiny-permit.yaml"
 
 def run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200"}  # a wide terminal: table cells do not wrap
-    return subprocess.run([sys.executable, "-m", "policyflow", *args, "--db", str(db)],
-                          capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "policyflow", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def run_json(*args: str, db: Path) -> object:
@@ -33,8 +38,18 @@ def run_json(*args: str, db: Path) -> object:
 
 @pytest.fixture
 def started(sqlite_path: Path) -> dict:
-    data = run_json("case", "start", str(TINY), "--data", '{"applicant": "甲公司"}',
-                    "--at", "2023-09-28T10:00", "--actor", "applicant", db=sqlite_path)
+    data = run_json(
+        "case",
+        "start",
+        str(TINY),
+        "--data",
+        '{"applicant": "甲公司"}',
+        "--at",
+        "2023-09-28T10:00",
+        "--actor",
+        "applicant",
+        db=sqlite_path,
+    )
     assert isinstance(data, dict)
     return data
 
@@ -44,13 +59,17 @@ def test_start_prints_id_state_version_and_timers(started):
     assert started["state"] == "submitted" and started["version"] == 1
     [timer] = started["timers"]
     assert {k: timer[k] for k in ("deadline", "due", "status")} == {
-        "deadline": "acceptance_limit", "due": "2023-10-11", "status": "armed"}
+        "deadline": "acceptance_limit",
+        "due": "2023-10-11",
+        "status": "armed",
+    }
 
 
 def test_fire_then_show_gives_the_journal_and_working_days_left(started, sqlite_path):
     """fire moves the case; show adds the journal and working days left of running deadlines."""
-    fired = run_json("case", "fire", started["id"], "accepted", "--at", "2023-10-09T10:00",
-                     db=sqlite_path)
+    fired = run_json(
+        "case", "fire", started["id"], "accepted", "--at", "2023-10-09T10:00", db=sqlite_path
+    )
     assert (fired["state"], fired["version"]) == ("review", 2)
     shown = run_json("case", "show", started["id"], "--now", "2023-10-30", db=sqlite_path)
     assert [e["event"] for e in shown["journal"]] == ["start", "accepted"]
@@ -58,7 +77,10 @@ def test_fire_then_show_gives_the_journal_and_working_days_left(started, sqlite_
     [running] = shown["running"]
     # From Monday 30 October (not counted) to 6 November: 31 Oct, 1–3 Nov, 6 Nov = 5.
     assert (running["deadline"], running["due"], running["working_days_left"]) == (
-        "decision_limit", "2023-11-06", 5)
+        "decision_limit",
+        "2023-11-06",
+        5,
+    )
     assert running["basis"] == "行政许可法 第四十二条"
     text = run("case", "show", started["id"], "--now", "2023-10-30", db=sqlite_path)
     assert text.returncode == 0
@@ -91,8 +113,9 @@ def test_tick_list_verify_and_export(started, sqlite_path, tmp_path):
     assert [c["id"] for c in listed] == [started["id"]]
     assert run_json("case", "list", "--state", "review", db=sqlite_path) == []
     assert run_json("verify", db=sqlite_path)["entries"] == 2
-    written = run_json("export", "--xes", str(tmp_path / "l.xes"), "--csv",
-                       str(tmp_path / "l.csv"), db=sqlite_path)
+    written = run_json(
+        "export", "--xes", str(tmp_path / "l.xes"), "--csv", str(tmp_path / "l.csv"), db=sqlite_path
+    )
     assert len(written["written"]) == 2
     assert (tmp_path / "l.csv").read_text(encoding="utf-8").count("\n") == 3
 

@@ -36,7 +36,9 @@ def test_demo_runs_a_penalty_case_end_to_end_on_sqlite(tmp_path):
 def test_demo_prints_the_timeline_with_legal_bases():
     """Without --json the demo prints each journal row with its article."""
     out = subprocess.run(
-        [sys.executable, "-m", "policyflow", "demo"], capture_output=True, text=True,
+        [sys.executable, "-m", "policyflow", "demo"],
+        capture_output=True,
+        text=True,
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 0, out.stderr

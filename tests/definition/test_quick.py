@@ -24,7 +24,7 @@ values = st.one_of(
     st.sampled_from([2**53, 2**53 + 1, -(2**53) - 1, 2**63 - 1, -(2**63)]),
     st.floats(allow_nan=True, allow_infinity=True, width=64),
     st.sampled_from(["", "a", "b", "legal_person", "é"]),
-    st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False),
     st.dates(min_value=date(2022, 1, 1), max_value=date(2024, 12, 31)),
     st.datetimes(min_value=datetime(2022, 1, 1), max_value=datetime(2024, 12, 31)),
     st.just((1, 2)),
@@ -146,6 +146,4 @@ def test_an_int_beyond_64_bits_is_left_to_cel(value):
         assert closure is not None
         with pytest.raises(Unsupported):
             closure({"a": value})
-    assert compile_expression("a").evaluate({"a": value}) == cel.compile("a").execute(
-        {"a": value}
-    )
+    assert compile_expression("a").evaluate({"a": value}) == cel.compile("a").execute({"a": value})

@@ -50,8 +50,12 @@ def main() -> None:
     number = 0
     while True:
         number += 1
-        case = engine.start(TINY, {"applicant": f"甲{number}"}, at=datetime(2023, 9, 28, 10),
-                            case_id=f"{case_id}-{number}")
+        case = engine.start(
+            TINY,
+            {"applicant": f"甲{number}"},
+            at=datetime(2023, 9, 28, 10),
+            case_id=f"{case_id}-{number}",
+        )
         engine.fire(case.id, "accepted", at=datetime(2023, 10, 9, 10))
         print(case.id, flush=True)
 

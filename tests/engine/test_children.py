@@ -72,7 +72,11 @@ def test_a_finished_child_signals_its_parent_in_the_same_event(audits):
     assert parent.data["opinions"] == 1 and parent.data["is_favourable"] is True
     last = audits.history(audit.id)[-1].entry
     assert (last.event, last.payload, last.at, last.actor) == (
-        "opinion_given", {"is_favourable": True}, ANSWERED, "expert")
+        "opinion_given",
+        {"is_favourable": True},
+        ANSWERED,
+        "expert",
+    )
     assert audits.verify() == 5
     # and the parent goes on under its own rules
     assert audits.fire(audit.id, "closed", at=ANSWERED).state == "closed"
@@ -114,7 +118,10 @@ def test_a_childs_expiry_signals_its_parent_in_the_tick(audits):
     report = audits.tick(datetime(2023, 10, 25, 9))
     [action] = report.fired
     assert (action.case_id, action.event, action.at) == (
-        expert.id, "deemed_rejected", datetime(2023, 10, 24))
+        expert.id,
+        "deemed_rejected",
+        datetime(2023, 10, 24),
+    )
     assert audits.get(expert.id).state == "unfavourable"
     parent = audits.get(audit.id)
     assert (parent.state, parent.data["is_favourable"]) == ("reviewed", False)
@@ -137,8 +144,10 @@ def test_a_tick_over_several_pages_fires_each_timer_once(audits, tiny_path, monk
     # tiny-permit: acceptance met on 9 October; decision_limit (20 wd) expires 2023-11-07.
     report = audits.tick(datetime(2023, 11, 8))
     fired = sorted((a.case_id, a.event) for a in report.fired)
-    expected = sorted([(p, "deemed_granted") for p in permits]
-                      + [(expert.id, "deemed_rejected") for _, expert in pairs])
+    expected = sorted(
+        [(p, "deemed_granted") for p in permits]
+        + [(expert.id, "deemed_rejected") for _, expert in pairs]
+    )
     assert fired == expected
     assert report.skipped == () and report.refused == ()
     for audit, _ in pairs:

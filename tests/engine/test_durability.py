@@ -17,8 +17,12 @@ HELPER = Path(__file__).parent / "kill_helper.py"
 
 
 def _run_helper(url: str, mode: str, case_id: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(HELPER), url, mode, case_id],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(HELPER), url, mode, case_id],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.parametrize("mode", ["journal", "case"])
@@ -41,8 +45,11 @@ def test_killed_between_statements_leaves_the_case_as_before(sqlite_path, tiny_p
 def test_killed_in_a_busy_loop_every_committed_case_is_whole(sqlite_path, tiny_path):
     """SIGKILL at a random moment of a write loop: each case is at the end of its journal."""
     Engine(sqlite_path).close()  # create the schema first, so the loop is all writes
-    child = subprocess.Popen([sys.executable, str(HELPER), str(sqlite_path), "loop", "k"],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, str(HELPER), str(sqlite_path), "loop", "k"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout is not None
     committed = [child.stdout.readline().strip() for _ in range(20)]
     time.sleep(0.05)

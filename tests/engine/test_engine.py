@@ -97,8 +97,12 @@ def test_bad_case_data_is_refused_and_nothing_is_stored(engine, tiny_path):
 
 def test_unknown_case_is_an_input_error(engine):
     """Firing on, reading or verifying a case that does not exist raises UnknownCase."""
-    for call in (lambda: engine.get("nope"), lambda: engine.fire("nope", "accepted"),
-                 lambda: engine.history("nope"), lambda: engine.verify("nope")):
+    for call in (
+        lambda: engine.get("nope"),
+        lambda: engine.fire("nope", "accepted"),
+        lambda: engine.history("nope"),
+        lambda: engine.verify("nope"),
+    ):
         with pytest.raises(UnknownCase, match="no case 'nope'"):
             call()
 
@@ -110,8 +114,11 @@ def test_tick_fires_the_expiry_event_at_the_legal_time_once(engine, tiny_path):
     assert engine.tick(datetime(2023, 11, 6, 23, 59, 59)).actions == ()
     report = engine.tick(datetime(2023, 11, 20, 9))
     [action] = report.fired
-    assert (action.case_id, action.deadline, action.event) == (case.id, "decision_limit",
-                                                                "deemed_granted")
+    assert (action.case_id, action.deadline, action.event) == (
+        case.id,
+        "decision_limit",
+        "deemed_granted",
+    )
     assert action.at == datetime(2023, 11, 7)  # the legal expiry, not the late tick
     assert engine.get(case.id).state == "granted"
     last = engine.history(case.id)[-1].entry
@@ -155,8 +162,9 @@ def test_a_case_keeps_its_definition_after_the_file_changes(engine, tiny_path, t
     path = tmp_path / "tiny-permit.yaml"
     shutil.copy(tiny_path, path)
     old = engine.start(path, {"applicant": "甲"}, at=SUBMITTED)
-    path.write_text(path.read_text(encoding="utf-8").replace("二十个工作日", "十个工作日"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("二十个工作日", "十个工作日"), encoding="utf-8"
+    )
     new = engine.start(path, {"applicant": "乙"}, at=SUBMITTED)
     assert old.process_version != new.process_version
     fresh = Engine(engine.database.url.database)  # no in-memory cache: reads the stored JSON
@@ -169,8 +177,9 @@ def test_a_case_keeps_its_definition_after_the_file_changes(engine, tiny_path, t
     fresh.close()
 
 
-def test_the_clock_is_injectable_and_freezegun_drives_the_default(sqlite_path, tiny_path,
-                                                                   frozen_time):
+def test_the_clock_is_injectable_and_freezegun_drives_the_default(
+    sqlite_path, tiny_path, frozen_time
+):
     """Without `at`, business time is the clock's now in China Standard Time."""
     # Compile (pydantic models, CEL) before freezing: freezegun's FakeDate is no pydantic type.
     compile_process(load(tiny_path))
@@ -213,8 +222,13 @@ def test_event_log_has_the_xes_columns(engine, tiny_path):
     case = _start(engine, tiny_path)
     engine.fire(case.id, "accepted", at=ACCEPTED, actor="clerk")
     log = engine.event_log()
-    assert list(log.columns[:5]) == ["case:concept:name", "concept:name", "time:timestamp",
-                                     "org:resource", "lifecycle:transition"]
+    assert list(log.columns[:5]) == [
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+        "org:resource",
+        "lifecycle:transition",
+    ]
     assert list(log["concept:name"]) == ["start", "accepted"]
     assert list(log["org:resource"]) == ["applicant", "clerk"]
     assert log["time:timestamp"].iloc[1].isoformat() == "2023-10-09T10:00:00+08:00"

@@ -356,4 +356,3 @@ def test_enabled_answers_for_the_calendar_it_is_given(seizure, tmp_path):
     local = load_calendar(path)
     assert "checked" not in enabled(seizure, held, at=on_1009, calendar=local)
     assert "checked" in enabled(seizure, held, at=on_1009, calendar=china())
-

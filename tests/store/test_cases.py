@@ -19,8 +19,9 @@ def _load(database, case_id="c1"):
     with database.read() as connection:
         row = cases.find_case(connection, case_id)
         assert row is not None
-        return snapshot_from_rows(row, cases.load_timers(connection, case_id),
-                                  json.loads(row["data"]))
+        return snapshot_from_rows(
+            row, cases.load_timers(connection, case_id), json.loads(row["data"])
+        )
 
 
 def test_a_snapshot_round_trips_through_cases_and_timers(database):
@@ -45,8 +46,10 @@ def test_only_changed_timer_positions_are_written(database):
 def test_stale_version_raises_concurrent_update_and_changes_nothing(database):
     """UPDATE … WHERE version = ? matching no row is a ConcurrentUpdate; the case stays put."""
     write_case(database, three_steps()[:2])
-    with pytest.raises(ConcurrentUpdate, match="case c1 was changed by another writer"), \
-            database.write() as connection:
+    with (
+        pytest.raises(ConcurrentUpdate, match="case c1 was changed by another writer"),
+        database.write() as connection,
+    ):
         cases.update_case(connection, "c1", 1, {"state": "hijacked", "version": 2})
     assert _load(database).state == "review"
     assert _load(database).version == 2
@@ -58,8 +61,9 @@ def test_a_case_needs_a_stored_definition(database):
 
     from policyflow.store.convert import case_values
 
-    values = case_values(snapshot("orphan"), data_json="{}", recorded_at=datetime(2023, 1, 1),
-                         last_hash="0" * 64)
+    values = case_values(
+        snapshot("orphan"), data_json="{}", recorded_at=datetime(2023, 1, 1), last_hash="0" * 64
+    )
     with pytest.raises(IntegrityError), database.write() as connection:
         cases.insert_case(connection, values)
 
@@ -72,8 +76,7 @@ def test_due_timers_include_the_instant_of_expiry_and_not_before(database):
     """A deadline due 2023-10-25 expires at 2023-10-26 00:00: due then, not a microsecond before."""
     _due_case(database, "c1", date(2023, 10, 25))
     with database.read() as connection:
-        before = timers.due_timers(connection, datetime(2023, 10, 25, 23, 59, 59, 999999),
-                                   limit=10)
+        before = timers.due_timers(connection, datetime(2023, 10, 25, 23, 59, 59, 999999), limit=10)
         at = timers.due_timers(connection, datetime(2023, 10, 26), limit=10)
     assert before == []
     assert [(r["case_id"], r["deadline"]) for r in at] == [("c1", "reply")]
@@ -114,8 +117,10 @@ def test_due_timer_query_reads_the_index_not_the_table(database, paged):
     if paged:
         parameters += ["2023-10-01 00:00:00.000000", 1]  # after (expires_at, rowid)
     with database.read() as connection:
-        plan = " ".join(str(r[-1]) for r in connection.exec_driver_sql(
-            f"EXPLAIN QUERY PLAN {sql}", (*parameters, 10)))
+        plan = " ".join(
+            str(r[-1])
+            for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (*parameters, 10))
+        )
     assert "USING INDEX ix_timers_status_expires_at" in plan
     assert "SCAN timers" not in plan
     assert "TEMP B-TREE" not in plan  # in the index's order: no sort of all due timers
@@ -125,8 +130,10 @@ def test_overdue_timers_are_expired_armed_ones_and_overdue_ones(database):
     """overdue_timers lists armed timers past expiry and timers already marked overdue."""
     _due_case(database, "late", date(2023, 10, 1))
     _due_case(database, "future", date(2023, 12, 1))
-    write_case(database, [(snapshot("marked", timers=[timer(status=TimerStatus.OVERDUE)]),
-                           three_steps()[0][1])])
+    write_case(
+        database,
+        [(snapshot("marked", timers=[timer(status=TimerStatus.OVERDUE)]), three_steps()[0][1])],
+    )
     with database.read() as connection:
         rows = timers.overdue_timers(connection, datetime(2023, 10, 10))
     assert sorted(r["case_id"] for r in rows) == ["late", "marked"]
@@ -157,8 +164,9 @@ def test_a_timer_update_writes_every_column_its_changed_fields_are_stored_in(dat
         assert timers.write_timers(connection, "c1", (old,), (new,)) == 1
     assert _load(database).timers == (new,)
     with database.read() as connection:
-        row = connection.execute(text(
-            "SELECT expires_at, extensions_used FROM timers WHERE case_id = 'c1'")).one()
+        row = connection.execute(
+            text("SELECT expires_at, extensions_used FROM timers WHERE case_id = 'c1'")
+        ).one()
     expires = None if new.expires_at is None else new.expires_at.isoformat(" ", "microseconds")
     assert tuple(row) == (expires, len(new.extensions))
 
@@ -171,18 +179,25 @@ def test_a_batch_with_one_stale_case_among_several_raises_and_writes_nothing(dat
     cases.stage_update(batch, "sqlite", "a", 2, {"state": "granted", "version": 3})
     cases.stage_update(batch, "sqlite", "b", 1, {"state": "granted", "version": 3})
     assert len(batch) == 2
-    with pytest.raises(ConcurrentUpdate, match="1 of 2 cases were changed by another writer"), \
-            database.transaction() as transaction:
+    with (
+        pytest.raises(ConcurrentUpdate, match="1 of 2 cases were changed by another writer"),
+        database.transaction() as transaction,
+    ):
         batch.run(transaction)
     assert (_load(database, "a").state, _load(database, "b").state) == ("review", "review")
 
 
 def test_a_timer_row_holds_the_timer_values_in_table_order():
     """timer_row (the hot path's tuple) and timer_values (by name) agree, column by column."""
-    full = timer("x")._replace(due_at=datetime(2023, 10, 25, 17), remaining=4,
-                               suspensions=((date(2023, 10, 1), date(2023, 10, 3)),),
-                               provisional=True, rollover=False)
+    full = timer("x")._replace(
+        due_at=datetime(2023, 10, 25, 17),
+        remaining=4,
+        suspensions=((date(2023, 10, 1), date(2023, 10, 3)),),
+        provisional=True,
+        rollover=False,
+    )
     for one in (timer(), full):
         values = convert.timer_values("c1", 3, one)
         assert convert.timer_row("c1", 3, one) == tuple(
-            values[name] for name in fast.columns("timers"))
+            values[name] for name in fast.columns("timers")
+        )

@@ -64,6 +64,7 @@ def test_the_hot_path_connection_keeps_the_durable_settings(sqlite_path):
     """transaction() runs on WAL with synchronous=NORMAL (1), never OFF, foreign keys on."""
     database = Database(sqlite_path)
     with database.transaction() as transaction:
+
         def pragma(name: str) -> object:
             [row] = fast.fetch(transaction, f"PRAGMA {name}")
             return next(iter(row.values()))
@@ -104,8 +105,9 @@ def test_each_thread_writes_on_its_own_connection(sqlite_path):
         for round_ in range(5):
             with database.transaction() as transaction:
                 seen.add(id(transaction.connection.dbapi_connection))
-                cases.put_definition(transaction, "p", f"t{number}-{round_}", "{}",
-                                     stored_at=datetime(2023, 1, 1))
+                cases.put_definition(
+                    transaction, "p", f"t{number}-{round_}", "{}", stored_at=datetime(2023, 1, 1)
+                )
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
     for thread in threads:
@@ -176,10 +178,11 @@ def test_migrations_match_the_tables_on_postgres(postgres_url):
 def test_datetimes_are_stored_as_sqlalchemy_stores_them(moment):
     """fast's text for a datetime is isoformat(" ", "microseconds"), asked once or twice."""
     assert fast.encode("sqlite", "cases", ("updated_at",), {"updated_at": moment}) == (
-        moment.isoformat(" ", "microseconds"),)
+        moment.isoformat(" ", "microseconds"),
+    )
     assert fast.encode("sqlite", "cases", ("updated_at",), {"updated_at": moment}) == (
-        moment.isoformat(" ", "microseconds"),)
-
+        moment.isoformat(" ", "microseconds"),
+    )
 
 
 def test_the_file_is_read_through_a_memory_map(sqlite_path):

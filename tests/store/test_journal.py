@@ -49,13 +49,14 @@ def test_entries_round_trip_through_the_table(database):
     write_case(database, three_steps())
     with database.read() as connection:
         assert journal.history(connection, "c1")[1].entry == entry(
-            2, event="accepted", from_state="submitted", to_state="review")
+            2, event="accepted", from_state="submitted", to_state="review"
+        )
 
 
 @pytest.mark.parametrize(
     ("statement", "sequence"),
     [
-        ("UPDATE journal SET payload = '{\"note\":\"改\"}' WHERE sequence = 2", 2),
+        ('UPDATE journal SET payload = \'{"note":"改"}\' WHERE sequence = 2', 2),
         ("UPDATE journal SET actor = 'mallory' WHERE sequence = 1", 1),
         ("UPDATE journal SET at = '2023-09-29 10:02:00.000000' WHERE sequence = 3", 3),
         ("UPDATE journal SET to_state = 'granted' WHERE sequence = 2", 2),
@@ -76,11 +77,14 @@ def test_a_row_rehashed_after_editing_is_caught_by_the_next_link(database):
     """Recomputing the edited row's own hash does not help: the next row's link breaks."""
     write_case(database, three_steps())
     with database.write() as connection:
-        row = dict(connection.execute(
-            select(JOURNAL).where(JOURNAL.c.sequence == 2)).mappings().one())
+        row = dict(
+            connection.execute(select(JOURNAL).where(JOURNAL.c.sequence == 2)).mappings().one()
+        )
         row["actor"] = "mallory"
-        connection.execute(text("UPDATE journal SET actor = 'mallory', hash = :h "
-                                "WHERE sequence = 2"), {"h": journal.row_hash(row)})
+        connection.execute(
+            text("UPDATE journal SET actor = 'mallory', hash = :h WHERE sequence = 2"),
+            {"h": journal.row_hash(row)},
+        )
     with database.read() as connection, pytest.raises(JournalTampered) as caught:
         journal.verify(connection)
     assert caught.value.sequence == 3
@@ -120,8 +124,9 @@ def test_verify_of_one_case_ignores_another_broken_case(database):
     write_case(database, three_steps("a"))
     write_case(database, three_steps("b"))
     with database.write() as connection:
-        connection.execute(text("UPDATE journal SET basis = 'x' WHERE case_id = 'b' "
-                                "AND sequence = 1"))
+        connection.execute(
+            text("UPDATE journal SET basis = 'x' WHERE case_id = 'b' AND sequence = 1")
+        )
     with database.read() as connection:
         assert journal.verify(connection, "a") == 3
         with pytest.raises(JournalTampered) as caught:
@@ -133,8 +138,12 @@ def test_a_second_row_with_the_same_sequence_is_refused(database):
     """The journal's key (case, sequence) refuses a duplicate entry."""
     write_case(database, three_steps()[:1])
     with pytest.raises(IntegrityError), database.write() as connection:
-        journal.append(connection, journal.journal_values(
-            "c1", entry(1), recorded_at=entry(1).at, prev_hash=journal.GENESIS))
+        journal.append(
+            connection,
+            journal.journal_values(
+                "c1", entry(1), recorded_at=entry(1).at, prev_hash=journal.GENESIS
+            ),
+        )
 
 
 @pytest.mark.postgres
@@ -181,8 +190,7 @@ def test_hashed_text_is_the_sorted_key_json_of_the_hashed_columns(changes):
     values = journal.journal_values("c1", entry(2), recorded_at=RECORDED, prev_hash="a" * 64)
     values.update(changes)
     assert journal.hashed_text(values) == _encoder_text(values)
-    assert journal.row_hash(values) == hashlib.sha256(
-        _encoder_text(values).encode()).hexdigest()
+    assert journal.row_hash(values) == hashlib.sha256(_encoder_text(values).encode()).hexdigest()
 
 
 def test_timer_changes_text_is_the_canonical_json_of_the_changes():
@@ -193,4 +201,5 @@ def test_timer_changes_text_is_the_canonical_json_of_the_changes():
     )
     for part in ((), changes[:1], changes):
         assert convert.timer_changes_json(part) == convert.canonical_json(
-            [convert.timer_change_to_json(change) for change in part])
+            [convert.timer_change_to_json(change) for change in part]
+        )

@@ -21,8 +21,18 @@ app = typer.Typer(
 
 # One module per command; importing it registers the command on `app`.
 COMMAND_MODULES = (
-    "due", "demo", "case", "tick", "verify", "export", "simulate", "diagram",
-    "processes", "show", "lint", "schema",
+    "due",
+    "demo",
+    "case",
+    "tick",
+    "verify",
+    "export",
+    "simulate",
+    "diagram",
+    "processes",
+    "show",
+    "lint",
+    "schema",
 )
 
 

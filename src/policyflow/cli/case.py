@@ -101,8 +101,13 @@ def entry_to_dict(recorded: RecordedEntry) -> dict[str, Any]:
         "payload": dict(entry.payload),
         "basis": entry.basis,
         "timer_changes": [
-            {"deadline": c.deadline, "action": c.action.value, "on": c.on.isoformat(),
-             "due": None if c.due is None else c.due.isoformat(), "basis": c.basis}
+            {
+                "deadline": c.deadline,
+                "action": c.action.value,
+                "on": c.on.isoformat(),
+                "due": None if c.due is None else c.due.isoformat(),
+                "basis": c.basis,
+            }
             for c in entry.timer_changes
         ],
         "hash": recorded.hash,
@@ -161,8 +166,9 @@ def fire(
     payload = read_data(data, what="event payload")
     moment = _moment(at, "event time")
     with open_engine(db) as engine:
-        case = engine.fire(case_id, event, payload, at=moment, actor=actor,
-                           expected_version=expected_version)
+        case = engine.fire(
+            case_id, event, payload, at=moment, actor=actor, expected_version=expected_version
+        )
     emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
 
 
@@ -185,8 +191,9 @@ def _changes_text(recorded: RecordedEntry) -> str:
     )
 
 
-def render_case(case: Case, history: list[RecordedEntry], deadlines: list[dict[str, Any]],
-                today: date) -> None:
+def render_case(
+    case: Case, history: list[RecordedEntry], deadlines: list[dict[str, Any]], today: date
+) -> None:
     """Print a case's timeline: its journal, then its running deadlines."""
     _summary(case)
     table = Table(title="journal", title_justify="left")
@@ -216,8 +223,13 @@ def render_case(case: Case, history: list[RecordedEntry], deadlines: list[dict[s
         left_text = "" if left is None else str(left)
         if left is not None and left < 0:
             left_text = f"[red]{left}[/red]"
-        running.add_row(str(item["deadline"]), str(item["status"]),
-                        str(item["due"] or "suspended"), left_text, str(item["basis"] or ""))
+        running.add_row(
+            str(item["deadline"]),
+            str(item["status"]),
+            str(item["due"] or "suspended"),
+            left_text,
+            str(item["basis"] or ""),
+        )
     console.print(running)
 
 
@@ -286,10 +298,16 @@ def list_cases(
             late = {item.case_id for item in engine.overdue()}
             cases = [c for c in cases if c.overdue or c.id in late]
     rows: list[dict[str, Any]] = [
-        {"id": c.id, "process": c.process_id, "state": c.state, "version": c.version,
-         "overdue": c.overdue, "parent": c.parent_id,
-         "started_at": c.snapshot.started_at.isoformat(),
-         "updated_at": c.snapshot.updated_at.isoformat()}
+        {
+            "id": c.id,
+            "process": c.process_id,
+            "state": c.state,
+            "version": c.version,
+            "overdue": c.overdue,
+            "parent": c.parent_id,
+            "started_at": c.snapshot.started_at.isoformat(),
+            "updated_at": c.snapshot.updated_at.isoformat(),
+        }
         for c in cases
     ]
 
@@ -298,8 +316,14 @@ def list_cases(
         for column in ("id", "process", "state", "version", "overdue", "updated"):
             table.add_column(column)
         for row in rows:
-            table.add_row(row["id"], row["process"], row["state"], str(row["version"]),
-                          "yes" if row["overdue"] else "", row["updated_at"])
+            table.add_row(
+                row["id"],
+                row["process"],
+                row["state"],
+                str(row["version"]),
+                "yes" if row["overdue"] else "",
+                row["updated_at"],
+            )
         console.print(table)
 
     emit(rows, as_json=as_json, render=render)

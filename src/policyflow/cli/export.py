@@ -34,5 +34,8 @@ def export(
                 if not path.parent.is_dir():
                     raise InvalidInput(f"cannot write {path}: folder {path.parent} does not exist")
                 written.append(str(engine.export(path, format=kind)))
-    emit({"written": written}, as_json=as_json,
-         render=lambda: console.print("\n".join(f"wrote {p}" for p in written)))
+    emit(
+        {"written": written},
+        as_json=as_json,
+        render=lambda: console.print("\n".join(f"wrote {p}" for p in written)),
+    )

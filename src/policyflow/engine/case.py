@@ -168,8 +168,12 @@ class OverdueDeadline:
 
     def to_dict(self) -> dict[str, Any]:
         """Return it as JSON-ready data."""
-        return {"case": self.case_id, "process": self.process_id, "state": self.state,
-                **timer_to_dict(self.timer)}
+        return {
+            "case": self.case_id,
+            "process": self.process_id,
+            "state": self.state,
+            **timer_to_dict(self.timer),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,9 +200,15 @@ class TickAction:
 
     def to_dict(self) -> dict[str, Any]:
         """Return it as JSON-ready data."""
-        return {"case": self.case_id, "deadline": self.deadline, "action": self.action,
-                "event": self.event, "sequence": self.sequence, "at": self.at.isoformat(),
-                "state": self.to_state}
+        return {
+            "case": self.case_id,
+            "deadline": self.deadline,
+            "action": self.action,
+            "event": self.event,
+            "sequence": self.sequence,
+            "at": self.at.isoformat(),
+            "state": self.to_state,
+        }
 
 
 @dataclass(frozen=True, slots=True)

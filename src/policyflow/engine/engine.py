@@ -156,9 +156,7 @@ class Engine:
             connection, process.id, process.version, body, stored_at=self._wall.now()
         )
 
-    def _compiled_for(
-        self, connection: Target, process_id: str, version: str
-    ) -> CompiledProcess:
+    def _compiled_for(self, connection: Target, process_id: str, version: str) -> CompiledProcess:
         compiled = self._compiled.get((process_id, version))
         if compiled is not None:
             return compiled
@@ -177,19 +175,23 @@ class Engine:
             return None
         return self._loaded(connection, row, case_store.load_timers(connection, case_id))
 
-    def _loaded(self, connection: Target, row: Mapping[str, Any],
-                timer_rows: Sequence[Mapping[str, Any]]) -> _Loaded:
+    def _loaded(
+        self, connection: Target, row: Mapping[str, Any], timer_rows: Sequence[Mapping[str, Any]]
+    ) -> _Loaded:
         compiled = self._compiled_for(connection, row["process_id"], row["process_version"])
         snapshot = snapshot_from_rows(row, timer_rows, compiled.load_data(json.loads(row["data"])))
         return _Loaded(snapshot, compiled, row["last_hash"], row["data"])
 
-    def _load_many(self, connection: Target, case_ids: Sequence[str], *,
-                   lock: Lock) -> dict[str, _Loaded]:
+    def _load_many(
+        self, connection: Target, case_ids: Sequence[str], *, lock: Lock
+    ) -> dict[str, _Loaded]:
         """Load several cases in two queries (rows, then timers); missing ones left out."""
         rows = case_store.find_cases(connection, case_ids, lock=lock)
         timer_rows = case_store.load_timers_of(connection, list(rows))
-        return {case_id: self._loaded(connection, row, timer_rows[case_id])
-                for case_id, row in rows.items()}
+        return {
+            case_id: self._loaded(connection, row, timer_rows[case_id])
+            for case_id, row in rows.items()
+        }
 
     def _must_load(self, connection: Target, case_id: str, *, lock: Lock) -> _Loaded:
         loaded = self._load(connection, case_id, lock=lock)
@@ -211,9 +213,16 @@ class Engine:
 
     # --- writing steps -----------------------------------------------------------------
 
-    def _stage(self, batch: Batch, dialect: str, steps: Sequence[Step],
-               before: _Loaded | None, compiled: CompiledProcess, *,
-               recorded_at: datetime | None = None) -> _Loaded:
+    def _stage(
+        self,
+        batch: Batch,
+        dialect: str,
+        steps: Sequence[Step],
+        before: _Loaded | None,
+        compiled: CompiledProcess,
+        *,
+        recorded_at: datetime | None = None,
+    ) -> _Loaded:
         """Queue the writes of consecutive steps of one case; return the case after them.
 
         A journal row per step, chained by hash; the case row once, as it stands after the
@@ -227,8 +236,9 @@ class Engine:
         last_hash = journal.GENESIS if before is None else before.last_hash
         rows = []
         for step in steps:
-            row = journal.journal_values(snapshot.case_id, step.entry,
-                                         recorded_at=recorded_at, prev_hash=last_hash)
+            row = journal.journal_values(
+                snapshot.case_id, step.entry, recorded_at=recorded_at, prev_hash=last_hash
+            )
             rows.append(row)
             last_hash = row["hash"]
         if before is not None and snapshot.data is before.snapshot.data:
@@ -241,16 +251,23 @@ class Engine:
         if before is None:
             case_store.stage_insert(batch, dialect, values)  # before its journal rows
         else:
-            case_store.stage_update(batch, dialect, snapshot.case_id,
-                                    before.snapshot.version, values)
+            case_store.stage_update(
+                batch, dialect, snapshot.case_id, before.snapshot.version, values
+            )
         for row in rows:
             journal.stage_append(batch, dialect, row)
-        timers.stage_timers(batch, dialect, snapshot.case_id,
-                            () if before is None else before.snapshot.timers, snapshot.timers)
+        timers.stage_timers(
+            batch,
+            dialect,
+            snapshot.case_id,
+            () if before is None else before.snapshot.timers,
+            snapshot.timers,
+        )
         return _Loaded(snapshot, compiled, last_hash, data_json)
 
-    def _persist(self, connection: Target, step: Step, before: _Loaded | None,
-                 compiled: CompiledProcess) -> _Loaded:
+    def _persist(
+        self, connection: Target, step: Step, before: _Loaded | None, compiled: CompiledProcess
+    ) -> _Loaded:
         """Write one step: case row (version-checked), journal row, timers; then children."""
         batch = Batch()
         after = self._stage(batch, fast.dialect_of(connection), (step,), before, compiled)
@@ -258,25 +275,52 @@ class Engine:
         snapshot = step.snapshot
         for child in step.spawn:
             child_process = self._resolve(child.process_id)
-            self._start_in(connection, child_process, child.data, at=step.entry.at,
-                           actor=step.entry.actor, parent=snapshot.case_id, case_id=None)
+            self._start_in(
+                connection,
+                child_process,
+                child.data,
+                at=step.entry.at,
+                actor=step.entry.actor,
+                parent=snapshot.case_id,
+                case_id=None,
+            )
         if step.signal is not None:
             parent = self._must_load(connection, step.signal.parent_id, lock=Lock.WAIT)
             signalled = apply(
-                parent.compiled, parent.snapshot, step.signal.event, step.signal.payload,
-                at=step.entry.at, actor=step.entry.actor, calendar=self.calendar,
+                parent.compiled,
+                parent.snapshot,
+                step.signal.event,
+                step.signal.payload,
+                at=step.entry.at,
+                actor=step.entry.actor,
+                calendar=self.calendar,
             )
             self._persist(connection, signalled, parent, parent.compiled)
         return after
 
-    def _start_in(self, connection: Target, process: Process, data: Mapping[str, Any], *,
-                  at: datetime, actor: str | None, parent: str | None,
-                  case_id: str | None) -> _Loaded:
+    def _start_in(
+        self,
+        connection: Target,
+        process: Process,
+        data: Mapping[str, Any],
+        *,
+        at: datetime,
+        actor: str | None,
+        parent: str | None,
+        case_id: str | None,
+    ) -> _Loaded:
         compiled = self._compile(process)
         if parent is not None and case_store.find_case(connection, parent) is None:
             raise UnknownCase(f"no parent case {parent!r} in {self._where()}")
-        step = start_case(compiled, case_id or _new_id(), data, at=at, actor=actor,
-                          parent_id=parent, calendar=self.calendar)
+        step = start_case(
+            compiled,
+            case_id or _new_id(),
+            data,
+            at=at,
+            actor=actor,
+            parent_id=parent,
+            calendar=self.calendar,
+        )
         if (process.id, process.version) not in self._stored:
             self._store_definition(connection, process)
         return self._persist(connection, step, None, compiled)
@@ -311,8 +355,9 @@ class Engine:
         definition = process if isinstance(process, Process) else self._resolve(process)
         moment = _moment(at, "start time") or self.clock.now()
         with self.database.transaction() as connection:
-            loaded = self._start_in(connection, definition, data, at=moment, actor=actor,
-                                    parent=parent, case_id=case_id)
+            loaded = self._start_in(
+                connection, definition, data, at=moment, actor=actor, parent=parent, case_id=case_id
+            )
         self._stored.add((definition.id, definition.version))
         self._remember(loaded)
         return self._case(loaded)
@@ -352,9 +397,16 @@ class Engine:
                 pass  # the cached case was stale: read it and try once more
         return self._fire(case_id, None, event, payload, moment, actor, expected_version)
 
-    def _fire(self, case_id: str, cached: _Loaded | None, event: str,
-              payload: Mapping[str, Any] | None, at: datetime, actor: str | None,
-              expected_version: int | None) -> Case:
+    def _fire(
+        self,
+        case_id: str,
+        cached: _Loaded | None,
+        event: str,
+        payload: Mapping[str, Any] | None,
+        at: datetime,
+        actor: str | None,
+        expected_version: int | None,
+    ) -> Case:
         with self.database.transaction() as connection:
             loaded = cached or self._must_load(connection, case_id, lock=Lock.WAIT)
             if expected_version is not None and loaded.snapshot.version != expected_version:
@@ -362,8 +414,15 @@ class Engine:
                     f"case {case_id} is at version {loaded.snapshot.version}, not "
                     f"{expected_version}: another writer changed it; reload it and try again"
                 )
-            step = apply(loaded.compiled, loaded.snapshot, event, payload,
-                         at=at, actor=actor, calendar=self.calendar)
+            step = apply(
+                loaded.compiled,
+                loaded.snapshot,
+                event,
+                payload,
+                at=at,
+                actor=actor,
+                calendar=self.calendar,
+            )
             after = self._persist(connection, step, loaded, loaded.compiled)
         if not step.spawn and step.signal is None:
             self._remember(after)
@@ -397,8 +456,7 @@ class Engine:
                 if not page:
                     break
                 after = timers.page_after(page[-1])
-                case_ids = [c for c in dict.fromkeys(r["case_id"] for r in page)
-                            if c not in done]
+                case_ids = [c for c in dict.fromkeys(r["case_id"] for r in page) if c not in done]
                 done.update(case_ids)
                 loaded = self._load_many(connection, case_ids, lock=Lock.SKIP)
                 # the page's writes, run together (one executemany per statement) at its end
@@ -412,8 +470,9 @@ class Engine:
                         skipped.append(case_id)  # another worker holds it
                         continue
                     try:
-                        steps = expire(case.compiled, case.snapshot, now=moment,
-                                       calendar=self.calendar)
+                        steps = expire(
+                            case.compiled, case.snapshot, now=moment, calendar=self.calendar
+                        )
                     except (TransitionRefused, CalendarNotPublished) as error:
                         # pure: nothing written yet; one case's problem does not stop
                         # the other cases' expiries (it is reported, and tried again
@@ -424,8 +483,9 @@ class Engine:
                         alone.append(case_id)
                         continue
                     if steps:
-                        self._stage(batch, dialect, steps, case, case.compiled,
-                                    recorded_at=recorded_at)
+                        self._stage(
+                            batch, dialect, steps, case, case.compiled, recorded_at=recorded_at
+                        )
                     for step in steps:
                         actions.extend(self._tick_actions(case_id, step))
                 batch.run(connection)
@@ -433,8 +493,14 @@ class Engine:
                 self._expire_case(case_id, moment, actions, skipped, refused)
         return TickReport(moment, tuple(actions), tuple(skipped), tuple(refused))
 
-    def _expire_case(self, case_id: str, now: datetime, actions: list[TickAction],
-                     skipped: list[str], refused: list[tuple[str, str]]) -> None:
+    def _expire_case(
+        self,
+        case_id: str,
+        now: datetime,
+        actions: list[TickAction],
+        skipped: list[str],
+        refused: list[tuple[str, str]],
+    ) -> None:
         """Expire one case's due deadlines, one step per transaction.
 
         A step's child cases and its signal to the parent are written with it; each
@@ -447,8 +513,9 @@ class Engine:
                     if loaded is None:
                         skipped.append(case_id)
                         return
-                    steps = expire(loaded.compiled, loaded.snapshot, now=now,
-                                   calendar=self.calendar)
+                    steps = expire(
+                        loaded.compiled, loaded.snapshot, now=now, calendar=self.calendar
+                    )
                     if not steps:
                         return
                     self._persist(connection, steps[0], loaded, loaded.compiled)
@@ -464,8 +531,15 @@ class Engine:
     def _tick_actions(case_id: str, step: Step) -> list[TickAction]:
         entry = step.entry
         return [
-            TickAction(case_id, change.deadline, _EXPIRY_ACTIONS[change.action], entry.event,
-                       entry.sequence, entry.at, entry.to_state)
+            TickAction(
+                case_id,
+                change.deadline,
+                _EXPIRY_ACTIONS[change.action],
+                entry.event,
+                entry.sequence,
+                entry.at,
+                entry.to_state,
+            )
             for change in entry.timer_changes
             if change.action in _EXPIRY_ACTIONS
         ]
@@ -485,15 +559,28 @@ class Engine:
             loaded = self._load(connection, case_id, lock=Lock.NONE)
         return None if loaded is None else self._case(loaded)
 
-    def cases(self, *, process: str | None = None, state: str | None = None,
-              overdue: bool | None = None, parent: str | None = None,
-              limit: int | None = None) -> list[Case]:
+    def cases(
+        self,
+        *,
+        process: str | None = None,
+        state: str | None = None,
+        overdue: bool | None = None,
+        parent: str | None = None,
+        limit: int | None = None,
+    ) -> list[Case]:
         """Return the cases matching every filter given, oldest start first."""
         with self.database.read() as connection:
-            rows = case_store.list_cases(connection, process_id=process, state=state,
-                                         parent_id=parent, overdue=overdue, limit=limit)
-            return [self._case(self._must_load(connection, row["id"], lock=Lock.NONE))
-                    for row in rows]
+            rows = case_store.list_cases(
+                connection,
+                process_id=process,
+                state=state,
+                parent_id=parent,
+                overdue=overdue,
+                limit=limit,
+            )
+            return [
+                self._case(self._must_load(connection, row["id"], lock=Lock.NONE)) for row in rows
+            ]
 
     def children(self, case_id: str) -> list[Case]:
         """Return the child cases (sub-procedures) of a case, oldest first.
@@ -528,8 +615,10 @@ class Engine:
         moment = _moment(now, "time") or self.clock.now()
         with self.database.read() as connection:
             rows = timers.overdue_timers(connection, moment)
-        return [OverdueDeadline(r["case_id"], r["process_id"], r["state"], timer_from_row(r))
-                for r in rows]
+        return [
+            OverdueDeadline(r["case_id"], r["process_id"], r["state"], timer_from_row(r))
+            for r in rows
+        ]
 
     def verify(self, case_id: str | None = None) -> int:
         """Recompute the journal's hash chain of one case, or of all; return rows checked.
@@ -555,16 +644,16 @@ class Engine:
             if current:
                 yield current[0].case_id, current
 
-    def _log(self) -> tuple[list[tuple[str, list[Any]]], dict[str, str],
-                            dict[tuple[str, int], datetime]]:
+    def _log(
+        self,
+    ) -> tuple[list[tuple[str, list[Any]]], dict[str, str], dict[tuple[str, int], datetime]]:
         journals: list[tuple[str, list[Any]]] = []
         recorded: dict[tuple[str, int], datetime] = {}
         for case_id, entries in self.journals():
             journals.append((case_id, [r.entry for r in entries]))
             recorded.update(((case_id, r.entry.sequence), r.recorded_at) for r in entries)
         with self.database.read() as connection:
-            processes = {row["id"]: row["process_id"]
-                         for row in case_store.list_cases(connection)}
+            processes = {row["id"]: row["process_id"] for row in case_store.list_cases(connection)}
         return journals, processes, recorded
 
     def event_log(self) -> pd.DataFrame:
@@ -600,6 +689,7 @@ class Engine:
                 f"cannot export the event log to {target}: expected an .xes or .csv file"
             )
         journals, processes, recorded = self._log()
-        target.write_text(writer(journals, processes=processes, recorded=recorded),
-                          encoding="utf-8")
+        target.write_text(
+            writer(journals, processes=processes, recorded=recorded), encoding="utf-8"
+        )
         return target

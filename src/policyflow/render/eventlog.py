@@ -68,11 +68,18 @@ def _json(value: Any) -> str:
 
 
 def _changes(entry: JournalEntry) -> str:
-    return _json([
-        {"deadline": c.deadline, "action": c.action.value, "on": c.on,
-         "due": c.due, "basis": c.basis}
-        for c in entry.timer_changes
-    ])
+    return _json(
+        [
+            {
+                "deadline": c.deadline,
+                "action": c.action.value,
+                "on": c.on,
+                "due": c.due,
+                "basis": c.basis,
+            }
+            for c in entry.timer_changes
+        ]
+    )
 
 
 def to_records(
@@ -96,22 +103,26 @@ def to_records(
         process_id = default_process if processes is None else processes.get(case_id)
         for entry in entries:
             written = None if recorded is None else recorded.get((case_id, entry.sequence))
-            records.append({
-                "case:concept:name": case_id,
-                "concept:name": entry.event,
-                "time:timestamp": entry.at.replace(tzinfo=CST),
-                "org:resource": entry.actor,
-                "lifecycle:transition": "complete",
-                "policyflow:process": process_id,
-                "policyflow:sequence": entry.sequence,
-                "policyflow:from_state": entry.from_state,
-                "policyflow:to_state": entry.to_state,
-                "policyflow:automatic": entry.automatic,
-                "policyflow:basis": entry.basis,
-                "policyflow:payload": _json(dict(entry.payload)),
-                "policyflow:timer_changes": _changes(entry),
-                "policyflow:recorded_at": None if written is None else written.replace(tzinfo=CST),
-            })
+            records.append(
+                {
+                    "case:concept:name": case_id,
+                    "concept:name": entry.event,
+                    "time:timestamp": entry.at.replace(tzinfo=CST),
+                    "org:resource": entry.actor,
+                    "lifecycle:transition": "complete",
+                    "policyflow:process": process_id,
+                    "policyflow:sequence": entry.sequence,
+                    "policyflow:from_state": entry.from_state,
+                    "policyflow:to_state": entry.to_state,
+                    "policyflow:automatic": entry.automatic,
+                    "policyflow:basis": entry.basis,
+                    "policyflow:payload": _json(dict(entry.payload)),
+                    "policyflow:timer_changes": _changes(entry),
+                    "policyflow:recorded_at": None
+                    if written is None
+                    else written.replace(tzinfo=CST),
+                }
+            )
     return records
 
 
@@ -183,7 +194,7 @@ def _attribute(key: str, value: Any) -> str | None:
     if isinstance(value, bool):
         return f"<boolean key={quoteattr(key)} value={quoteattr(_text(value))}/>"
     if isinstance(value, int):
-        return f"<int key={quoteattr(key)} value=\"{value}\"/>"
+        return f'<int key={quoteattr(key)} value="{value}"/>'
     if isinstance(value, datetime):
         return f"<date key={quoteattr(key)} value={quoteattr(value.isoformat())}/>"
     return f"<string key={quoteattr(key)} value={quoteattr(str(value))}/>"

@@ -55,8 +55,11 @@ def put_definition(
     """Store one definition version, unless it is already stored (then do nothing)."""
     dialect = fast.dialect_of(connection)
     values = {"process_id": process_id, "version": version, "body": body, "stored_at": stored_at}
-    fast.execute(connection, _put_definition_sql(dialect),
-                 [fast.encode(dialect, "definitions", fast.columns("definitions"), values)])
+    fast.execute(
+        connection,
+        _put_definition_sql(dialect),
+        [fast.encode(dialect, "definitions", fast.columns("definitions"), values)],
+    )
 
 
 @cache
@@ -98,12 +101,9 @@ def _find_cases_sql(dialect: str, count: int, lock: Lock) -> str:
     return f"SELECT {', '.join(fast.columns('cases'))} FROM cases WHERE {where}{suffix}"
 
 
-def find_case(
-    connection: Target, case_id: str, *, lock: Lock = Lock.NONE
-) -> dict[str, Any] | None:
+def find_case(connection: Target, case_id: str, *, lock: Lock = Lock.NONE) -> dict[str, Any] | None:
     """Return one ``cases`` row, or None (also when ``Lock.SKIP`` finds it locked)."""
-    rows = fast.fetch(connection, _find_cases_sql(fast.dialect_of(connection), 1, lock),
-                      (case_id,))
+    rows = fast.fetch(connection, _find_cases_sql(fast.dialect_of(connection), 1, lock), (case_id,))
     return rows[0] if rows else None
 
 
@@ -118,7 +118,8 @@ def find_cases(
     if not case_ids:
         return {}
     rows = fast.fetch(
-        connection, _find_cases_sql(fast.dialect_of(connection), len(case_ids), lock),
+        connection,
+        _find_cases_sql(fast.dialect_of(connection), len(case_ids), lock),
         tuple(case_ids),
     )
     return {row["id"]: row for row in rows}
@@ -128,8 +129,10 @@ def find_cases(
 def _load_timers_sql(dialect: str, count: int) -> str:
     mark = fast.mark(dialect)
     where = f"case_id = {mark}" if count == 1 else f"case_id IN ({', '.join([mark] * count)})"
-    return (f"SELECT {', '.join(fast.columns('timers'))} FROM timers WHERE {where} "
-            "ORDER BY case_id, position")
+    return (
+        f"SELECT {', '.join(fast.columns('timers'))} FROM timers WHERE {where} "
+        "ORDER BY case_id, position"
+    )
 
 
 def load_timers(connection: Target, case_id: str) -> list[dict[str, Any]]:
@@ -137,9 +140,7 @@ def load_timers(connection: Target, case_id: str) -> list[dict[str, Any]]:
     return fast.fetch(connection, _load_timers_sql(fast.dialect_of(connection), 1), (case_id,))
 
 
-def load_timers_of(
-    connection: Target, case_ids: Sequence[str]
-) -> dict[str, list[dict[str, Any]]]:
+def load_timers_of(connection: Target, case_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """Return the ``timers`` rows of several cases in one query: case id → rows by position."""
     found: dict[str, list[dict[str, Any]]] = {case_id: [] for case_id in case_ids}
     if not case_ids:
@@ -152,8 +153,7 @@ def load_timers_of(
 
 # Set when the case is created and never changed: an UPDATE leaves them out (naming them
 # would also make SQLite re-check their foreign keys on every event).
-_FIXED = frozenset({"id", "created_at", "process_id", "process_version", "parent_id",
-                    "started_at"})
+_FIXED = frozenset({"id", "created_at", "process_id", "process_version", "parent_id", "started_at"})
 # The columns an update of a whole row (every column in the values) writes, in table order.
 _UPDATED = tuple(c for c in fast.columns("cases") if c not in _FIXED)
 
@@ -171,13 +171,18 @@ def stage_update(
     times) are not written again. When the batch runs and the case has moved on, it
     raises :class:`ConcurrentUpdate`.
     """
-    names = (_UPDATED if len(values) == len(fast.columns("cases"))
-             else tuple(key for key in values if key not in _FIXED))
+    names = (
+        _UPDATED
+        if len(values) == len(fast.columns("cases"))
+        else tuple(key for key in values if key not in _FIXED)
+    )
     batch.add(
         fast.update_sql(dialect, "cases", ("id", "version"), names),
         (*fast.encode(dialect, "cases", names, values), case_id, expected_version),
-        conflict=(f"case {case_id} was changed by another writer since version "
-                  f"{expected_version}: reload it and try again"),
+        conflict=(
+            f"case {case_id} was changed by another writer since version "
+            f"{expected_version}: reload it and try again"
+        ),
     )
 
 

@@ -81,12 +81,18 @@ def timer_changes_json(changes: Sequence[TimerChange]) -> str:
     """
     if not changes:
         return "[]"
-    return "[" + ",".join([
-        f'{{"action":{_json_string(change.action)},"basis":{_json_string(change.basis)},'
-        f'"deadline":{_json_string(change.deadline)},"due":{_day_json(change.due)},'
-        f'"on":{_day_json(change.on)}}}'
-        for change in changes
-    ]) + "]"
+    return (
+        "["
+        + ",".join(
+            [
+                f'{{"action":{_json_string(change.action)},"basis":{_json_string(change.basis)},'
+                f'"deadline":{_json_string(change.deadline)},"due":{_day_json(change.due)},'
+                f'"on":{_day_json(change.on)}}}'
+                for change in changes
+            ]
+        )
+        + "]"
+    )
 
 
 def case_values(
@@ -129,9 +135,7 @@ def timer_values(case_id: str, position: int, timer: TimerSnapshot) -> dict[str,
         "due": timer.due,
         "due_at": timer.due_at,
         "expires_at": timer.expires_at,
-        "suspensions": canonical_json(
-            [[first, last] for first, last in timer.suspensions]
-        ),
+        "suspensions": canonical_json([[first, last] for first, last in timer.suspensions]),
         "extensions": canonical_json(list(timer.extensions)),
         "extensions_used": len(timer.extensions),
         "remaining": timer.remaining,
@@ -196,9 +200,7 @@ def timer_from_row(row: Row) -> TimerSnapshot:
     )
 
 
-def snapshot_from_rows(
-    case: Row, timers: Sequence[Row], data: Mapping[str, Any]
-) -> CaseSnapshot:
+def snapshot_from_rows(case: Row, timers: Sequence[Row], data: Mapping[str, Any]) -> CaseSnapshot:
     """Rebuild a :class:`CaseSnapshot` from its ``cases`` row and ``timers`` rows.
 
     Args:

@@ -70,7 +70,7 @@ def resolve_url(url: str | Path | None = None) -> URL:
         return URL.create("sqlite", database=str(Path(text).expanduser()))
     for prefix in ("postgres://", "postgresql://"):
         if text.startswith(prefix):
-            text = "postgresql+psycopg://" + text[len(prefix):]
+            text = "postgresql+psycopg://" + text[len(prefix) :]
     try:
         parsed = make_url(text)
     except ArgumentError:
@@ -139,8 +139,7 @@ class Database:
                 parent = Path(self.url.database).parent
                 if not parent.is_dir():
                     raise InvalidInput(
-                        f"cannot open database {self.url.database}: "
-                        f"folder {parent} does not exist"
+                        f"cannot open database {self.url.database}: folder {parent} does not exist"
                     )
             self.engine = create_engine(
                 self.url,
@@ -270,8 +269,7 @@ class _Scope:
         self._pooled = None
         if held is None:
             self._pooled = database.engine.raw_connection()
-            self._transaction = Transaction(database._dialect, self._pooled,
-                                            database._dbapi_error)
+            self._transaction = Transaction(database._dialect, self._pooled, database._dbapi_error)
         else:
             self._transaction = held
         if database.is_sqlite:
@@ -285,8 +283,12 @@ class _Scope:
                 raise
         return self._transaction
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         try:
             if kind is None:
                 try:

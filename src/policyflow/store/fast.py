@@ -118,10 +118,14 @@ def _kind(column_type: Any) -> str | None:
 
 
 _ENCODE: dict[str, Callable[[Any], Any]] = {
-    "datetime": _datetime_text, "date": _date_text, "bool": int,
+    "datetime": _datetime_text,
+    "date": _date_text,
+    "bool": int,
 }
 _DECODE: dict[str, Callable[[Any], Any]] = {
-    "datetime": datetime.fromisoformat, "date": date.fromisoformat, "bool": bool,
+    "datetime": datetime.fromisoformat,
+    "date": date.fromisoformat,
+    "bool": bool,
 }
 
 
@@ -158,8 +162,11 @@ def _plan(
 ) -> tuple[Callable[[Mapping[str, Any]], Any], tuple[tuple[int, Callable[[Any], Any]], ...]]:
     """How to encode `names` of `table_name`: a getter of their values, and which to convert."""
     kinds = {c.name: _kind(c.type) for c in _table(table_name).columns}
-    converted = tuple((index, _ENCODE[kind]) for index, name in enumerate(names)
-                      if (kind := kinds[name]) is not None)
+    converted = tuple(
+        (index, _ENCODE[kind])
+        for index, name in enumerate(names)
+        if (kind := kinds[name]) is not None
+    )
     getter = itemgetter(*names)
     if len(names) == 1:
         return (lambda values: (getter(values),)), converted
@@ -211,14 +218,14 @@ def encode_row(dialect: str, table_name: str, row: Sequence[Any]) -> Sequence[An
 def insert_sql(dialect: str, table_name: str) -> str:
     """Return ``INSERT INTO table (every column) VALUES (…)`` for `dialect`."""
     names = columns(table_name)
-    return (f"INSERT INTO {table_name} ({', '.join(names)}) "
-            f"VALUES ({', '.join([mark(dialect)] * len(names))})")
+    return (
+        f"INSERT INTO {table_name} ({', '.join(names)}) "
+        f"VALUES ({', '.join([mark(dialect)] * len(names))})"
+    )
 
 
 @cache
-def update_sql(
-    dialect: str, table_name: str, keys: tuple[str, ...], sets: tuple[str, ...]
-) -> str:
+def update_sql(dialect: str, table_name: str, keys: tuple[str, ...], sets: tuple[str, ...]) -> str:
     """Return ``UPDATE table SET sets WHERE keys``: parameters are `sets`, then `keys`."""
     placeholder = mark(dialect)
     assignments = ", ".join(f"{c} = {placeholder}" for c in sets)
@@ -346,7 +353,8 @@ class Batch:
             conflicts = checked.get(sql)
             if conflicts is not None and changed != len(rows):
                 raise ConcurrentUpdate(
-                    conflicts[0] if len(conflicts) == 1 else
-                    f"{len(rows) - changed} of {len(rows)} cases were changed by another "
+                    conflicts[0]
+                    if len(conflicts) == 1
+                    else f"{len(rows) - changed} of {len(rows)} cases were changed by another "
                     f"writer ({conflicts[0]})"
                 )

@@ -32,11 +32,17 @@ _KEYS = ("case_id", "position")
 # due and due_at, extensions_used from extensions). A field missing here fails at import.
 _FIELD_COLUMNS: tuple[tuple[str, ...], ...] = tuple(
     {
-        "deadline": ("deadline",), "status": ("status",), "started_on": ("started_on",),
-        "period": ("period",), "due": ("due", "expires_at"),
-        "due_at": ("due_at", "expires_at"), "suspensions": ("suspensions",),
-        "extensions": ("extensions", "extensions_used"), "provisional": ("provisional",),
-        "remaining": ("remaining",), "rollover": ("rollover",),
+        "deadline": ("deadline",),
+        "status": ("status",),
+        "started_on": ("started_on",),
+        "period": ("period",),
+        "due": ("due", "expires_at"),
+        "due_at": ("due_at", "expires_at"),
+        "suspensions": ("suspensions",),
+        "extensions": ("extensions", "extensions_used"),
+        "provisional": ("provisional",),
+        "remaining": ("remaining",),
+        "rollover": ("rollover",),
     }[field]
     for field in TimerSnapshot._fields
 )
@@ -57,8 +63,14 @@ def _update(
     The getter takes a whole row (:func:`~policyflow.store.convert.timer_row`).
     """
     names = fast.columns("timers")
-    indexes = sorted({names.index(column) for field, moved in enumerate(changed) if moved
-                      for column in _FIELD_COLUMNS[field]})
+    indexes = sorted(
+        {
+            names.index(column)
+            for field, moved in enumerate(changed)
+            if moved
+            for column in _FIELD_COLUMNS[field]
+        }
+    )
     sql = fast.update_sql(dialect, "timers", _KEYS, tuple(names[i] for i in indexes))
     return sql, itemgetter(*indexes, names.index("case_id"), names.index("position"))
 
@@ -86,12 +98,15 @@ def stage_timers(
             if before == timer:
                 continue
             sql, parameters = _update(
-                dialect, tuple([a != b for a, b in zip(before, timer, strict=True)]))
+                dialect, tuple([a != b for a, b in zip(before, timer, strict=True)])
+            )
             row = fast.encode_row(dialect, "timers", timer_row(case_id, position, timer))
             batch.add(sql, parameters(row))
         else:
-            batch.add(fast.insert_sql(dialect, "timers"),
-                      fast.encode_row(dialect, "timers", timer_row(case_id, position, timer)))
+            batch.add(
+                fast.insert_sql(dialect, "timers"),
+                fast.encode_row(dialect, "timers", timer_row(case_id, position, timer)),
+            )
         written += 1
     if len(old) > len(new):
         batch.add(_delete_sql(dialect), (case_id, len(new)))
@@ -132,8 +147,7 @@ def _due_sql(dialect: str, paged: bool) -> str:
     """
     mark = fast.mark(dialect)
     key = "expires_at, rowid" if dialect == "sqlite" else "expires_at, case_id, position"
-    after = (f" AND ({key}) > ({', '.join([mark] * len(key.split(',')))})"
-             if paged else "")
+    after = f" AND ({key}) > ({', '.join([mark] * len(key.split(',')))})" if paged else ""
     row_key = ", rowid AS row_key" if dialect == "sqlite" else ""
     return (
         f"SELECT expires_at, case_id, position, deadline{row_key} FROM timers "

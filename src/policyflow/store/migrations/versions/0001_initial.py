@@ -90,9 +90,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name="fk_timers_case"),
         sa.PrimaryKeyConstraint("case_id", "position"),
     )
-    op.create_index(
-        "ix_timers_status_expires_at", "timers", ["status", "expires_at"], unique=False
-    )
+    op.create_index("ix_timers_status_expires_at", "timers", ["status", "expires_at"], unique=False)
 
 
 def downgrade() -> None:
