@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 
@@ -131,3 +132,51 @@ def test_choice_follows_its_weights_and_never_picks_weight_zero():
     seen = Counter(draw(rng) for _ in range(8000))
     assert "other_org" not in seen
     assert 0.72 < seen["citizen"] / 8000 < 0.78
+
+
+def _generic_data(fields: str) -> list[dict[str, object]]:
+    """Initial data the generic scenario draws for a one-state process with `fields`."""
+    from datetime import datetime
+
+    from policyflow.definition.loader import load_text
+    from policyflow.runtime import compile_process
+    from policyflow.sim.compiled import CompiledScenario
+    from policyflow.sim.scenario import default_scenario
+
+    process = load_text(
+        "id: generic\ntitle: {zh: 通用, en: Generic}\n"
+        f"fields:\n{fields}"
+        "states:\n  - {id: open, zh: 开, en: Open, initial: true, final: true,"
+        " basis: 科学技术部令第20号 第五十条}\n"
+    )
+    plan = CompiledScenario(compile_process(process), default_scenario(process))
+    rng = random.Random(3)
+    return [plan.initial_data(rng, datetime(2024, 3, 4, 10)) for _ in range(300)]
+
+
+def test_generic_data_keep_within_each_fields_bounds():
+    """A whole number or an amount drawn without a scenario lies within min..max (inclusive);
+    fields with a default, and optional ones, are left to the runtime."""
+    drawn = _generic_data(
+        "  - {id: year, zh: 年, en: Year, type: int, min: 2024, max: 2100}\n"
+        "  - {id: count, zh: 数, en: Count, type: int, max: -3}\n"
+        "  - {id: plain, zh: 数, en: Plain, type: int}\n"
+        "  - {id: fine, zh: 罚款, en: Fine, type: money, min: 5000.5, max: 9000}\n"
+        "  - {id: small, zh: 罚款, en: Small, type: money, max: 2500.5}\n"
+        "  - {id: big, zh: 罚款, en: Big, type: money, min: 1500000}\n"
+        "  - {id: items, zh: 事项, en: Items, type: list, items: enum, values: [a, b]}\n"
+        "  - {id: tags, zh: 标签, en: Tags, type: list, items: str}\n"
+        "  - {id: level, zh: 级, en: Level, type: int, min: 1, default: 7}\n"
+        "  - {id: note, zh: 注, en: Note, type: str, required: false}\n"
+    )
+    assert {d["year"] for d in drawn} == {2024}  # at the lower bound, not 0 below it
+    assert {d["count"] for d in drawn} == {-3}  # at the upper bound, not 0 above it
+    assert {d["plain"] for d in drawn} == {0}
+    fines = [d["fine"] for d in drawn]  # ¥1,000..¥2,000,000 drawn, most above 9000
+    assert all(Decimal("5000.5") <= f <= 9000 for f in fines) and max(fines) == 9000
+    assert {d["small"] for d in drawn} <= {Decimal(1000), Decimal(2000), Decimal("2500.50")}
+    assert Decimal("2500.50") in {d["small"] for d in drawn}
+    big = [d["big"] for d in drawn]
+    assert min(big) == 1500000 and max(big) > 1500000  # moved up to the bound, or drawn
+    assert all(d["items"] == ["a", "b"] and d["tags"] == [] for d in drawn)
+    assert all("level" not in d and "note" not in d for d in drawn)

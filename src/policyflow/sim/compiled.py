@@ -10,6 +10,7 @@ happens; it never applies an event: the runner hands that to the runtime.
 from __future__ import annotations
 
 import difflib
+import math
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -341,6 +342,16 @@ class FieldFacts:
     type: str
     values: tuple[str, ...] = ()
     required: bool = True
+    min: float | None = None
+    max: float | None = None
+
+    def bounded(self, number: float) -> float:
+        """`number`, moved into the field's declared range (以上/以下: both ends included)."""
+        if self.min is not None and number < self.min:
+            number = self.min
+        if self.max is not None and number > self.max:
+            number = self.max
+        return number
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,7 +393,9 @@ class ProcessFacts:
 def _field_facts(field: FieldDefinition) -> FieldFacts:
     # A field with a default needs no drawn value: the definition supplies one.
     required = field.required and field.default is None
-    return FieldFacts(field.id, str(field.type), tuple(field.values), required)
+    return FieldFacts(
+        field.id, str(field.type), tuple(field.values), required, field.min, field.max
+    )
 
 
 def _check_names(scenario: Scenario, facts: ProcessFacts) -> None:
@@ -440,8 +453,10 @@ def _field_samplers(
 
     Defaults: a date is the day of the event (a datetime its instant), an enum a uniform
     choice of its values, a bool a coin toss, money a whole number of thousands of yuan
-    from ¥1,000 to ¥2,000,000 (across the hearing thresholds), an int 0, a str the field's
-    name, a list empty. Optional fields the scenario does not name are left out.
+    from ¥1,000 to ¥2,000,000 (across the hearing thresholds), an int 0, a number moved
+    into the field's min..max, a str the field's name, a list of enum values all of them
+    (a full submission), any other list empty. Optional fields the scenario does not name
+    are left out, and so are fields with a default: the runtime supplies it.
     """
     samplers: dict[str, FieldSampler] = {}
     for name, field in fields.items():
@@ -494,11 +509,19 @@ def _default_sampler(field: FieldFacts) -> FieldSampler:
     if kind == "bool":
         return lambda rng, at, data: rng.random() < 0.5
     if kind == "money":
-        return lambda rng, at, data: Decimal(rng.randint(1, 2000) * 1000)
+        bounded = field.bounded
+
+        def money(rng: random.Random, at: datetime, data: Mapping[str, Any]) -> Decimal:
+            amount = bounded(rng.randint(1, 2000) * 1000)
+            return Decimal(amount) if isinstance(amount, int) else Decimal(f"{amount:.2f}")
+
+        return money
     if kind == "int":
-        return lambda rng, at, data: 0
+        least = math.ceil(field.bounded(0))  # a whole number within the bounds
+        return lambda rng, at, data: least
     if kind.startswith("list"):
-        return lambda rng, at, data: []
+        every = list(field.values)  # a list of enum values: all of them (a full submission)
+        return lambda rng, at, data: list(every)
     name = field.name
     return lambda rng, at, data: name
 
