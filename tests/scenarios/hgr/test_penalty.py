@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from policyflow import Engine
-from policyflow.errors import GuardFailed
+from policyflow.errors import GuardFailed, InvalidCaseData, TransitionRefused
 
-from .conftest import at
+from .conftest import at, only_child
 
 
 def _noticed(
@@ -163,3 +163,28 @@ def test_sc10_further_extension_moves_the_limit_by_the_days_decided(engine: Engi
     )
     # Jan 29 + 59 days = Thu Mar 28, 2024, a working day.
     assert case.snapshot.timer("case_limit").due == date(2024, 3, 28)
+
+
+def test_an_inspection_refers_a_penalty_case_with_what_it_needs(engine: Engine) -> None:
+    """M13.T9: the referral starts an hgr-penalty case with the deciding authority and the
+    party's type (第四条第二项, 第五十六条, 第六十三条); without them it is refused and
+    nothing changes."""
+    case = engine.start("hgr-inspection", {"origin": "annual_plan"}, at=at("2024-03-04"))
+    engine.fire(case.id, "inspection_started", at=at("2024-03-04"))
+    engine.fire(case.id, "investigation_opened", at=at("2024-03-11"))
+    with pytest.raises((InvalidCaseData, TransitionRefused)) as refused:
+        engine.fire(case.id, "referred_to_penalty", at=at("2024-04-01"))
+    assert "party_type" in str(refused.value)
+    assert engine.get(case.id).state == "investigating" and engine.children(case.id) == []
+    referred = engine.fire(
+        case.id,
+        "referred_to_penalty",
+        {"authority_level": "provincial", "party_type": "citizen"},
+        at=at("2024-04-01"),
+    )
+    assert referred.state == "referred_to_penalty"
+    penalty = only_child(engine, referred, "hgr-penalty")
+    assert penalty.state == "clue_registered"
+    assert (
+        penalty.data["authority_level"] == "provincial" and penalty.data["party_type"] == "citizen"
+    )
