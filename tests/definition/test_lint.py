@@ -94,3 +94,103 @@ def test_cli_exit_codes():
         timeout=60,
     )
     assert bad.returncode == 1 and "stuck" in bad.stderr and "Traceback" not in bad.stderr
+
+
+_CHILD = """\
+id: child
+title: {zh: 子流程, en: Child}
+roles:
+  - {id: officer, zh: 执法人员, en: Officer}
+fields:
+  - {id: party_type, zh: 当事人类型, en: Party type, type: enum, values: [citizen, legal_person]}
+  - {id: fine, zh: 罚款, en: Fine, type: money, min: 0, default: 0}
+  - {id: note, zh: 备注, en: Note, type: str, required: false}
+events:
+  - {id: closed, zh: 结案, en: Closed}
+states:
+  - {id: open, zh: 受理, en: Open, initial: true, basis: 科学技术部令第20号 第二十一条}
+  - {id: done, zh: 结案, en: Done, final: true, basis: 科学技术部令第20号 第五十条}
+transitions:
+  - {id: closed, zh: 结案, en: Close, event: closed, from: open, to: done, actor: officer,
+     basis: 科学技术部令第20号 第五十条}
+"""
+
+_PARENT = """\
+id: parent
+title: {zh: 父流程, en: Parent}
+roles:
+  - {id: officer, zh: 执法人员, en: Officer}
+events:
+  - id: referred
+    zh: 移送
+    en: Referred
+    payload:
+      - {id: party_type, zh: 当事人类型, en: Party, type: enum, values: [citizen, legal_person]}
+states:
+  - {id: open, zh: 受理, en: Open, initial: true, basis: 科学技术部令第20号 第二十一条}
+  - {id: done, zh: 结案, en: Done, final: true, basis: 科学技术部令第20号 第五十条}
+transitions:
+  - id: referred
+    zh: 移送
+    en: Refer
+    event: referred
+    from: open
+    to: done
+    actor: officer
+    start_child:
+      - process: CHILD
+        data: DATA
+    basis: 科学技术部令第20号 第五十条
+"""
+
+
+def _lint_pair(tmp_path, data: str, child: str = "child"):
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(_PARENT.replace("CHILD", child).replace("DATA", data), encoding="utf-8")
+    (tmp_path / "child.yaml").write_text(_CHILD, encoding="utf-8")
+    return parent, lint_paths([parent, tmp_path / "child.yaml"])
+
+
+def test_a_child_started_with_what_it_requires_passes(tmp_path):
+    """Only required fields without a default must be given; optional and defaulted may not."""
+    _, report = _lint_pair(tmp_path, "{party_type: payload.party_type}")
+    assert report.problems == (), [str(p) for p in report.problems]
+
+
+def test_a_child_started_without_a_required_field_is_an_error(tmp_path):
+    """The finding sits on the start's data and names the missing field, and only it."""
+    parent, report = _lint_pair(tmp_path, "{note: \"'x'\"}")
+    texts = [str(p) for p in report.errors]
+    assert texts == [
+        f"{parent}:24:9: transition 'referred' starts 'child' without the field(s) it "
+        "requires: party_type (give them under data:)"
+    ]
+    assert parent.read_text(encoding="utf-8").splitlines()[23][8:].startswith("data:")
+
+
+def test_a_child_started_with_an_unknown_field_is_an_error(tmp_path):
+    """A data key the child does not declare is named, with the closest field."""
+    parent, report = _lint_pair(tmp_path, "{party_type: payload.party_type, fien: '1'}")
+    texts = [str(p) for p in report.errors]
+    assert len(texts) == 1 and texts[0].startswith(f"{parent}:24:54: ")
+    # placed at the value given for the unknown field
+    assert parent.read_text(encoding="utf-8").splitlines()[23][47:].startswith("fien: '1'")
+    assert "starts 'child' with unknown field 'fien' (did you mean 'fine'?)" in texts[0]
+
+
+def test_an_unknown_child_process_is_a_warning(tmp_path):
+    """A child found neither among the files linted nor the built-ins: a warning only."""
+    _, report = _lint_pair(tmp_path, "{}", child="chlid")
+    assert report.ok
+    (warning,) = [p for p in report.problems if p.warning]
+    assert "starts 'chlid': no such process" in warning.message
+    assert "(did you mean 'child'?)" in warning.message
+
+
+def test_a_built_in_child_is_checked_too(tmp_path):
+    """A user's process that starts a built-in child is held to the child's fields."""
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(_PARENT.replace("CHILD", "hgr-penalty").replace("DATA", "{}"), "utf-8")
+    report = lint_paths([parent])
+    texts = [str(p) for p in report.errors]
+    assert len(texts) == 1 and "authority_level, party_type" in texts[0], texts

@@ -5,7 +5,9 @@
 findings: schema errors, unreachable states, non-final dead ends, unknown states, events,
 fields and roles (with the closest name), CEL that does not compile or type-check, expiry
 and extension events that do not exist, elements without a legal basis, duplicate ids.
-Printing and exit codes are the command line's (cli/lint.py).
+Across files, each child process a transition starts must exist (among the files linted or
+the built-ins), and the data it is started with must name its fields and give every field
+it requires. Printing and exit codes are the command line's (cli/lint.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from pathlib import Path
 
 from policyflow.definition.catalog import builtin_root, discover, process_id_for
 from policyflow.definition.checks import Problem
-from policyflow.definition.loader import parse
+from policyflow.definition.expressions import closest
+from policyflow.definition.loader import Parsed, locate, parse
+from policyflow.definition.model import Process
 
 __all__ = ["LintReport", "lint_paths", "lint_text"]
 
@@ -49,7 +53,7 @@ class LintReport:
 def lint_text(
     text: str, path: str | Path = "<string>", *, process_id: str | None = None
 ) -> list[Problem]:
-    """Every finding in one process file's text."""
+    """Every finding in one process file's text (the checks within one file)."""
     return list(parse(text, path, process_id=process_id).problems)
 
 
@@ -94,6 +98,7 @@ def lint_paths(paths: Iterable[str | Path] = ()) -> LintReport:
     for missing in (p for p in given if not p.exists()):
         problems.append(Problem(str(missing), 1, 1, "file", "no such file or folder"))
     checked: list[Path] = []
+    files_parsed: list[Parsed] = []
     for file in files:
         if not file.exists():
             continue
@@ -115,5 +120,90 @@ def lint_paths(paths: Iterable[str | Path] = ()) -> LintReport:
                     "kebab-case (lower-case letters, digits, hyphens)",
                 )
             )
-        problems.extend(lint_text(text, file, process_id=process_id))
+        parsed = parse(text, file, process_id=process_id)
+        problems.extend(parsed.problems)
+        files_parsed.append(parsed)
+    problems.extend(_check_children(files_parsed, root))
     return LintReport(tuple(checked), tuple(problems))
+
+
+def _check_children(files: list[Parsed], root: Path | None) -> list[Problem]:
+    """The findings across files: each child process started, and the data it gets.
+
+    A child is looked up among the files linted, then among the built-ins. One found
+    nowhere is a warning (an engine may be given it from elsewhere); data naming a field
+    the child does not have, or leaving out one it requires (required, with no default),
+    is an error: the engine would refuse to start the child, and the parent's event with it.
+    """
+    linted = {f.process.id: f.process for f in files if f.process is not None}
+    builtins = discover(root) if root is not None else {}
+    found: dict[str, Process | None] = {}
+
+    def child_process(process_id: str) -> Process | None:
+        if process_id in linted:
+            return linted[process_id]
+        if process_id not in found:
+            path = builtins.get(process_id)
+            parsed = None if path is None else _parse_file(path, process_id)
+            found[process_id] = None if parsed is None else parsed.process
+        return found[process_id]
+
+    problems: list[Problem] = []
+
+    def add(
+        file: Parsed, where: tuple[str | int, ...], code: str, message: str, warning: bool
+    ) -> None:
+        line, column = locate(file.positions, where)
+        problems.append(Problem(file.path, line, column, code, message, warning=warning))
+
+    for file in files:
+        if file.process is None:
+            continue
+        for index, transition in enumerate(file.process.transitions):
+            for number, start in enumerate(transition.start_child):
+                where: tuple[str | int, ...] = ("transitions", index, "start_child", number)
+                name = f"transition {transition.id!r} starts {start.process!r}"
+                child = child_process(start.process)
+                if child is None:
+                    known = set(linted) | set(builtins)
+                    add(
+                        file,
+                        (*where, "process"),
+                        "unknown",
+                        f"{name}: no such process among the files linted or the built-ins"
+                        f"{closest(start.process, known)}",
+                        True,
+                    )
+                    continue
+                fields = {f.id: f for f in child.fields}
+                for key in start.data:
+                    if key not in fields:
+                        add(
+                            file,
+                            (*where, "data", key),
+                            "unknown",
+                            f"{name} with unknown field {key!r}{closest(key, fields)}",
+                            False,
+                        )
+                missing = [
+                    f.id
+                    for f in child.fields
+                    if f.required and f.default is None and f.id not in start.data
+                ]
+                if missing:
+                    add(
+                        file,
+                        (*where, "data"),
+                        "child_data",
+                        f"{name} without the field(s) it requires: {', '.join(missing)} "
+                        "(give them under data:)",
+                        False,
+                    )
+    return problems
+
+
+def _parse_file(path: Path, process_id: str) -> Parsed | None:
+    try:
+        return parse(path.read_text(encoding="utf-8"), path, process_id=process_id)
+    except (OSError, UnicodeDecodeError):
+        return None  # lint_paths reports an unreadable file where it is linted
