@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from policyflow.definition.catalog import discover, load
 from policyflow.sim import compiled as compiled_module
 from policyflow.sim import simulate
 
@@ -52,3 +53,19 @@ def test_the_shipped_penalty_scenario_runs_cases_to_their_ends():
     # children (execution, publication) run as their own cases with their own process ids
     assert any(record.children for record in result.records)
     assert set(log["policyflow:process"]) > {"most-penalty"}
+
+
+@pytest.mark.parametrize("process_id", sorted(discover()))
+def test_every_built_in_process_simulates_with_its_default_scenario(process_id):
+    """`policyflow simulate ID` with no file: valid data, and the cases move.
+
+    Each case starts with data its process accepts, at least three cases in four leave
+    their first state (a scenario may make a few fail a rule there, on purpose, but not
+    most for want of a value it should have drawn), and some reach a final state.
+    """
+    result = simulate(process_id, cases=60, seed=5, workers=1)
+    assert len(result) == 60
+    initial = next(s.id for s in load(process_id).states if s.initial)
+    stayed = [r.case_id for r in result.records if r.state == initial]
+    assert len(stayed) <= 15, stayed
+    assert any(r.status == "final" for r in result.records)
