@@ -194,3 +194,40 @@ def test_a_built_in_child_is_checked_too(tmp_path):
     report = lint_paths([parent])
     texts = [str(p) for p in report.errors]
     assert len(texts) == 1 and "authority_level, party_type" in texts[0], texts
+
+
+@pytest.mark.parametrize(
+    ("on_final", "message"),
+    [
+        (
+            "{signal_parent: {event: refered}}",
+            "which signals 'refered' on finishing, but 'parent' has no such event "
+            "(did you mean 'referred'?)",
+        ),
+        (
+            "{signal_parent: {event: referred, payload: {party_type: \"'citizen'\", x: '1'}}}",
+            "which signals 'referred' with payload field(s) the event does not declare: x",
+        ),
+        (
+            "{signal_parent: {event: referred}}",
+            "which signals 'referred' without the payload field(s) it requires: party_type",
+        ),
+    ],
+)
+def test_a_child_whose_signal_the_parent_would_refuse_is_an_error(tmp_path, on_final, message):
+    """The event a child signals on finishing is the parent's, with the payload it declares."""
+    parent, _ = _lint_pair(tmp_path, "{party_type: payload.party_type}")
+    child = tmp_path / "child.yaml"
+    child.write_text(_CHILD + f"on_final: {on_final}\n", encoding="utf-8")
+    report = lint_paths([parent, child])
+    texts = [str(p) for p in report.errors]
+    assert texts == [f"{parent}:23:18: transition 'referred' starts 'child', {message}"], texts
+    assert parent.read_text(encoding="utf-8").splitlines()[22][17:] == "child"
+
+
+def test_a_child_whose_signal_the_parent_takes_passes(tmp_path):
+    parent, _ = _lint_pair(tmp_path, "{party_type: payload.party_type}")
+    child = tmp_path / "child.yaml"
+    on_final = "{signal_parent: {event: referred, payload: {party_type: party_type}}}"
+    child.write_text(_CHILD + f"on_final: {on_final}\n", encoding="utf-8")
+    assert lint_paths([parent, child]).problems == ()

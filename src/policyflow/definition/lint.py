@@ -6,13 +6,14 @@ findings: schema errors, unreachable states, non-final dead ends, unknown states
 fields and roles (with the closest name), CEL that does not compile or type-check, expiry
 and extension events that do not exist, elements without a legal basis, duplicate ids.
 Across files, each child process a transition starts must exist (among the files linted or
-the built-ins), and the data it is started with must name its fields and give every field
-it requires. Printing and exit codes are the command line's (cli/lint.py).
+the built-ins), the data it is started with must name its fields and give every field it
+requires, and the event it signals on finishing must be the parent's, with the payload
+that event declares. Printing and exit codes are the command line's (cli/lint.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,7 +200,44 @@ def _check_children(files: list[Parsed], root: Path | None) -> list[Problem]:
                         "(give them under data:)",
                         False,
                     )
+                signal = child.on_final.signal_parent if child.on_final else None
+                if signal is not None:
+                    message = _signal_fault(file.process, signal.event, signal.payload)
+                    if message is not None:
+                        add(file, (*where, "process"), "signal", f"{name}, {message}", False)
     return problems
+
+
+def _signal_fault(parent: Process, event_id: str, payload: Mapping[str, str]) -> str | None:
+    """What is wrong with the signal a child sends `parent` on finishing, or None.
+
+    The parent must declare the event, and the signal's payload must name only that event's
+    payload fields and give each it requires: otherwise the parent refuses the signal, and
+    the child cannot finish.
+    """
+    event = next((e for e in parent.events if e.id == event_id), None)
+    if event is None:
+        known = [e.id for e in parent.events]
+        return (
+            f"which signals {event_id!r} on finishing, but {parent.id!r} has no such event"
+            f"{closest(event_id, known)}"
+        )
+    fields = {f.id: f for f in event.payload}
+    unknown = [key for key in payload if key not in fields]
+    if unknown:
+        return (
+            f"which signals {event_id!r} with payload field(s) the event does not declare: "
+            f"{', '.join(unknown)}"
+        )
+    missing = [
+        f.id for f in event.payload if f.required and f.default is None and f.id not in payload
+    ]
+    if missing:
+        return (
+            f"which signals {event_id!r} without the payload field(s) it requires: "
+            f"{', '.join(missing)}"
+        )
+    return None
 
 
 def _parse_file(path: Path, process_id: str) -> Parsed | None:
