@@ -7,6 +7,7 @@ import pytest
 from policyflow.definition.catalog import discover, load
 from policyflow.sim import compiled as compiled_module
 from policyflow.sim import simulate
+from policyflow.sim.compiled import ProcessFacts
 
 
 def _always_ask_the_runtime(monkeypatch):
@@ -69,3 +70,22 @@ def test_every_built_in_process_simulates_with_its_default_scenario(process_id):
     stayed = [r.case_id for r in result.records if r.state == initial]
     assert len(stayed) <= 15, stayed
     assert any(r.status == "final" for r in result.records)
+
+
+def test_a_childs_outcome_is_left_to_the_child():
+    """The event a child signals on finishing is never chosen for the parent by the
+    generic choice: each security_review_decided of a prior report is its review's
+    outcome, sent as the review (hgr-security-review) ends (第三十七条)."""
+    assert ProcessFacts.of(load("hgr-prior-report")).signalled_events == {"security_review_decided"}
+    result = simulate("hgr-prior-report", cases=200, seed=2, workers=1)
+    decided = 0
+    for record in result.records:
+        ends = {c.journal[-1].at: c.state for c in record.children if c.status == "final"}
+        for entry in record.journal:
+            if entry.event == "security_review_decided":
+                decided += 1
+                assert ends.get(entry.at) == entry.payload["outcome"], record.case_id
+        # a review still running holds its parent in review
+        if any(c.status != "final" for c in record.children):
+            assert record.state == "in_security_review"
+    assert decided > 10

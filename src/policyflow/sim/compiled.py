@@ -18,10 +18,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from policyflow.definition.catalog import load as load_process
 from policyflow.definition.expressions import Expression, compile_condition
 from policyflow.definition.model import Field as FieldDefinition
 from policyflow.definition.model import Process
-from policyflow.errors import InvalidInput
+from policyflow.errors import InvalidInput, UnknownProcess
 from policyflow.legaltime import Calendar, Period, Unit
 from policyflow.runtime import CompiledProcess, enabled
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
@@ -65,6 +66,8 @@ class CompiledScenario:
         self.compiled = compiled
         self.scenario = scenario
         self.facts = facts = ProcessFacts.of(compiled.process)
+        # events that happen by themselves: a deadline's expiry, a child's outcome
+        self._by_themselves = facts.expiry_events | facts.signalled_events
         _check_names(scenario, facts)
         self._data = _field_samplers(scenario.data, facts.fields, facts, "data")
         self._payloads = {
@@ -259,7 +262,7 @@ class CompiledScenario:
         if not options:
             ok = self._allowed(snapshot, now, excluding, calendar)
             options = [
-                (event, 1.0) for event in sorted(ok) if event not in self.facts.expiry_events
+                (event, 1.0) for event in sorted(ok) if event not in self._by_themselves
             ]
         if not options:
             waiting = any(t.status is _ARMED for t in snapshot.timers)
@@ -365,6 +368,7 @@ class ProcessFacts:
     actors: Mapping[str, str | None]
     roles: frozenset[str]
     expiry_events: frozenset[str]
+    signalled_events: frozenset[str]
     fields: Mapping[str, FieldFacts]
     payloads: Mapping[str, Mapping[str, FieldFacts]]
 
@@ -385,9 +389,27 @@ class ProcessFacts:
             expiry_events=frozenset(
                 d.expiry_event for d in process.deadlines if d.expiry_event is not None
             ),
+            signalled_events=_signalled_events(process),
             fields={f.id: _field_facts(f) for f in process.fields},
             payloads={e.id: {f.id: _field_facts(f) for f in e.payload} for e in process.events},
         )
+
+
+def _signalled_events(process: Process) -> frozenset[str]:
+    """The events of `process` that its child processes signal when they finish.
+
+    Such an event is a child's outcome arriving, not a person's choice: the generic
+    choice leaves it to the child, as it leaves an expiry event to its deadline.
+    """
+    events: set[str] = set()
+    for child_id in {c.process for t in process.transitions for c in t.start_child}:
+        try:
+            child = load_process(child_id)
+        except UnknownProcess:
+            continue  # the run reports it when the child is started
+        if child.on_final is not None and child.on_final.signal_parent is not None:
+            events.add(child.on_final.signal_parent.event)
+    return frozenset(events)
 
 
 def _field_facts(field: FieldDefinition) -> FieldFacts:
