@@ -39,7 +39,8 @@ class Problem:
         line: the line, from 1.
         column: the column, from 1.
         code: its kind: schema, yaml, duplicate, unknown, cel, period, unreachable,
-            dead_end, basis, final, expiry, extension, unused.
+            dead_end, basis, final, expiry, extension, unused; across files (lint.py),
+            child_data and signal.
         message: what is wrong, naming the offender (and the closest name).
         blocking: the process cannot run with it (the loader refuses it).
         warning: advisory only; the linter prints it but does not fail.

@@ -129,12 +129,13 @@ def lint_paths(paths: Iterable[str | Path] = ()) -> LintReport:
 
 
 def _check_children(files: list[Parsed], root: Path | None) -> list[Problem]:
-    """The findings across files: each child process started, and the data it gets.
+    """The findings across files: each child process started, its data and its signal.
 
     A child is looked up among the files linted, then among the built-ins. One found
     nowhere is a warning (an engine may be given it from elsewhere); data naming a field
     the child does not have, or leaving out one it requires (required, with no default),
-    is an error: the engine would refuse to start the child, and the parent's event with it.
+    is an error: the engine would refuse to start the child, and the parent's event with
+    it. So is a signal on finishing that the parent would refuse (:func:`_signal_fault`).
     """
     linted = {f.process.id: f.process for f in files if f.process is not None}
     builtins = discover(root) if root is not None else {}
