@@ -261,9 +261,7 @@ class CompiledScenario:
             )
         if not options:
             ok = self._allowed(snapshot, now, excluding, calendar)
-            options = [
-                (event, 1.0) for event in sorted(ok) if event not in self._by_themselves
-            ]
+            options = [(event, 1.0) for event in sorted(ok) if event not in self._by_themselves]
         if not options:
             waiting = any(t.status is _ARMED for t in snapshot.timers)
             return WAIT if waiting else None
