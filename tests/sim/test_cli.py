@@ -72,6 +72,7 @@ def test_user_mistakes_exit_2_with_one_line(tmp_path):
         (("--cases", "0"), "invalid case count 0: expected at least 1"),
         (("--seed", "-1"), "invalid seed -1"),
         (("--workers", "0"), "invalid worker count 0"),
+        (("--calendar", str(tmp_path / "none.yaml")), "cannot read calendar file"),
     ):
         done = _run(PROCESS, "--cases", "5", *args)  # a repeated --cases: the last counts
         assert done.returncode == 2, (args, done.stderr)
@@ -79,3 +80,19 @@ def test_user_mistakes_exit_2_with_one_line(tmp_path):
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
         assert "simulating" not in done.stdout, (args, done.stdout)
     assert not (tmp_path / "cases.xlsx").exists()
+
+
+def test_provisional_counts_past_the_published_calendar():
+    """Cases arriving in December 2026 run into 2027, which no notice has published yet:
+    they end beyond the calendar, unless --provisional counts 2027 by weekends and fixed
+    statutory days."""
+    common = (PROCESS, "--scenario", SCENARIO, "--cases", "40", "--start", "2026-12-01", "--json")
+    official, provisional = _run(*common), _run(*common, "--provisional")
+    assert official.returncode == 0 and provisional.returncode == 0, official.stderr
+    beyond = {
+        name: {row["outcome"]: row["cases"] for row in json.loads(done.stdout)["outcomes"]}.get(
+            "beyond_calendar", 0
+        )
+        for name, done in (("official", official), ("provisional", provisional))
+    }
+    assert beyond["official"] > 0 and beyond["provisional"] == 0, beyond

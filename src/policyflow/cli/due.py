@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,9 +10,10 @@ from rich.table import Table
 
 from policyflow import legaltime
 from policyflow.cli import app
+from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.output import console, emit
 from policyflow.errors import InvalidDate, InvalidInput
-from policyflow.legaltime import Calendar, DayStatus, DueDate, Interval
+from policyflow.legaltime import DayStatus, DueDate, Interval
 
 _WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 _STATUS_STYLE = {
@@ -40,11 +40,6 @@ def parse_moment(text: str, *, what: str) -> date | datetime:
             f"invalid {what} {text!r}: expected an ISO date such as '2023-09-28' "
             "or a date and time such as '2023-09-28T10:00'"
         ) from None
-
-
-def _calendar(provisional: bool, calendar_file: Path | None) -> Calendar:
-    base = legaltime.china(provisional=provisional)
-    return base if calendar_file is None else legaltime.load_calendar(calendar_file, base)
 
 
 # ignore_unknown_options: "-5d" reaches Period.parse, which explains why it is refused.
@@ -86,19 +81,8 @@ def due(
             help="Do not move a last day that is not a working day (民法典 第二百零三条).",
         ),
     ] = False,
-    provisional: Annotated[
-        bool,
-        typer.Option(
-            "--provisional",
-            help="Count unpublished years by weekends and fixed statutory days only.",
-        ),
-    ] = False,
-    calendar_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--calendar", metavar="FILE", help="A calendar file extending the official one."
-        ),
-    ] = None,
+    provisional: Provisional = False,
+    calendar_file: CalendarFile = None,
     explain: Annotated[
         bool, typer.Option("--explain", help="Show every day counted or skipped.")
     ] = False,
@@ -111,7 +95,7 @@ def due(
         raise InvalidInput(
             f"expected {usage}, got {len(arguments)} argument(s): {' '.join(arguments)!r}"
         )
-    calendar = _calendar(provisional, calendar_file)
+    calendar = calendar_from(provisional, calendar_file)
     rollover = not no_rollover
     extensions = tuple(extend or ())
     if before is not None:

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from policyflow.cli import app
+from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.output import console, emit
 from policyflow.errors import InvalidDate, InvalidInput
 
@@ -38,6 +39,8 @@ def simulate(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: every core for big runs).")
     ] = None,
+    provisional: Provisional = False,
+    calendar_file: CalendarFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Simulate cases of PROCESS on the legal calendar and print a summary."""
@@ -54,6 +57,7 @@ def simulate(
             raise InvalidInput(
                 f"cannot write {out}: Parquet needs pyarrow (pip install pyarrow), or use .csv"
             ) from None
+    calendar = calendar_from(provisional, calendar_file)
     definition = load(process)
     bar = Progress(
         TextColumn("[bold]simulating {task.description}"),
@@ -85,6 +89,7 @@ def simulate(
             seed=seed,
             start=first_day,
             workers=workers,
+            calendar=calendar,
             progress=advance,
         )
     finally:
