@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -91,6 +91,29 @@ def test_arrivals_count_over_a_range_use_working_days_only(notice, scenario):
     # 2023-09-29 .. 2023-10-06 are holidays; 2023-10-07 and 10-08 are make-up working days
     assert not days & {date(2023, 9, 29), date(2023, 10, 1), date(2023, 10, 6)}
     assert {date(2023, 10, 7), date(2023, 10, 8)} & days
+
+
+@pytest.mark.parametrize(
+    ("window", "start", "last"),
+    [
+        # the window of 2023-09-25..10-13 moved to begin on 2024-03-04: it ends 2024-03-22
+        ({"start": "2023-09-25", "end": "2023-10-13"}, date(2024, 3, 4), date(2024, 3, 22)),
+        # an end before the given start no longer leaves an empty window
+        ({"start": "2023-09-25", "end": "2023-10-13"}, date(2023, 11, 1), date(2023, 11, 19)),
+        # no start in the scenario: the window has no length to keep, its end stays
+        ({"end": "2023-10-13"}, date(2023, 10, 9), date(2023, 10, 13)),
+        # the scenario's own start: nothing moves
+        ({"start": "2023-09-25", "end": "2023-10-13"}, date(2023, 9, 25), date(2023, 10, 13)),
+    ],
+)
+def test_a_given_start_moves_the_arrival_window(notice, scenario, window, start, last):
+    """simulate(start=...) moves the scenario's window there; its end moves by as many days."""
+    scenario["arrivals"] = {"count": 120, **window}
+    result = simulate(notice, scenario, seed=2, start=start, workers=1)
+    days = [r.arrived_at.date() for r in result.records]
+    assert min(days) >= start and max(days) <= last
+    assert max(days) > last - timedelta(days=5)  # the window reaches its end, not only its start
+    assert result.scenario.arrivals.start == start and result.scenario.arrivals.end == last
 
 
 def test_bad_arguments_are_refused(notice, scenario):

@@ -88,7 +88,8 @@ def simulate(
             choices, steps of 1 to 5 working days).
         cases: exactly this many cases (overrides the scenario's count or rate).
         seed: the random seed; the same seed gives the same result.
-        start: the first arrival day (overrides the scenario's start).
+        start: the first arrival day. It moves the scenario's arrival window: an end day
+            the scenario gives moves with it, by as many days.
         workers: processes that simulate, this one among them (so 2 starts one more);
             None uses every core for large runs, 1 runs in this process only. The result
             is the same whatever the number.
@@ -111,7 +112,7 @@ def simulate(
         raise InvalidInput(f"invalid case count {cases}: expected at least 1")
     if workers is not None and workers < 1:
         raise InvalidInput(f"invalid worker count {workers}: expected at least 1")
-    resolved = _resolve_scenario(process, scenario)
+    resolved = _moved(_resolve_scenario(process, scenario), start)
     compiled = compile_process(process)
     plan = CompiledScenario(compiled, resolved)  # checks the scenario against the process
     cal = calendar if calendar is not None else china()
@@ -119,7 +120,7 @@ def simulate(
         random.Random(_stream_seed(seed, -1)),
         cal,
         cases=cases,
-        start=start or resolved.arrivals.start or DEFAULT_START,
+        start=resolved.arrivals.start or DEFAULT_START,
     )
     total = len(arrivals)
     if workers is None:
@@ -155,6 +156,21 @@ def _resolve_scenario(process: Process, scenario: ScenarioLike | None) -> Scenar
     if isinstance(scenario, str | Path):
         return Scenario.from_yaml(scenario)
     return Scenario.from_data(scenario)
+
+
+def _moved(scenario: Scenario, start: date | None) -> Scenario:
+    """`scenario` with its arrival window moved to begin on `start`, its length kept.
+
+    A window with an end but no start has no length to keep: its end stays.
+    """
+    window = scenario.arrivals
+    if start is None or start == window.start:
+        return scenario
+    end = window.end
+    if end is not None and window.start is not None:
+        end += start - window.start
+    moved = window.model_copy(update={"start": start, "end": end})
+    return scenario.model_copy(update={"arrivals": moved})
 
 
 def _stream_seed(seed: int, index: int) -> int:

@@ -303,7 +303,8 @@ class Arrivals(FrozenModel):
         count: how many cases arrive.
         rate: mean arrivals per working day (``per: working_day``) or per day.
         per: ``working_day`` (the default: cases are registered on working days) or ``day``.
-        start: the first day of arrivals (``simulate(start=...)`` overrides it).
+        start: the first day of arrivals. ``simulate(start=...)`` moves the window to
+            begin there: ``end`` moves with it, by as many days.
         end: the last day of arrivals, inclusive.
         hours: office hours ``[from, to)`` in which cases arrive and steps happen.
     """
