@@ -31,13 +31,17 @@ def simulate(
     scenario: Annotated[
         Path | None, typer.Option(help="A scenario YAML file (default: the one shipped).")
     ] = None,
-    start: Annotated[str | None, typer.Option(help="First arrival day, YYYY-MM-DD.")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(help="First arrival day, YYYY-MM-DD: moves the scenario's arrival window."),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Write the per-case table (.csv or .parquet).")
     ] = None,
     xes: Annotated[Path | None, typer.Option(help="Write the event log as XES.")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes (default: every core for big runs).")
+        int | None,
+        typer.Option(help="Processes that simulate, this one included (default: every core)."),
     ] = None,
     provisional: Provisional = False,
     calendar_file: CalendarFile = None,
