@@ -139,3 +139,83 @@ def test_show_diagram_draws_the_case_on_its_process(started, sqlite_path):
     assert "mermaid" not in plain
     text = run("case", "show", started["id"], "--diagram", db=sqlite_path)
     assert text.returncode == 0 and "stateDiagram-v2" in text.stdout
+
+
+def _run_env(*args: str, db: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "policyflow", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200", **env},
+    )
+
+
+def _penalty_case_to_filing(db: Path) -> str:
+    """A most-penalty case brought to the filing decision in December 2026."""
+    case = run_json(
+        "case", "start", "most-penalty", "--data", '{"clue_source": "report"}',
+        "--at", "2026-12-02T10:00", db=db,
+    )  # fmt: skip
+    assert isinstance(case, dict)
+    run_json(
+        "case", "fire", case["id"], "filing_recommendation_submitted",
+        "--data", '{"recommendation": "file"}', "--at", "2026-12-10T10:00", db=db,
+    )  # fmt: skip
+    return str(case["id"])
+
+
+FILED = ("--data", '{"officers": 2}', "--at", "2026-12-11T10:00")
+
+
+def test_a_deadline_into_an_unpublished_year_needs_a_calendar_choice(sqlite_path):
+    """A case filed on 2026-12-11 has a 90-day limit ending 2027-03-11 (第五十一条), in a
+    year whose holiday notice policyflow does not hold: the filing is refused with one line
+    that names the two ways out, and nothing changes; --provisional files it, marking the
+    due date provisional, and POLICYFLOW_PROVISIONAL=1 does the same for a whole shell."""
+    case_id = _penalty_case_to_filing(sqlite_path)
+    refused = run("case", "fire", case_id, "case_filed", *FILED, db=sqlite_path)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "no official holiday schedule for 2027" in refused.stderr
+    assert "--calendar FILE" in refused.stderr and "--provisional" in refused.stderr
+    unchanged = run_json("case", "show", case_id, db=sqlite_path)
+    assert isinstance(unchanged, dict)
+    assert (unchanged["state"], unchanged["version"]) == ("filing_decision_pending", 2)
+
+    filed = run_json("case", "fire", case_id, "case_filed", *FILED, "--provisional", db=sqlite_path)
+    assert isinstance(filed, dict) and filed["state"] == "investigating"
+    [limit] = [t for t in filed["timers"] if t["deadline"] == "case_limit"]
+    assert limit["due"] == "2027-03-11" and limit["provisional"] is True
+
+    shown = _run_env(
+        "case", "show", case_id, "--now", "2027-03-10", "--json", db=sqlite_path,
+        POLICYFLOW_PROVISIONAL="1",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    [running] = [d for d in json.loads(shown.stdout)["running"] if d["deadline"] == "case_limit"]
+    assert running["provisional"] is True and running["working_days_left"] == 1
+
+
+def test_a_calendar_file_supplies_the_unpublished_year(sqlite_path, tmp_path):
+    """With the year's notice in a calendar file, the due date counts on it and is not
+    provisional: a limit ending on a holiday the file declares rolls to the next working
+    day (民法典 第二百零三条). tick takes the same file, from the environment."""
+    notice = tmp_path / "2027.txt"
+    notice.write_text(
+        "year 2027 official a notice for the test\n2027-03-11 statutory_holiday 测试假日\n",
+        encoding="utf-8",
+    )
+    case_id = _penalty_case_to_filing(sqlite_path)
+    filed = run_json(
+        "case", "fire", case_id, "case_filed", *FILED, "--calendar", str(notice), db=sqlite_path
+    )
+    assert isinstance(filed, dict)
+    [limit] = [t for t in filed["timers"] if t["deadline"] == "case_limit"]
+    assert limit["due"] == "2027-03-12" and limit["provisional"] is False
+    # the limit's last day is 2027-03-12: not overdue at its end, overdue just after it
+    for now, overdue in (("2027-03-12T23:59", 0), ("2027-03-13T00:00", 1)):
+        ticked = _run_env(
+            "tick", "--now", now, "--json", db=sqlite_path, POLICYFLOW_CALENDAR=str(notice)
+        )
+        assert ticked.returncode == 0, ticked.stderr
+        assert json.loads(ticked.stdout)["overdue"] == overdue, now

@@ -1,4 +1,9 @@
-"""The calendar options shared by the commands that count legal time (due, simulate)."""
+"""The calendar options shared by the commands that count legal time.
+
+`due`, `simulate`, `tick` and `case start`/`fire`/`show` take them. Each can also be set
+once for a shell: ``POLICYFLOW_PROVISIONAL=1``, ``POLICYFLOW_CALENDAR=FILE``; an engine's
+commands should all count on the same calendar.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ Provisional = Annotated[
     bool,
     typer.Option(
         "--provisional",
+        envvar="POLICYFLOW_PROVISIONAL",
         help="Count unpublished years by weekends and fixed statutory days only.",
     ),
 ]
@@ -22,7 +28,12 @@ Provisional = Annotated[
 #: --calendar FILE: a calendar file (a later year's notice, say) extending the official one.
 CalendarFile = Annotated[
     Path | None,
-    typer.Option("--calendar", metavar="FILE", help="A calendar file extending the official one."),
+    typer.Option(
+        "--calendar",
+        metavar="FILE",
+        envvar="POLICYFLOW_CALENDAR",
+        help="A calendar file extending the official one (a later year's notice).",
+    ),
 ]
 
 

@@ -17,12 +17,14 @@ import typer
 from rich.table import Table
 
 from policyflow.cli import app
+from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.due import parse_moment
 from policyflow.cli.output import console, emit
 from policyflow.errors import CalendarNotPublished, InvalidInput
 
 if TYPE_CHECKING:
     from policyflow.engine import Case, Engine
+    from policyflow.legaltime import Calendar
     from policyflow.store.journal import RecordedEntry
 
 case_app = typer.Typer(
@@ -48,11 +50,14 @@ AtOption = Annotated[
 ActorOption = Annotated[str | None, typer.Option("--actor", help="Who acts (a role or a person).")]
 
 
-def open_engine(db: str | None) -> Engine:
-    """Open the engine on `db` (None: $POLICYFLOW_DB, else ./policyflow.db)."""
+def open_engine(db: str | None, calendar: Calendar | None = None) -> Engine:
+    """Open the engine on `db` (None: $POLICYFLOW_DB, else ./policyflow.db).
+
+    `calendar` counts its legal time (None: the official calendar of China).
+    """
     from policyflow.engine import Engine
 
-    return Engine(db)
+    return Engine(db, calendar=calendar)
 
 
 def read_data(text: str | None, *, what: str) -> dict[str, Any]:
@@ -135,13 +140,15 @@ def start(
     at: AtOption = None,
     actor: ActorOption = None,
     parent: Annotated[str | None, typer.Option("--parent", help="The parent case.")] = None,
+    provisional: Provisional = False,
+    calendar_file: CalendarFile = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Start a case of PROCESS."""
     values = read_data(data, what="case data")
     moment = _moment(at, "start time")
-    with open_engine(db) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
         case = engine.start(process, values, at=moment, actor=actor, parent=parent)
     emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
 
@@ -159,13 +166,15 @@ def fire(
         int | None,
         typer.Option("--expect-version", metavar="N", help="Refuse if the case moved past N."),
     ] = None,
+    provisional: Provisional = False,
+    calendar_file: CalendarFile = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Apply EVENT to case ID."""
     payload = read_data(data, what="event payload")
     moment = _moment(at, "event time")
-    with open_engine(db) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
         case = engine.fire(
             case_id, event, payload, at=moment, actor=actor, expected_version=expected_version
         )
@@ -226,7 +235,7 @@ def render_case(
         running.add_row(
             str(item["deadline"]),
             str(item["status"]),
-            str(item["due"] or "suspended"),
+            str(item["due"] or "suspended") + (" (provisional)" if item["provisional"] else ""),
             left_text,
             str(item["basis"] or ""),
         )
@@ -246,12 +255,14 @@ def show(
             "--diagram", help="Also draw the case on its process (Mermaid): state, due dates."
         ),
     ] = False,
+    provisional: Provisional = False,
+    calendar_file: CalendarFile = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show case ID: its journal, and its running deadlines with working days left."""
     moment = _moment(now, "time")
-    with open_engine(db) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
         case = engine.get(case_id)
         history = engine.history(case_id)
         current = moment if moment is not None else engine.clock.now()
@@ -263,6 +274,7 @@ def show(
                 "status": timer.status.value,
                 "due": None if timer.due is None else timer.due.isoformat(),
                 "working_days_left": _working_days_left(engine, today, timer.due),
+                "provisional": timer.provisional,
                 "basis": case.deadline_basis(timer.deadline),
             }
             deadlines.append(item)

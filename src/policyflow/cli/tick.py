@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from policyflow.cli import app
+from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.case import DbOption, JsonOption, open_engine
 from policyflow.cli.due import parse_moment
 from policyflow.cli.output import console, emit
@@ -18,12 +19,14 @@ def tick(
         str | None,
         typer.Option("--now", metavar="WHEN", help="Pretend it is WHEN (default: now, CST)."),
     ] = None,
+    provisional: Provisional = False,
+    calendar_file: CalendarFile = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fire every expired deadline's event and mark overdue deadlines; idempotent."""
     moment = None if now is None else parse_moment(now, what="tick time")
-    with open_engine(db) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
         report = engine.tick(moment)
 
     def render() -> None:
