@@ -388,7 +388,7 @@ class _Checker:
                         f"{name} fires event {expiry!r} on expiry, but no transition takes it",
                         blocking=True,
                     )
-                elif any(f.required and f.default is None for f in self.events[expiry].payload):
+                elif any(f.must_be_given for f in self.events[expiry].payload):
                     self.add(
                         ewhere,
                         "expiry",

@@ -218,7 +218,7 @@ class FieldSet:
         definitions: dict[str, Any] = {}
         all_typed = True
         for field in self.fields.values():
-            default: Any = ... if field.required and field.default is None else field.default
+            default: Any = ... if field.must_be_given else field.default
             if default is not ... and default is not None:
                 try:
                     default = self._validators[field.id].validate_python(default)

@@ -187,11 +187,7 @@ def _check_children(files: list[Parsed], root: Path | None) -> list[Problem]:
                             f"{name} with unknown field {key!r}{closest(key, fields)}",
                             False,
                         )
-                missing = [
-                    f.id
-                    for f in child.fields
-                    if f.required and f.default is None and f.id not in start.data
-                ]
+                missing = [f.id for f in child.fields if f.must_be_given and f.id not in start.data]
                 if missing:
                     add(
                         file,
@@ -230,9 +226,7 @@ def _signal_fault(parent: Process, event_id: str, payload: Mapping[str, str]) ->
             f"which signals {event_id!r} with payload field(s) the event does not declare: "
             f"{', '.join(unknown)}"
         )
-    missing = [
-        f.id for f in event.payload if f.required and f.default is None and f.id not in payload
-    ]
+    missing = [f.id for f in event.payload if f.must_be_given and f.id not in payload]
     if missing:
         return (
             f"which signals {event_id!r} without the payload field(s) it requires: "

@@ -222,6 +222,11 @@ class Field(_Labelled):
         """The type of the value, or of each element for a list."""
         return self.items if self.items is not None else self.type
 
+    @property
+    def must_be_given(self) -> bool:
+        """Whether a value must be given: required, with no default to fall back on."""
+        return self.required and self.default is None
+
 
 class Event(_Cited):
     """Something that happens to a case: a filing, a service, an approval, an expiry."""

@@ -412,9 +412,8 @@ def _signalled_events(process: Process) -> frozenset[str]:
 
 def _field_facts(field: FieldDefinition) -> FieldFacts:
     # A field with a default needs no drawn value: the definition supplies one.
-    required = field.required and field.default is None
     return FieldFacts(
-        field.id, str(field.type), tuple(field.values), required, field.min, field.max
+        field.id, str(field.type), tuple(field.values), field.must_be_given, field.min, field.max
     )
 
 
