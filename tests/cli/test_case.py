@@ -19,14 +19,14 @@ import pytest
 TINY = Path(__file__).parents[1] / "engine" / "processes" / "tiny-permit.yaml"
 
 
-def run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}  # a wide terminal: table cells do not wrap
+def run(*args: str, db: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the command line on `db`, with `env` added to the environment."""
     return subprocess.run(
         [sys.executable, "-m", "policyflow", *args, "--db", str(db)],
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
+        env={**os.environ, "COLUMNS": "200", **env},  # a wide terminal: cells do not wrap
     )
 
 
@@ -141,16 +141,6 @@ def test_show_diagram_draws_the_case_on_its_process(started, sqlite_path):
     assert text.returncode == 0 and "stateDiagram-v2" in text.stdout
 
 
-def _run_env(*args: str, db: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "policyflow", *args, "--db", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200", **env},
-    )
-
-
 def _penalty_case_to_filing(db: Path) -> str:
     """A most-penalty case brought to the filing decision in December 2026."""
     case = run_json(
@@ -187,7 +177,7 @@ def test_a_deadline_into_an_unpublished_year_needs_a_calendar_choice(sqlite_path
     [limit] = [t for t in filed["timers"] if t["deadline"] == "case_limit"]
     assert limit["due"] == "2027-03-11" and limit["provisional"] is True
 
-    shown = _run_env(
+    shown = run(
         "case", "show", case_id, "--now", "2027-03-10", "--json", db=sqlite_path,
         POLICYFLOW_PROVISIONAL="1",
     )  # fmt: skip
@@ -214,7 +204,7 @@ def test_a_calendar_file_supplies_the_unpublished_year(sqlite_path, tmp_path):
     assert limit["due"] == "2027-03-12" and limit["provisional"] is False
     # the limit's last day is 2027-03-12: not overdue at its end, overdue just after it
     for now, overdue in (("2027-03-12T23:59", 0), ("2027-03-13T00:00", 1)):
-        ticked = _run_env(
+        ticked = run(
             "tick", "--now", now, "--json", db=sqlite_path, POLICYFLOW_CALENDAR=str(notice)
         )
         assert ticked.returncode == 0, ticked.stderr

@@ -10,7 +10,6 @@ whether the entry was automatic.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -37,25 +36,66 @@ def _comparable(entry: JournalEntry) -> tuple:
     )
 
 
-def _replay(engine: Engine, process, result) -> None:
-    """Drive the engine with the simulator's arrivals and actions, in time order."""
+def _signals_received(record: CaseRecord) -> set[tuple[str, datetime]]:
+    """(event, instant) of each signal a finished child of `record` sent it.
+
+    The engine applies a signal itself when the child finishes; it is not fired again.
+    """
+    received = set()
+    for child in record.children:
+        signal = load(child.process_id).on_final
+        if signal is not None and signal.signal_parent is not None and child.status == "final":
+            received.add((signal.signal_parent.event, child.journal[-1].at))
+    return received
+
+
+def _replay(engine: Engine, process, result) -> dict[str, str]:
+    """Drive the engine with the simulator's arrivals and actions, in time order.
+
+    Each simulated child case is the engine's child started by the same step (children
+    of one process, in the order they were started); signals are not fired again.
+    Returns the engine's case id of every simulated case.
+    """
     timeline = []
     for record in result.records:
-        timeline.append((record.arrived_at, 0, record.case_id, record, None))
-        for entry in record.journal[1:]:
-            if not entry.automatic:
-                timeline.append((entry.at, 1, record.case_id, record, entry))
-    timeline.sort(key=lambda item: item[:3])
-    for at, _, case_id, record, entry in timeline:
+        timeline.append((record.arrived_at, 0, 0, record.case_id, record, None))
+        for member in record.family():
+            signals = _signals_received(member)
+            for entry in member.journal[1:]:
+                if not entry.automatic and (entry.event, entry.at) not in signals:
+                    timeline.append((entry.at, 1, entry.sequence, member.case_id, member, entry))
+    timeline.sort(key=lambda item: item[:4])
+    ids: dict[str, str] = {}
+
+    def engine_id(record: CaseRecord) -> str:
+        if record.case_id not in ids:
+            parent = next(r for r in result.records[record.index].family() if record in r.children)
+            started = [
+                c for c in engine.children(engine_id(parent)) if c.process_id == record.process_id
+            ]
+            siblings = [c for c in parent.children if c.process_id == record.process_id]
+            ids[record.case_id] = started[siblings.index(record)].id
+        return ids[record.case_id]
+
+    for at, _, _, case_id, record, entry in timeline:
         engine.tick(now=at)
         if entry is None:
             engine.start(process, record.data, at=at, case_id=case_id)
+            ids[case_id] = case_id
         else:
             engine.fire(
-                case_id, entry.event, dict(entry.payload) or None, at=entry.at, actor=entry.actor
+                engine_id(record),
+                entry.event,
+                dict(entry.payload) or None,
+                at=at,
+                actor=entry.actor,
             )
-    last = max(entry.at for record in result.records for entry in record.journal)
+    last = max(e.at for r in result.records for m in r.family() for e in m.journal)
     engine.tick(now=last + timedelta(seconds=1))
+    for record in result.records:
+        for member in record.family():
+            engine_id(member)
+    return ids
 
 
 def test_simulator_and_engine_write_the_same_journals(tmp_path, notice, scenario):
@@ -109,71 +149,6 @@ def test_a_deadline_expires_in_simulation_exactly_when_tick_fires_it(tmp_path, n
         assert stored.timer_changes == waiver.timer_changes
 
 
-def _family(record: CaseRecord) -> Iterator[CaseRecord]:
-    yield record
-    for child in record.children:
-        yield from _family(child)
-
-
-def _signals_received(record: CaseRecord) -> set[tuple[str, datetime]]:
-    """(event, instant) of each signal a finished child of `record` sent it.
-
-    The engine applies a signal itself when the child finishes; it is not fired again.
-    """
-    received = set()
-    for child in record.children:
-        signal = load(child.process_id).on_final
-        if signal is not None and signal.signal_parent is not None and child.status == "final":
-            received.add((signal.signal_parent.event, child.journal[-1].at))
-    return received
-
-
-def _replay_family(engine: Engine, process_id: str, result) -> dict[str, str]:
-    """As _replay, with child cases: each simulated child is the engine's child started
-    by the same step (children of one process, in the order they were started). Returns
-    the engine's case id of every simulated case."""
-    timeline = []
-    for record in result.records:
-        timeline.append((record.arrived_at, 0, 0, record.case_id, record, None))
-        for member in _family(record):
-            signals = _signals_received(member)
-            for entry in member.journal[1:]:
-                if not entry.automatic and (entry.event, entry.at) not in signals:
-                    timeline.append((entry.at, 1, entry.sequence, member.case_id, member, entry))
-    timeline.sort(key=lambda item: item[:4])
-    ids: dict[str, str] = {}
-
-    def engine_id(record: CaseRecord) -> str:
-        if record.case_id not in ids:
-            parent = next(r for r in _family(result.records[record.index]) if record in r.children)
-            started = [
-                c for c in engine.children(engine_id(parent)) if c.process_id == record.process_id
-            ]
-            siblings = [c for c in parent.children if c.process_id == record.process_id]
-            ids[record.case_id] = started[siblings.index(record)].id
-        return ids[record.case_id]
-
-    for at, _, _, case_id, record, entry in timeline:
-        engine.tick(now=at)
-        if entry is None:
-            engine.start(process_id, record.data, at=at, case_id=case_id)
-            ids[case_id] = case_id
-        else:
-            engine.fire(
-                engine_id(record),
-                entry.event,
-                dict(entry.payload) or None,
-                at=at,
-                actor=entry.actor,
-            )
-    last = max(e.at for r in result.records for m in _family(r) for e in m.journal)
-    engine.tick(now=last + timedelta(seconds=1))
-    for record in result.records:
-        for member in _family(record):
-            engine_id(member)
-    return ids
-
-
 @pytest.mark.parametrize("process_id", sorted(discover()))
 def test_every_built_in_process_runs_alike_in_the_simulator_and_the_engine(tmp_path, process_id):
     """Each shipped process, its child cases and their signals included: the same cases
@@ -181,10 +156,10 @@ def test_every_built_in_process_runs_alike_in_the_simulator_and_the_engine(tmp_p
     result = simulate(process_id, cases=60, seed=7, workers=1)
     assert "beyond_calendar" not in {r.status for r in result.records}
     with Engine(f"sqlite:///{tmp_path / 'parity.db'}") as engine:
-        ids = _replay_family(engine, process_id, result)
+        ids = _replay(engine, process_id, result)
         compared = 0
         for record in result.records:
-            for member in _family(record):
+            for member in record.family():
                 stored = [row.entry for row in engine.history(ids[member.case_id])]
                 assert [_comparable(e) for e in stored] == [
                     _comparable(e) for e in member.journal
