@@ -293,3 +293,87 @@ def test_obligation_discharged_needs_fine_and_surcharge(paid: str, ok: bool) -> 
     else:
         with pytest.raises(GuardFailed):
             apply(compiled, snapshot, "obligation_discharged", {"amount_paid": paid}, at=moment)
+
+
+def _decide(penalty: dict[str, Any], decision: dict[str, Any]) -> CaseSnapshot:
+    """Notify `penalty`, take the party's statement, and decide `decision` by head approval."""
+    return _run(
+        "most-penalty",
+        {"clue_source": "report"},
+        [
+            ("filing_recommendation_submitted", {"recommendation": "file"}),
+            ("case_filed", {"officers": 2}),
+            ("investigation_concluded", {"report_items": REPORT, "disposition": "penalty"}),
+            ("penalty_notice_approved", penalty),
+            ("notice_served", {}),
+            ("statement_received", {"is_written": True}),
+            ("rights_window_closed", {"is_written": True}),
+            ("opinion_to_head", {}),
+            ("head_decision_made", {"decision_kind": "penalty", **decision}),
+        ],
+    )
+
+
+@pytest.mark.parametrize(
+    ("fine", "ok"), [("999999.99", True), ("1000000.00", True), ("1000000.01", False)]
+)
+def test_decision_fine_may_not_exceed_the_notice(fine: str, ok: bool) -> None:
+    """科学技术部令第20号 第四十条: 不得因当事人陈述、申辩而给予更重的处罚."""
+    notice = {"party_type": "legal_person", "proposed_fine": "1000000.00"}
+    if ok:
+        snapshot = _decide(notice, {"fine_amount": fine})
+        assert snapshot.state == "decision_drafting"
+        assert snapshot.data["fine_amount"] == Decimal(fine)
+    else:
+        with pytest.raises(GuardFailed, match="fine_not_above_notice") as refused:
+            _decide(notice, {"fine_amount": fine})
+        assert refused.value.basis.startswith("科学技术部令第20号 第四十条")
+
+
+@pytest.mark.parametrize(
+    ("gains", "ok"), [("49999.99", True), ("50000.00", True), ("50000.01", False)]
+)
+def test_decision_confiscation_may_not_exceed_the_notice(gains: str, ok: bool) -> None:
+    """科学技术部令第20号 第四十条: confiscation is compared with the notice too."""
+    notice = {"party_type": "citizen", "proposed_illegal_gains": "50000.00"}
+    decision = {"illegal_gains": gains, "has_non_fine_obligation": True}
+    if ok:
+        assert _decide(notice, decision).state == "decision_drafting"
+    else:
+        with pytest.raises(GuardFailed, match="confiscation_not_above_notice"):
+            _decide(notice, decision)
+
+
+def test_decision_may_not_add_a_penalty_the_notice_did_not_propose() -> None:
+    """科学技术部令第20号 第四十条: no revocation that the notice did not propose."""
+    fine_only = {"party_type": "legal_person", "proposed_fine": "5000.00"}
+    with pytest.raises(GuardFailed, match="no_penalty_kind_added"):
+        _decide(fine_only, {"fine_amount": "5000.00", "downgrade_or_revocation": True})
+    revocation = {**fine_only, "proposes_downgrade_or_revocation": True}
+    decided = _decide(revocation, {"fine_amount": "5000.00", "downgrade_or_revocation": True})
+    assert decided.state == "decision_drafting"
+
+
+def test_no_penalty_notice_allows_no_penalty_decision_without_a_new_notice() -> None:
+    """科学技术部令第20号 第三十八条第二款、第四十条: a penalty needs a penalty notice first."""
+    steps = [
+        ("filing_recommendation_submitted", {"recommendation": "file"}),
+        ("case_filed", {"officers": 2}),
+        ("investigation_concluded", {"report_items": REPORT, "disposition": "minor"}),
+        ("non_penalty_notice_approved", {}),
+        ("notice_served", {}),
+        ("rights_window_closed", {"is_written": True}),
+        ("opinion_to_head", {}),
+    ]
+    with pytest.raises(GuardFailed, match="penalty_only_if_notified"):
+        _run(
+            "most-penalty",
+            {"clue_source": "report"},
+            [*steps, ("head_decision_made", {"decision_kind": "penalty"})],
+        )
+    decided = _run(
+        "most-penalty",
+        {"clue_source": "report"},
+        [*steps, ("head_decision_made", {"decision_kind": "non_penalty"})],
+    )
+    assert decided.state == "decision_drafting"
