@@ -135,6 +135,54 @@ def test_s12_non_fine_court_application_only_after_ten_working_days(engine: Engi
     assert case.state == "court_enforcement_applied"
 
 
+def _dunned(engine: Engine, **data: object) -> str:
+    """An execution case in default whose dunning notice was served on Mon 2023-09-25."""
+    case_id = _execution(engine, performance_due_on="2023-08-16", **data)
+    engine.fire(
+        case_id,
+        "default_detected",
+        {"challenge_window_ended_on": "2023-09-20"},
+        at=at("2023-09-21"),
+    )
+    engine.fire(
+        case_id,
+        "dunning_served",
+        {"dunning_due_on": "2023-10-13", "is_served_directly": True},
+        at=at("2023-09-25"),
+    )
+    return case_id
+
+
+@pytest.mark.parametrize(("fine", "ok"), [("0.00", False), ("0.01", True), ("10000.00", True)])
+def test_court_application_without_surcharge_is_for_a_fine(
+    engine: Engine, fine: str, ok: bool
+) -> None:
+    """科学技术部令第20号 第五十八条: a non-fine decision goes to the court only with approval."""
+    case_id = _dunned(engine, fine_amount=fine, has_non_fine_obligation=fine == "0.00")
+    # the 10th WD after Mon Sep 25 is Fri Oct 13 (Oct 7 and 8 are make-up days)
+    with pytest.raises(GuardFailed):
+        engine.fire(case_id, "court_application_fine_without_surcharge", at=at("2023-10-13"))
+    if ok:
+        case = engine.fire(case_id, "court_application_fine_without_surcharge", at=at("2023-10-16"))
+        assert case.state == "court_enforcement_applied"
+    else:
+        with pytest.raises(GuardFailed, match="fine_to_enforce") as refused:
+            engine.fire(case_id, "court_application_fine_without_surcharge", at=at("2023-10-16"))
+        assert "第五十八条" in str(refused.value.basis)
+        engine.fire(case_id, "non_fine_court_proposed", at=at("2023-10-16"))
+        case = engine.fire(case_id, "non_fine_court_approved", at=at("2023-10-17"))
+        assert case.state == "court_enforcement_applied"
+
+
+def test_fine_and_non_fine_decision_goes_to_the_court_with_approval(engine: Engine) -> None:
+    """科学技术部令第20号 第五十八条: a decision with a non-fine part needs the head's approval."""
+    case_id = _dunned(engine, fine_amount="10000.00", has_non_fine_obligation=True)
+    with pytest.raises(GuardFailed, match="no_non_fine_obligation"):
+        engine.fire(case_id, "court_application_fine_without_surcharge", at=at("2023-10-16"))
+    case = engine.fire(case_id, "non_fine_court_proposed", at=at("2023-10-16"))
+    assert case.state == "court_application_pending_approval"
+
+
 def test_performance_period_ends_on_the_stated_date(engine: Engine) -> None:
     """科学技术部令第20号 第五十二条: 在《行政处罚决定书》载明的期限内履行 — the date as stated."""
     case_id = _execution(engine, fine_amount="50000.00", performance_due_on="2023-10-01")
