@@ -183,6 +183,32 @@ def test_fine_and_non_fine_decision_goes_to_the_court_with_approval(engine: Engi
     assert case.state == "court_application_pending_approval"
 
 
+@pytest.mark.parametrize(("fine", "ok"), [("0.00", False), ("0.01", True)])
+def test_surcharge_needs_a_fine_and_a_passed_dunning_deadline(
+    engine: Engine, fine: str, ok: bool
+) -> None:
+    """科学技术部令第20号 第五十六条第一款: 经催告，逾期仍不履行罚款的."""
+    case_id = _dunned(engine, fine_amount=fine)
+    with pytest.raises(GuardFailed):  # the dunning notice's deadline is Fri Oct 13 itself
+        engine.fire(
+            case_id, "surcharge_decided", {"accrual_start_on": "2023-10-16"}, at=at("2023-10-13")
+        )
+    if ok:
+        case = engine.fire(
+            case_id, "surcharge_decided", {"accrual_start_on": "2023-10-16"}, at=at("2023-10-14")
+        )
+        assert case.state == "surcharge_in_force"
+    else:
+        with pytest.raises(GuardFailed, match="fine_to_surcharge") as refused:
+            engine.fire(
+                case_id,
+                "surcharge_decided",
+                {"accrual_start_on": "2023-10-16"},
+                at=at("2023-10-14"),
+            )
+        assert refused.value.basis == "科学技术部令第20号 第五十六条第一款"
+
+
 def test_performance_period_ends_on_the_stated_date(engine: Engine) -> None:
     """科学技术部令第20号 第五十二条: 在《行政处罚决定书》载明的期限内履行 — the date as stated."""
     case_id = _execution(engine, fine_amount="50000.00", performance_due_on="2023-10-01")
