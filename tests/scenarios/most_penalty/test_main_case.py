@@ -545,9 +545,64 @@ def test_s14_failed_legal_review_blocks_the_decision(engine: Engine) -> None:
             {"decision_kind": "penalty", "fine_amount": "5000.00"},
             at=at("2023-10-13"),
         )
-    # without an article 47 trigger the case goes straight to head approval
-    case = engine.fire(case_id, "opinion_to_head", {}, at=at("2023-10-16"))
-    assert case.state == "head_approval"
+    # the trigger is a fact of the case: a resubmission that leaves it out still goes to review
+    with pytest.raises(GuardFailed, match="legal_review_not_required"):
+        engine.fire(case_id, "opinion_to_head", {}, at=at("2023-10-16"))
+    case = engine.fire(case_id, "opinion_to_legal_review", {}, at=at("2023-10-16"))
+    assert (case.state, case.data["involves_major_public_interest"]) == ("legal_review", True)
+
+
+def test_s14_without_an_article_47_trigger_the_head_decides(engine: Engine) -> None:
+    """科学技术部令第20号 第四十九条第二款: no 第四十七条 trigger, so head approval."""
+    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
+    to_notice_served(
+        engine,
+        case_id,
+        concluded="2023-09-08",
+        served="2023-09-25",
+        penalty={"party_type": "citizen", "proposed_fine": "5000.00"},
+    )
+    engine.fire(case_id, "rights_window_closed", {"is_written": True}, at=at("2023-09-26"))
+    with pytest.raises(GuardFailed, match="article 47"):
+        engine.fire(case_id, "opinion_to_legal_review", {}, at=at("2023-10-09"))
+    # major rights alone, without a hearing, are not 第四十七条第（二）项
+    case = engine.fire(
+        case_id, "opinion_to_head", {"affects_major_rights": True}, at=at("2023-10-09")
+    )
+    assert (case.state, case.data["is_legal_review_required"]) == ("head_approval", False)
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    ["involves_major_public_interest", "affects_major_rights", "is_complex", "law_requires_review"],
+)
+def test_resubmission_after_failed_review_keeps_each_article_47_trigger(
+    engine: Engine, trigger: str
+) -> None:
+    """科学技术部令第20号 第四十七条、第四十八条第三款: the triggers are facts of the case."""
+    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
+    to_notice_served(
+        engine, case_id, concluded="2023-09-08", served="2023-09-25", penalty=NO_FINE_HEARING
+    )
+    engine.fire(
+        case_id,
+        "hearing_requested",
+        {"is_written": True, "materials_submitted": True},
+        at=at("2023-09-26"),
+    )
+    engine.fire(case_id, "hearing_notice_served", {"hearing_on": "2023-10-18"}, at=at("2023-10-09"))
+    engine.fire(
+        case_id, "hearing_opened", {"investigating_officers_present": 2}, at=at("2023-10-18", 9)
+    )
+    engine.fire(case_id, "hearing_concluded", {"is_record_signed": True}, at=at("2023-10-18", 17))
+    engine.tick(at("2023-10-19"))
+    engine.fire(case_id, "opinion_to_legal_review", {trigger: True}, at=at("2023-10-19"))
+    engine.fire(case_id, "legal_review_failed", at=at("2023-10-20"))
+    with pytest.raises(GuardFailed, match="legal_review_not_required"):
+        engine.fire(case_id, "opinion_to_head", {}, at=at("2023-10-23"))
+    assert engine.fire(case_id, "opinion_to_legal_review", {}, at=at("2023-10-23")).state == (
+        "legal_review"
+    )
 
 
 def test_renotice_opens_the_rights_afresh(engine: Engine) -> None:
