@@ -96,6 +96,40 @@ def test_sc10_warning_only_skips_legal_review(engine: Engine) -> None:
     assert engine.fire(case_id, "statement_made", at=at("2023-09-26")).state == "ready_to_decide"
 
 
+@pytest.mark.parametrize(
+    ("notice", "ok"),
+    [
+        ({"fine": "0.00"}, True),
+        ({"fine": "0.01"}, False),
+        ({"fine": "5000.00"}, False),
+        ({"confiscation": "0.01"}, False),
+        ({"ban_months": 1}, False),
+        ({"bar_months": 1}, False),
+        ({"revocation": True, "hearing_right_told": True}, False),
+    ],
+)
+def test_warning_only_notice_proposes_nothing_else(
+    engine: Engine, notice: dict[str, Any], ok: bool
+) -> None:
+    """第六十九条第二款: only a notice of a warning alone may skip the legal review."""
+    if not ok:
+        with pytest.raises(GuardFailed, match="warning_only_proposes_nothing_else") as refused:
+            _noticed(engine, **{"warning_only": True, "hearing_right_told": False, **notice})
+        assert refused.value.basis == "科学技术部令第21号 第六十九条"
+        return
+    case_id = _noticed(engine, warning_only=True, hearing_right_told=False, **notice)
+    # served Mon Sep 25: the fifth working day is the make-up Sunday Oct 8
+    engine.tick(at("2023-10-09", 0))
+    assert engine.get(case_id).state == "ready_to_decide"
+
+
+def test_notice_with_a_fine_goes_to_legal_review(engine: Engine) -> None:
+    """第六十九条第一款: a fine of ¥5,000 is not a warning only, so the legal review applies."""
+    case_id = _noticed(engine, fine="5000.00", hearing_right_told=False)
+    engine.tick(at("2023-10-09", 0))
+    assert engine.get(case_id).state == "legal_review"
+
+
 def _extended_once(engine: Engine) -> str:
     """A national case filed Aug 1, 2023, extended once by the head; return its id."""
     case = engine.start(
