@@ -63,6 +63,24 @@ def test_sc10_hearing_request_on_fifth_working_day_then_waiver_by_tick(engine: E
     assert engine.history(late)[-1].entry.event == "rights_waived"
 
 
+@pytest.mark.parametrize(
+    ("day", "ok"), [("2023-10-07", True), ("2023-10-08", True), ("2023-10-09", False)]
+)
+@pytest.mark.parametrize("event", ["hearing_requested", "statement_made"])
+def test_statement_and_hearing_request_only_within_five_working_days(
+    engine: Engine, event: str, day: str, ok: bool
+) -> None:
+    """第六十七条第二款: 自告知书送达之日起五个工作日内书面提出，逾期未提出的，视为放弃."""
+    # Served Mon Sep 25: Sep 26, 27, 28 (3), make-up Sat Oct 7 (4) and Sun Oct 8 (5).
+    case_id = _noticed(engine, fine="1000000", hearing_right_told=True)
+    if ok:
+        assert engine.fire(case_id, event, at=at(day)).state in {"hearing", "legal_review"}
+        return
+    with pytest.raises(TransitionRefused):  # refused by the guard, or the waiver came first
+        engine.fire(case_id, event, at=at(day))
+    assert engine.get(case_id).state != "hearing"
+
+
 def test_sc10_no_heavier_penalty_and_provincial_report(engine: Engine) -> None:
     """第六十七条第三款、第六十九条、第七十条、第七十四条: no heavier fine; 7 and 15 WD."""
     case_id = _noticed(engine, fine="1000000", hearing_right_told=True)
