@@ -74,30 +74,52 @@ def test_statement_and_hearing_request_only_within_five_working_days(
     # Served Mon Sep 25: Sep 26, 27, 28 (3), make-up Sat Oct 7 (4) and Sun Oct 8 (5).
     case_id = _noticed(engine, fine="1000000", hearing_right_told=True)
     if ok:
-        assert engine.fire(case_id, event, at=at(day)).state in {"hearing", "legal_review"}
+        # a statement keeps the window open for the hearing request (the party has the right)
+        assert engine.fire(case_id, event, at=at(day)).state in {"hearing", "pre_notice_served"}
         return
     with pytest.raises(TransitionRefused):  # refused by the guard, or the waiver came first
         engine.fire(case_id, event, at=at(day))
     assert engine.get(case_id).state != "hearing"
 
 
+@pytest.mark.parametrize(
+    ("day", "ok"), [("2023-10-07", True), ("2023-10-08", True), ("2023-10-09", False)]
+)
+def test_statement_leaves_the_hearing_request_open_for_the_whole_window(
+    engine: Engine, day: str, ok: bool
+) -> None:
+    """第六十七条第二款: 陈述、申辩 and 要求听证 share the five working days."""
+    case_id = _noticed(engine, fine="1000000", hearing_right_told=True)
+    case = engine.fire(case_id, "statement_made", at=at("2023-09-26"))
+    assert (case.state, case.data["statements_made"]) == ("pre_notice_served", 1)
+    assert case.snapshot.timer("statement_window").due == date(2023, 10, 8)
+    if ok:
+        assert engine.fire(case_id, "hearing_requested", at=at(day)).state == "hearing"
+    else:
+        with pytest.raises(TransitionRefused):
+            engine.fire(case_id, "hearing_requested", at=at(day))
+        engine.tick(at(day, 12))
+        assert engine.get(case_id).state == "legal_review"  # the hearing is deemed waived
+
+
 def test_sc10_no_heavier_penalty_and_provincial_report(engine: Engine) -> None:
     """第六十七条第三款、第六十九条、第七十条、第七十四条: no heavier fine; 7 and 15 WD."""
-    case_id = _noticed(engine, fine="1000000", hearing_right_told=True)
+    # ¥500,000 for a legal person: no hearing right, so the statement ends the window
+    case_id = _noticed(engine, fine="500000", hearing_right_told=False)
     engine.fire(case_id, "statement_made", at=at("2023-09-26"))
     engine.fire(case_id, "legal_review_failed", at=at("2023-09-27"))
     assert engine.get(case_id).state == "investigating"
     engine.fire(
         case_id,
         "notice_served",
-        {"fine": "1000000", "hearing_right_told": True},
+        {"fine": "500000", "hearing_right_told": False},
         at=at("2023-10-09"),
     )
     engine.fire(case_id, "statement_made", at=at("2023-10-10"))
     engine.fire(case_id, "legal_review_passed", at=at("2023-10-11"))
     with pytest.raises(GuardFailed, match="no_heavier_penalty"):
-        engine.fire(case_id, "penalty_decided", {"fine": "1200000"}, at=at("2023-10-12"))
-    case = engine.fire(case_id, "penalty_decided", {"fine": "800000"}, at=at("2023-10-12"))
+        engine.fire(case_id, "penalty_decided", {"fine": "600000"}, at=at("2023-10-12"))
+    case = engine.fire(case_id, "penalty_decided", {"fine": "400000"}, at=at("2023-10-12"))
     # After Thu Oct 12: service Oct 13, 16, 17, 18, 19, 20, 23 (7); report +15: Nov 2.
     assert case.snapshot.timer("service").due == date(2023, 10, 23)
     assert case.snapshot.timer("report_to_authority").due == date(2023, 11, 2)
