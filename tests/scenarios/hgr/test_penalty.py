@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -128,6 +129,39 @@ def test_sc10_no_heavier_penalty_and_provincial_report(engine: Engine) -> None:
         engine.fire(case_id, "case_closed", at=at("2023-10-16"))
     engine.fire(case_id, "reported_to_authority", at=at("2023-10-16"))
     assert engine.fire(case_id, "case_closed", at=at("2023-10-16")).state == "closed"
+
+
+def _ready_to_decide(engine: Engine, **notice: Any) -> str:
+    """A case whose notice (`notice`) passed the legal review after the party's statement."""
+    case_id = _noticed(engine, **notice)
+    engine.fire(case_id, "statement_made", at=at("2023-09-26"))
+    engine.tick(at("2023-10-09", 0))  # the window ends after Sun Oct 8 (a make-up day)
+    engine.fire(case_id, "legal_review_passed", at=at("2023-10-10"))
+    assert engine.get(case_id).state == "ready_to_decide"
+    return case_id
+
+
+@pytest.mark.parametrize(("months", "ok"), [(11, True), (12, True), (13, False)])
+def test_decision_ban_may_not_exceed_the_notice(engine: Engine, months: int, ok: bool) -> None:
+    """第六十七条第三款: 不得因当事人陈述、申辩或者听证而给予更重的处罚 — the ban too."""
+    case_id = _ready_to_decide(engine, ban_months=12, hearing_right_told=True)
+    if ok:
+        case = engine.fire(case_id, "penalty_decided", {"ban_months": months}, at=at("2023-10-11"))
+        assert case.state == "decided_by_province"
+    else:
+        with pytest.raises(GuardFailed, match="no_heavier_other_penalty"):
+            engine.fire(case_id, "penalty_decided", {"ban_months": months}, at=at("2023-10-11"))
+
+
+def test_decision_may_not_revoke_a_permit_the_notice_did_not_name(engine: Engine) -> None:
+    """第六十七条第三款: a revocation the notice did not propose is a heavier penalty."""
+    case_id = _ready_to_decide(engine, fine="50000", hearing_right_told=False)
+    with pytest.raises(GuardFailed, match="no_heavier_other_penalty"):
+        engine.fire(
+            case_id, "penalty_decided", {"fine": "50000", "revocation": True}, at=at("2023-10-11")
+        )
+    case = engine.fire(case_id, "penalty_decided", {"fine": "50000"}, at=at("2023-10-11"))
+    assert case.data["final_fine"] == Decimal("50000")
 
 
 def test_sc10_warning_only_skips_legal_review(engine: Engine) -> None:
