@@ -7,7 +7,15 @@ from datetime import date, datetime
 import pytest
 
 from policyflow import Engine, EventNotAllowed, GuardFailed
-from scenarios.most_penalty.steps import at, due, events, status, to_investigation, to_notice_served
+from scenarios.most_penalty.steps import (
+    REPORT,
+    at,
+    due,
+    events,
+    status,
+    to_investigation,
+    to_notice_served,
+)
 
 LEGAL_PERSON_1M = {"party_type": "legal_person", "proposed_fine": "1000000.00"}
 NO_FINE_HEARING = {"party_type": "legal_person", "proposes_downgrade_or_revocation": True}
@@ -158,6 +166,40 @@ def test_case_limit_moves_by_exactly_the_excluded_hearing_days(engine: Engine) -
     assert before is not None and after is not None
     excluded = (date(2023, 10, 18) - date(2023, 9, 27)).days + 1  # both ends excluded
     assert (after - before).days == excluded == 22
+
+
+def test_suspension_waits_for_a_running_appraisal_to_end(engine: Engine) -> None:
+    """科学技术部令第20号 第五十一条第二款: 鉴定、中止 each not counted, one pause at a time."""
+    case_id = to_investigation(engine, registered="2023-05-25", filed="2023-06-01")
+    assert due(engine.get(case_id), "case_limit") == date(2023, 8, 30)  # Jun 1 + 90
+    engine.fire(case_id, "excluded_period_started", {"kind": "appraisal"}, at=at("2023-06-10"))
+    with pytest.raises(GuardFailed, match="no_excluded_period_running"):
+        engine.fire(case_id, "case_suspended", at=at("2023-06-15"))
+    engine.fire(case_id, "excluded_period_ended", at=at("2023-06-19"))  # Jun 10..19: 10 days
+    engine.fire(case_id, "case_suspended", at=at("2023-07-03"))
+    case = engine.fire(case_id, "case_resumed", at=at("2023-07-12"))  # Jul 3..12: 10 days
+    # Aug 30 + 20 = Tue Sep 19, a working day
+    assert due(case, "case_limit") == date(2023, 9, 19)
+
+
+def test_notice_served_after_service_by_announcement_ends(engine: Engine) -> None:
+    """科学技术部令第20号 第五十一条第二款: 公告 time is not counted; service ends it."""
+    case_id = to_investigation(engine, registered="2023-05-25", filed="2023-06-01")
+    engine.fire(
+        case_id,
+        "investigation_concluded",
+        {"report_items": REPORT, "disposition": "penalty"},
+        at=at("2023-07-03"),
+    )
+    engine.fire(case_id, "penalty_notice_approved", LEGAL_PERSON_1M, at=at("2023-07-04"))
+    engine.fire(case_id, "excluded_period_started", {"kind": "announcement"}, at=at("2023-07-05"))
+    with pytest.raises(GuardFailed, match="no_excluded_period_running"):
+        engine.fire(case_id, "notice_served", at=at("2023-08-03"))
+    engine.fire(case_id, "excluded_period_ended", at=at("2023-08-04"))  # Jul 5..Aug 4: 31 days
+    case = engine.fire(case_id, "notice_served", at=at("2023-08-04", 11))
+    assert (case.state, status(case, "case_limit")) == ("rights_window_open", "armed")
+    # Aug 30 + 31 = Sat Sep 30 (国庆节), rolled over to Sat Oct 7 (a make-up workday)
+    assert due(case, "case_limit") == date(2023, 10, 7)
 
 
 def test_missed_statement_window_is_deemed_waived_by_tick(engine: Engine) -> None:
