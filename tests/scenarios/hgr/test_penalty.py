@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from policyflow import Engine
-from policyflow.errors import GuardFailed, InvalidCaseData, TransitionRefused
+from policyflow.errors import EventNotAllowed, GuardFailed, InvalidCaseData, TransitionRefused
 
 from .conftest import at, only_child
 
@@ -202,6 +202,30 @@ def test_notice_with_a_fine_goes_to_legal_review(engine: Engine) -> None:
     case_id = _noticed(engine, fine="5000.00", hearing_right_told=False)
     engine.tick(at("2023-10-09", 0))
     assert engine.get(case_id).state == "legal_review"
+
+
+def test_excluded_procedure_and_suspension_each_pause_the_limit_once(engine: Engine) -> None:
+    """第七十一条第二款: 检测、中止 time is not counted, each by its own days exactly."""
+    case = engine.start(
+        "hgr-penalty", {"authority_level": "national", "party_type": "citizen"}, at=at("2023-08-01")
+    )
+    case = engine.fire(case.id, "case_filed", at=at("2023-08-01"))
+    assert case.snapshot.timer("case_limit").due == date(2023, 10, 30)  # Aug 1 + 90
+    engine.fire(
+        case.id, "excluded_procedure_started", {"procedure": "testing"}, at=at("2023-08-10")
+    )
+    for event in ("case_suspended", "notice_served"):
+        with pytest.raises(GuardFailed, match="no_excluded_procedure_running"):
+            engine.fire(case.id, event, at=at("2023-08-15"))
+    engine.fire(case.id, "excluded_procedure_finished", at=at("2023-08-19"))  # Aug 10..19: 10
+    engine.fire(case.id, "case_suspended", at=at("2023-09-04"))
+    with pytest.raises(EventNotAllowed):  # the limit is already paused
+        engine.fire(
+            case.id, "excluded_procedure_started", {"procedure": "audit"}, at=at("2023-09-05")
+        )
+    case = engine.fire(case.id, "case_resumed", at=at("2023-09-13"))  # Sep 4..13: 10 days
+    # Oct 30 + 20 = Sun Nov 19, rolled over to Mon Nov 20 (民法典 第二百零三条)
+    assert case.snapshot.timer("case_limit").due == date(2023, 11, 20)
 
 
 def _extended_once(engine: Engine) -> str:
