@@ -150,11 +150,8 @@ def test_sc09_decision_on_the_last_day_is_in_time(engine: Engine) -> None:
     assert case.snapshot.timer("validity").due == date(2025, 10, 6)
 
 
-@pytest.mark.parametrize(
-    ("applied_on", "state"), [("2023-08-17", "filed"), ("2023-08-18", "expired")]
-)
-def test_sc09_filing_renewal_deemed_completed(engine: Engine, applied_on: str, state: str) -> None:
-    """第五十五条第二款: a timely filing renewal not completed by expiry is deemed completed."""
+def _filed(engine: Engine) -> str:
+    """A clinical-trial filing valid from 2022-10-11 to Fri 2023-10-06 (a holiday)."""
     filing = engine.start(
         "hgr-trial-filing",
         {
@@ -178,11 +175,37 @@ def test_sc09_filing_renewal_deemed_completed(engine: Engine, applied_on: str, s
         },
         at=at("2022-10-11"),
     )
+    return filing.id
+
+
+@pytest.mark.parametrize(
+    ("applied_on", "state"), [("2023-08-17", "filed"), ("2023-08-18", "expired")]
+)
+def test_sc09_filing_renewal_deemed_completed(engine: Engine, applied_on: str, state: str) -> None:
+    """第五十五条第二款: a timely filing renewal not completed by expiry is deemed completed."""
+    filing_id = _filed(engine)
     engine.fire(
-        filing.id, "renewal_applied", {"requested_valid_until": "2024-10-06"}, at=at(applied_on)
+        filing_id, "renewal_applied", {"requested_valid_until": "2024-10-06"}, at=at(applied_on)
     )
     engine.tick(at("2023-10-07", 8))
-    case = engine.get(filing.id)
+    case = engine.get(filing_id)
     # the same count as for permits (see the top of this file): Aug 17 timely, Aug 18 late
     assert case.state == state
     assert case.data["valid_until"] == date(2024 if state == "filed" else 2023, 10, 6)
+
+
+@pytest.mark.parametrize(("day", "overdue"), [("2023-08-24", False), ("2023-08-25", True)])
+def test_filing_renewal_correction_notice_within_five_working_days(
+    engine: Engine, day: str, overdue: bool
+) -> None:
+    """第三十九条第二款: 收到正式申请材料之日起五个工作日内一次性告知 — renewals of filings too."""
+    filing_id = _filed(engine)
+    case = engine.fire(
+        filing_id, "renewal_applied", {"requested_valid_until": "2024-10-06"}, at=at("2023-08-17")
+    )
+    # after Thu Aug 17: Aug 18 (1), 21, 22, 23, 24 (5)
+    assert case.snapshot.timer("renewal_correction_notice").due == date(2023, 8, 24)
+    engine.tick(at(day, 23))
+    assert engine.get(filing_id).overdue is overdue
+    case = engine.fire(filing_id, "renewal_correction_requested", at=at(day, 23))
+    assert case.state == "renewal_correction_requested"
