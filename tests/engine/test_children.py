@@ -133,9 +133,9 @@ def test_a_childs_expiry_signals_its_parent_in_the_tick(audits):
 
 def test_a_tick_over_several_pages_fires_each_timer_once(audits, tiny_path, monkeypatch):
     """Pages of 7 due timers: 20 deemed grants and 3 child expiries, each exactly once."""
-    from policyflow.engine import engine as engine_module
+    from policyflow.engine import tick as tick_module
 
-    monkeypatch.setattr(engine_module, "_TICK_PAGE", 7)
+    monkeypatch.setattr(tick_module, "PAGE", 7)
     permits = []
     for number in range(20):
         case = audits.start(tiny_path, {"applicant": f"甲{number}"}, at=OPENED)

@@ -108,15 +108,17 @@ def _replay(process: Process, scxml_path: Path, seed: int) -> int:
             break
         at += timedelta(days=rng.randint(1, 12))
         if rng.random() < 0.15:
-            # Let time run out: every expired deadline fires its event (or marks overdue).
-            at += timedelta(days=rng.choice([10, 40, 400, 1200]))
-            for step in expire(compiled, snapshot, now=at, calendar=CALENDAR):
-                flags = _flags(compiled, snapshot, step.entry.event, None, step.entry.at.date())
-                machine.send(step.entry.event, **flags)
-                moves += step.snapshot.state != snapshot.state
-                snapshot = step.snapshot
-                assert set(machine.configuration_values) == {snapshot.state}, step.entry.event
-            continue
+            at += timedelta(days=rng.choice([10, 40, 400, 1200]))  # let time run out
+        # Every deadline expired by now fires its event (or marks overdue) first, as the
+        # runtime's apply() has them do before it judges an event at this instant.
+        for step in expire(compiled, snapshot, now=at, calendar=CALENDAR):
+            flags = _flags(compiled, snapshot, step.entry.event, None, step.entry.at.date())
+            machine.send(step.entry.event, **flags)
+            moves += step.snapshot.state != snapshot.state
+            snapshot = step.snapshot
+            assert set(machine.configuration_values) == {snapshot.state}, step.entry.event
+        if snapshot.state in compiled.finals:
+            break
         events = sorted({plan.event for plan in compiled.by_state.get(snapshot.state, ())})
         if not events:
             break
@@ -129,6 +131,7 @@ def _replay(process: Process, scxml_path: Path, seed: int) -> int:
             continue  # a payload the event refuses reaches neither engine
         try:
             step = apply(compiled, snapshot, event, payload, at=at, calendar=CALENDAR)
+            assert step.expired == ()  # they expired above
         except TransitionRefused:
             machine.send(event, **flags)  # every guard false: the statechart stays too
             assert set(machine.configuration_values) == {snapshot.state}, event

@@ -12,9 +12,8 @@ from typing import Any
 
 from policyflow.legaltime import Calendar
 from policyflow.render import case_mermaid, register_display
-from policyflow.runtime import CompiledProcess, allowed
+from policyflow.runtime import AllowedEvent, CompiledProcess, allowed
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
-from policyflow.runtime.step import AllowedEvent
 
 __all__ = ["Case", "OverdueDeadline", "TickAction", "TickReport", "timer_to_dict"]
 

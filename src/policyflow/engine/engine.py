@@ -1,52 +1,34 @@
 """Engine: the pure runtime, persisted. start, fire, tick, and the queries on cases.
 
-The engine never decides what an event means: :func:`policyflow.runtime.start`,
-:func:`~policyflow.runtime.apply` and :func:`~policyflow.runtime.expire` do. It loads a
-case, hands it to the runtime with the time, and writes what comes back, one event per
-transaction: the case row (only if it is still at the version it was read at), one
-journal row chained by hash to the one before, and the timer rows that changed. Child
-cases a step spawns, and the event a finished child sends its parent, are written in the
-same transaction as the step itself.
-
-A case is bound to the definition it started under: the definition's canonical JSON is
-stored once per (process id, version), and every later event of that case runs under it,
-even after the YAML file changed.
+The engine never decides what an event means: :func:`policyflow.runtime.act` does, with
+the whole cascade around it (the expiries due before it, the children it starts, the
+signal to a parent). The engine loads the case, hands it to the runtime with the time, and
+writes what comes back in one transaction (:mod:`.write`); :meth:`Engine.tick` brings the
+cases nobody acted on up to an instant (:mod:`.tick`).
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from policyflow.definition.catalog import load as load_process
 from policyflow.definition.model import Process
-from policyflow.engine.case import Case, OverdueDeadline, TickAction, TickReport
+from policyflow.engine import tick as sweep
+from policyflow.engine.case import Case, OverdueDeadline, TickReport
 from policyflow.engine.clock import Clock, SystemClock
-from policyflow.errors import (
-    CalendarNotPublished,
-    ConcurrentUpdate,
-    InvalidInput,
-    TransitionRefused,
-    UnknownCase,
-)
+from policyflow.engine.write import Definitions, Loaded, StoredFamily, Writer, new_id
+from policyflow.errors import ConcurrentUpdate, InvalidInput, UnknownCase
 from policyflow.legaltime import Calendar
-from policyflow.runtime import CompiledProcess, apply, compile_process, expire
+from policyflow.runtime import act
 from policyflow.runtime import start as start_case
-from policyflow.runtime.journal import TimerAction
-from policyflow.runtime.snapshot import CaseSnapshot
-from policyflow.runtime.step import Step
 from policyflow.store import cases as case_store
-from policyflow.store import fast, journal, timers
+from policyflow.store import journal, timers
 from policyflow.store.cases import Lock
-from policyflow.store.convert import canonical_json, case_values, snapshot_from_rows, timer_from_row
+from policyflow.store.convert import timer_from_row
 from policyflow.store.database import Database
-from policyflow.store.fast import Batch, Target
 from policyflow.store.journal import RecordedEntry
 
 if TYPE_CHECKING:
@@ -55,24 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "ProcessLike"]
 
 ProcessLike = Process | str | Path
-# Due timers read per tick transaction; their cases' expiries are written in it together.
-_TICK_PAGE = 500
 _RECENT_CASES = 10_000
-_EXPIRY_ACTIONS = {TimerAction.FIRED: "fired", TimerAction.OVERDUE: "overdue"}
-
-
-@dataclass(frozen=True, slots=True)
-class _Loaded:
-    """A case read inside a write transaction, with what writing its next step needs."""
-
-    snapshot: CaseSnapshot
-    compiled: CompiledProcess
-    last_hash: str
-    data_json: str  # the stored canonical JSON of snapshot.data
-
-
-def _new_id() -> str:
-    return uuid.uuid4().hex[:16]
 
 
 def _moment(value: datetime | date | None, what: str) -> datetime | None:
@@ -117,16 +82,16 @@ class Engine:
         self.processes = None if processes is None else Path(processes)
         self.clock: Clock = SystemClock() if clock is None else clock
         self.calendar = calendar
-        self._wall = SystemClock()
-        self._compiled: dict[tuple[str, str], CompiledProcess] = {}
-        self._stored: set[tuple[str, str]] = set()  # definitions known to be committed
+        wall = SystemClock()
+        self.definitions = Definitions(self.processes, wall)
+        self._writer = Writer(self.database, self.definitions, calendar, wall)
         # Cases this engine wrote last, as committed. Writing from a cached case skips two
         # reads; the version check of the UPDATE proves the cache current, and a stale
         # entry (another writer moved the case) is dropped and the event retried once.
-        self._recent: OrderedDict[str, _Loaded] = OrderedDict()
+        self._recent: OrderedDict[str, Loaded] = OrderedDict()
 
     def __repr__(self) -> str:
-        return f"Engine({self.database.url.render_as_string(hide_password=True)!r})"
+        return f"Engine({self._where()!r})"
 
     def close(self) -> None:
         """Close the engine's database connections."""
@@ -138,192 +103,23 @@ class Engine:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # --- definitions -------------------------------------------------------------------
-
-    def _resolve(self, process: str | Path) -> Process:
-        return load_process(process, root=self.processes)
-
-    def _compile(self, process: Process) -> CompiledProcess:
-        key = (process.id, process.version)
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            compiled = self._compiled[key] = compile_process(process)
-        return compiled
-
-    def _store_definition(self, connection: Target, process: Process) -> None:
-        body = canonical_json(json.loads(process.model_dump_json()))
-        case_store.put_definition(
-            connection, process.id, process.version, body, stored_at=self._wall.now()
-        )
-
-    def _compiled_for(self, connection: Target, process_id: str, version: str) -> CompiledProcess:
-        compiled = self._compiled.get((process_id, version))
-        if compiled is not None:
-            return compiled
-        body = case_store.find_definition(connection, process_id, version)
-        if body is None:
-            raise UnknownCase(
-                f"definition {process_id}@{version} is not stored in {self.database.url}"
-            )
-        return self._compile(Process.model_validate_json(body))
-
-    # --- reading cases -----------------------------------------------------------------
-
-    def _load(self, connection: Target, case_id: str, *, lock: Lock) -> _Loaded | None:
-        row = case_store.find_case(connection, case_id, lock=lock)
-        if row is None:
-            return None
-        return self._loaded(connection, row, case_store.load_timers(connection, case_id))
-
-    def _loaded(
-        self, connection: Target, row: Mapping[str, Any], timer_rows: Sequence[Mapping[str, Any]]
-    ) -> _Loaded:
-        compiled = self._compiled_for(connection, row["process_id"], row["process_version"])
-        snapshot = snapshot_from_rows(row, timer_rows, compiled.load_data(json.loads(row["data"])))
-        return _Loaded(snapshot, compiled, row["last_hash"], row["data"])
-
-    def _load_many(
-        self, connection: Target, case_ids: Sequence[str], *, lock: Lock
-    ) -> dict[str, _Loaded]:
-        """Load several cases in two queries (rows, then timers); missing ones left out."""
-        rows = case_store.find_cases(connection, case_ids, lock=lock)
-        timer_rows = case_store.load_timers_of(connection, list(rows))
-        return {
-            case_id: self._loaded(connection, row, timer_rows[case_id])
-            for case_id, row in rows.items()
-        }
-
-    def _must_load(self, connection: Target, case_id: str, *, lock: Lock) -> _Loaded:
-        loaded = self._load(connection, case_id, lock=lock)
-        if loaded is None:
-            raise UnknownCase(f"no case {case_id!r} in {self._where()}")
-        return loaded
-
     def _where(self) -> str:
-        return self.database.url.render_as_string(hide_password=True)
+        return self._writer.where()
 
-    def _remember(self, loaded: _Loaded) -> None:
+    def _must_load(self, connection: Any, case_id: str, *, lock: Lock) -> Loaded:
+        return self._writer.must_load(connection, case_id, lock=lock)
+
+    def _remember(self, loaded: Loaded) -> None:
         self._recent[loaded.snapshot.case_id] = loaded
         self._recent.move_to_end(loaded.snapshot.case_id)
         if len(self._recent) > _RECENT_CASES:
             self._recent.popitem(last=False)
 
-    def _case(self, loaded: _Loaded) -> Case:
+    def _forget(self, case_id: str) -> None:
+        self._recent.pop(case_id, None)
+
+    def _case(self, loaded: Loaded) -> Case:
         return Case(loaded.snapshot, loaded.compiled, self.calendar)
-
-    # --- writing steps -----------------------------------------------------------------
-
-    def _stage(
-        self,
-        batch: Batch,
-        dialect: str,
-        steps: Sequence[Step],
-        before: _Loaded | None,
-        compiled: CompiledProcess,
-        *,
-        recorded_at: datetime | None = None,
-    ) -> _Loaded:
-        """Queue the writes of consecutive steps of one case; return the case after them.
-
-        A journal row per step, chained by hash; the case row once, as it stands after the
-        last step (inserted, or updated only if still at the version it was read at); the
-        timer rows that differ between before the first step and after the last.
-        `recorded_at` is the wall-clock time written (None: now).
-        """
-        snapshot = steps[-1].snapshot
-        if recorded_at is None:
-            recorded_at = self._wall.now()
-        last_hash = journal.GENESIS if before is None else before.last_hash
-        rows = []
-        for step in steps:
-            row = journal.journal_values(
-                snapshot.case_id, step.entry, recorded_at=recorded_at, prev_hash=last_hash
-            )
-            rows.append(row)
-            last_hash = row["hash"]
-        if before is not None and snapshot.data is before.snapshot.data:
-            data_json = before.data_json  # the events left the data as they were
-        else:
-            data_json = canonical_json(compiled.dump_data(snapshot.data))
-        values = case_values(
-            snapshot, data_json=data_json, recorded_at=recorded_at, last_hash=last_hash
-        )
-        if before is None:
-            case_store.stage_insert(batch, dialect, values)  # before its journal rows
-        else:
-            case_store.stage_update(
-                batch, dialect, snapshot.case_id, before.snapshot.version, values
-            )
-        for row in rows:
-            journal.stage_append(batch, dialect, row)
-        timers.stage_timers(
-            batch,
-            dialect,
-            snapshot.case_id,
-            () if before is None else before.snapshot.timers,
-            snapshot.timers,
-        )
-        return _Loaded(snapshot, compiled, last_hash, data_json)
-
-    def _persist(
-        self, connection: Target, step: Step, before: _Loaded | None, compiled: CompiledProcess
-    ) -> _Loaded:
-        """Write one step: case row (version-checked), journal row, timers; then children."""
-        batch = Batch()
-        after = self._stage(batch, fast.dialect_of(connection), (step,), before, compiled)
-        batch.run(connection)
-        snapshot = step.snapshot
-        for child in step.spawn:
-            child_process = self._resolve(child.process_id)
-            self._start_in(
-                connection,
-                child_process,
-                child.data,
-                at=step.entry.at,
-                actor=step.entry.actor,
-                parent=snapshot.case_id,
-                case_id=None,
-            )
-        if step.signal is not None:
-            parent = self._must_load(connection, step.signal.parent_id, lock=Lock.WAIT)
-            signalled = apply(
-                parent.compiled,
-                parent.snapshot,
-                step.signal.event,
-                step.signal.payload,
-                at=step.entry.at,
-                actor=step.entry.actor,
-                calendar=self.calendar,
-            )
-            self._persist(connection, signalled, parent, parent.compiled)
-        return after
-
-    def _start_in(
-        self,
-        connection: Target,
-        process: Process,
-        data: Mapping[str, Any],
-        *,
-        at: datetime,
-        actor: str | None,
-        parent: str | None,
-        case_id: str | None,
-    ) -> _Loaded:
-        compiled = self._compile(process)
-        if parent is not None and case_store.find_case(connection, parent) is None:
-            raise UnknownCase(f"no parent case {parent!r} in {self._where()}")
-        step = start_case(
-            compiled,
-            case_id or _new_id(),
-            data,
-            at=at,
-            actor=actor,
-            parent_id=parent,
-            calendar=self.calendar,
-        )
-        if (process.id, process.version) not in self._stored:
-            self._store_definition(connection, process)
-        return self._persist(connection, step, None, compiled)
 
     # --- the API -----------------------------------------------------------------------
 
@@ -352,13 +148,24 @@ class Engine:
             InvalidCaseData: the data fails the declared fields; nothing is written.
             UnknownCase: the parent does not exist.
         """
-        definition = process if isinstance(process, Process) else self._resolve(process)
+        definition = process if isinstance(process, Process) else self.definitions.resolve(process)
         moment = _moment(at, "start time") or self.clock.now()
+        compiled = self.definitions.compile(definition)
         with self.database.transaction() as connection:
-            loaded = self._start_in(
-                connection, definition, data, at=moment, actor=actor, parent=parent, case_id=case_id
+            if parent is not None and case_store.find_case(connection, parent) is None:
+                raise UnknownCase(f"no parent case {parent!r} in {self._where()}")
+            step = start_case(
+                compiled,
+                case_id or new_id(),
+                data,
+                at=moment,
+                actor=actor,
+                parent_id=parent,
+                calendar=self.calendar,
             )
-        self._stored.add((definition.id, definition.version))
+            self.definitions.store(connection, definition)
+            loaded = self._writer.stage_alone(connection, step, compiled)
+        self.definitions.stored.add((definition.id, definition.version))
         self._remember(loaded)
         return self._case(loaded)
 
@@ -388,7 +195,7 @@ class Engine:
                 InvalidPayload); nothing is written.
             ConcurrentUpdate: another writer changed the case first; nothing is written.
         """
-        moment = _moment(at, "event time") or self.clock.now()
+        moment = _moment(at, "event time")
         cached = self._recent.pop(case_id, None)
         if cached is not None and expected_version in (None, cached.snapshot.version):
             try:
@@ -400,10 +207,10 @@ class Engine:
     def _fire(
         self,
         case_id: str,
-        cached: _Loaded | None,
+        cached: Loaded | None,
         event: str,
         payload: Mapping[str, Any] | None,
-        at: datetime,
+        at: datetime | None,
         actor: str | None,
         expected_version: int | None,
     ) -> Case:
@@ -414,7 +221,14 @@ class Engine:
                     f"case {case_id} is at version {loaded.snapshot.version}, not "
                     f"{expected_version}: another writer changed it; reload it and try again"
                 )
-            step = apply(
+            if at is None:
+                # now is read with the case locked (SQLite: the write lock; a cached case
+                # is proved current by the version check): a concurrent writer's event is
+                # never later than ours. A wall clock that stepped back is not earlier.
+                at = max(self.clock.now(), loaded.snapshot.updated_at)
+            family = StoredFamily(self._writer, connection, {case_id: loaded})
+            outcome = act(
+                family,
                 loaded.compiled,
                 loaded.snapshot,
                 event,
@@ -423,126 +237,25 @@ class Engine:
                 actor=actor,
                 calendar=self.calendar,
             )
-            after = self._persist(connection, step, loaded, loaded.compiled)
-        if not step.spawn and step.signal is None:
+            written = self._writer.commit(connection, outcome, family.loaded)
+        for touched in outcome.cases:
+            self._forget(touched.case_id)
+        after = written[case_id]
+        if len(outcome.cases) == 1:
             self._remember(after)
         return self._case(after)
 
     def tick(self, now: datetime | date | None = None) -> TickReport:
-        """Fire every deadline expired at `now` and mark overdue ones; return what was done.
+        """Bring every case with a deadline due at `now` up to `now`; return what was done.
 
-        Each expiry is applied by :func:`policyflow.runtime.expire`, with the deadline's
-        legal expiry time as its business time. Due cases are taken a page at a time,
-        under a row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; the write lock on
-        SQLite), and their due timers are recomputed under that lock, so running tick
-        twice, or in several processes at once, fires each timer once. A page's cases are
-        loaded in two queries and their expiries written in one transaction: each case's
-        expiries are written whole or not at all (its row once, a journal row per expiry,
-        its changed timers), and the page's rows together, one ``executemany`` per
-        statement. A case whose expiry starts a child case or signals a parent is written
-        after the page, in a transaction of its own (it locks a second case; two workers'
-        pages must never wait on each other).
+        Each case is brought up by :func:`policyflow.runtime.catch_up`: every deadline
+        expired by `now` expires at its legal instant, with its consequence (an expiry
+        event, or the deadline marked overdue), exactly as the next event on the case
+        would have had it expire first. Running tick twice, or in several processes at
+        once, fires each timer once (:mod:`policyflow.engine.tick`).
         """
         moment = _moment(now, "tick time") or self.clock.now()
-        actions: list[TickAction] = []
-        skipped: list[str] = []
-        refused: list[tuple[str, str]] = []
-        done: set[str] = set()
-        after: tuple[Any, ...] | None = None
-        while True:
-            alone: list[str] = []
-            with self.database.transaction() as connection:
-                page = timers.due_timers(connection, moment, limit=_TICK_PAGE, after=after)
-                if not page:
-                    break
-                after = timers.page_after(page[-1])
-                case_ids = [c for c in dict.fromkeys(r["case_id"] for r in page) if c not in done]
-                done.update(case_ids)
-                loaded = self._load_many(connection, case_ids, lock=Lock.SKIP)
-                # the page's writes, run together (one executemany per statement) at its end
-                batch = Batch()
-                dialect = fast.dialect_of(connection)
-                recorded_at = self._wall.now()  # one wall-clock time for the page's writes
-                for case_id in case_ids:
-                    self._recent.pop(case_id, None)
-                    case = loaded.get(case_id)
-                    if case is None:
-                        skipped.append(case_id)  # another worker holds it
-                        continue
-                    try:
-                        steps = expire(
-                            case.compiled, case.snapshot, now=moment, calendar=self.calendar
-                        )
-                    except (TransitionRefused, CalendarNotPublished) as error:
-                        # pure: nothing written yet; one case's problem does not stop
-                        # the other cases' expiries (it is reported, and tried again
-                        # by the next tick)
-                        refused.append((case_id, str(error)))
-                        continue
-                    if any(step.spawn or step.signal is not None for step in steps):
-                        alone.append(case_id)
-                        continue
-                    if steps:
-                        self._stage(
-                            batch, dialect, steps, case, case.compiled, recorded_at=recorded_at
-                        )
-                    for step in steps:
-                        actions.extend(self._tick_actions(case_id, step))
-                batch.run(connection)
-            for case_id in alone:
-                self._expire_case(case_id, moment, actions, skipped, refused)
-        return TickReport(moment, tuple(actions), tuple(skipped), tuple(refused))
-
-    def _expire_case(
-        self,
-        case_id: str,
-        now: datetime,
-        actions: list[TickAction],
-        skipped: list[str],
-        refused: list[tuple[str, str]],
-    ) -> None:
-        """Expire one case's due deadlines, one step per transaction.
-
-        A step's child cases and its signal to the parent are written with it; each
-        step re-takes the case's lock and recomputes what is due.
-        """
-        while True:
-            try:
-                with self.database.transaction() as connection:
-                    loaded = self._load(connection, case_id, lock=Lock.SKIP)
-                    if loaded is None:
-                        skipped.append(case_id)
-                        return
-                    steps = expire(
-                        loaded.compiled, loaded.snapshot, now=now, calendar=self.calendar
-                    )
-                    if not steps:
-                        return
-                    self._persist(connection, steps[0], loaded, loaded.compiled)
-            except ConcurrentUpdate:
-                skipped.append(case_id)
-                return
-            except (TransitionRefused, CalendarNotPublished) as error:
-                refused.append((case_id, str(error)))
-                return
-            actions.extend(self._tick_actions(case_id, steps[0]))
-
-    @staticmethod
-    def _tick_actions(case_id: str, step: Step) -> list[TickAction]:
-        entry = step.entry
-        return [
-            TickAction(
-                case_id,
-                change.deadline,
-                _EXPIRY_ACTIONS[change.action],
-                entry.event,
-                entry.sequence,
-                entry.at,
-                entry.to_state,
-            )
-            for change in entry.timer_changes
-            if change.action in _EXPIRY_ACTIONS
-        ]
+        return sweep.tick(self._writer, moment, self._forget)
 
     def get(self, case_id: str) -> Case:
         """Return one case as it stands.
@@ -556,7 +269,7 @@ class Engine:
     def find(self, case_id: str) -> Case | None:
         """Return one case, or None if there is no such case."""
         with self.database.read() as connection:
-            loaded = self._load(connection, case_id, lock=Lock.NONE)
+            loaded = self._writer.load(connection, case_id, lock=Lock.NONE)
         return None if loaded is None else self._case(loaded)
 
     def cases(

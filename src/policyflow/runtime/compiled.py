@@ -221,6 +221,8 @@ class CompiledProcess:
         initial_effects: the deadlines started on entry of the initial state.
         finals: the final states' ids.
         signal: what a child sends its parent on reaching a final state, if anything.
+        starts_children: whether any transition starts a child case (if not, a case of
+            this process never has children to bring up to an instant).
         enabling: state → what decides which events leave it now.
         enabled_memo: the answers of :func:`runtime.enabled`, by what decides them.
     """
@@ -241,6 +243,7 @@ class CompiledProcess:
     states: dict[str, State] = field(init=False)
     events: frozenset[str] = field(init=False)
     signal: SignalPlan | None = field(init=False)
+    starts_children: bool = field(init=False)
     enabling: dict[str, Enabling] = field(init=False)
     enabled_memo: dict[Any, frozenset[str]] = field(init=False, default_factory=dict)
 
@@ -299,6 +302,7 @@ class CompiledProcess:
                 table.setdefault((source, transition.event), []).append(plan)
                 by_state.setdefault(source, []).append(plan)
         self.table = {key: tuple(plans) for key, plans in table.items()}
+        self.starts_children = any(t.start_child for t in process.transitions)
         self.by_state = {key: tuple(plans) for key, plans in by_state.items()}
         self.enabling = {state: _enabling(plans) for state, plans in self.by_state.items()}
         self.initial_effects = Effects(

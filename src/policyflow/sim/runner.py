@@ -1,10 +1,11 @@
 """simulate(): many cases of one process on a virtual clock, through the pure runtime.
 
-Each case is started with :func:`policyflow.runtime.start`, moved with
-:func:`policyflow.runtime.apply` and has its deadlines expired by
-:func:`policyflow.runtime.expire`, the very functions the engine calls, so a simulated case
-obeys exactly the rules of a real one; this module only decides *which* event happens
-*when* (from the scenario) and keeps the results. There is no database and no wall clock.
+This module is the simulation's API and scheduler: it resolves the process and its
+scenario, draws the arrivals, splits them into batches and runs the batches here and in
+worker processes. Each batch is simulated by :class:`~policyflow.sim.batch.BatchRunner`,
+which moves cases with :func:`policyflow.runtime.act` and expires their deadlines with
+:func:`policyflow.runtime.catch_up`, the very functions the engine calls, so a simulated
+case obeys exactly the rules of a real one. There is no database and no wall clock.
 
 Reproducibility: the arrivals are drawn once from the seed, and every case draws from its
 own random stream seeded by (seed, case index). Cases do not interact, so the result does
@@ -13,6 +14,7 @@ not depend on how the cases are split into batches or over how many worker proce
 
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
@@ -20,32 +22,21 @@ import pickle
 import random
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from policyflow.definition.catalog import load as load_process
 from policyflow.definition.model import Process
-from policyflow.errors import CalendarNotPublished, InvalidCaseData, InvalidInput, TransitionRefused
+from policyflow.errors import InvalidInput, UnknownProcess
 from policyflow.legaltime import Calendar, china
-from policyflow.runtime import (
-    apply,
-    compile_process,
-    expire,
-    start,
-)
-from policyflow.runtime.journal import JournalEntry
-from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
-from policyflow.runtime.step import Step
-from policyflow.sim.clock import EventQueue, Priority, VirtualClock
+from policyflow.runtime import compile_process
+from policyflow.sim.batch import Batch, BatchRunner, stream_seed
 from policyflow.sim.compiled import CompiledScenario
-from policyflow.sim.pickling import builder
 from policyflow.sim.results import CaseRecord, SimulationResult
-from policyflow.sim.scenario import WAIT, Scenario, ScenarioLike, default_scenario
+from policyflow.sim.scenario import Scenario, ScenarioLike, default_scenario
 
 __all__ = ["DEFAULT_START", "ProgressCallback", "simulate"]
 
@@ -58,14 +49,6 @@ ProgressCallback = Callable[[int, int], None]
 
 # Below this many cases one process is faster than starting workers.
 _PARALLEL_FROM = 2_000
-# A case whose chosen events are refused this many times in a row is no longer followed.
-_MAX_REFUSALS = 5
-# Enum members read once: reading one from its class is a Python-level lookup.
-_ARRIVAL, _EXPIRY, _ACTION = Priority.ARRIVAL, Priority.EXPIRY, Priority.ACTION
-_ARMED = TimerStatus.ARMED
-# A frozen dataclass's __init__ sets each field through object.__setattr__; the builder
-# sets its slots directly (the same record).
-_new_record = builder(CaseRecord)
 
 
 def simulate(
@@ -78,6 +61,7 @@ def simulate(
     workers: int | None = None,
     calendar: Calendar | None = None,
     progress: ProgressCallback | None = None,
+    processes: str | Path | None = None,
 ) -> SimulationResult:
     """Run a population of cases of `process` in simulated time.
 
@@ -95,6 +79,10 @@ def simulate(
             is the same whatever the number.
         calendar: the legal calendar (default: the shipped official calendar of China).
         progress: called with (cases finished, cases in all) as the run goes.
+        processes: a folder laid out like ``processes/`` where process ids are looked
+            up, `process` given by id and the child processes its cases start, as
+            ``Engine(processes=…)`` does. None: the built-in processes, and for a
+            `process` given as a file, the folder it is in first.
 
     Returns:
         The cases, their journals and deadline outcomes, with tables and KPIs.
@@ -104,8 +92,10 @@ def simulate(
             below 1, or scenario data that fail the process's fields.
         UnknownProcess: no built-in process has that id and no file is at that path.
     """
+    root = _root(process, processes)
     if not isinstance(process, Process):
-        process = load_process(str(process))
+        folder = None if processes is None else Path(processes)
+        process = load_process(process if isinstance(process, Path) else str(process), root=folder)
     if seed < 0:
         raise InvalidInput(f"invalid seed {seed}: expected a whole number >= 0")
     if cases is not None and cases < 1:
@@ -117,7 +107,7 @@ def simulate(
     plan = CompiledScenario(compiled, resolved)  # checks the scenario against the process
     cal = calendar if calendar is not None else china()
     arrivals = plan.arrivals(
-        random.Random(_stream_seed(seed, -1)),
+        random.Random(stream_seed(seed, -1)),
         cal,
         cases=cases,
         start=resolved.arrivals.start or DEFAULT_START,
@@ -127,7 +117,7 @@ def simulate(
         workers = (os.cpu_count() or 1) if total >= _PARALLEL_FROM else 1
     workers = max(1, min(workers, total))
     batches = _batches(arrivals, workers)
-    runner = _BatchRunner(plan, cal, seed)
+    runner = BatchRunner(plan, cal, seed, functools.partial(_resolve_child, root))
     records: list[CaseRecord] = []
     if workers == 1:
         done = 0
@@ -138,7 +128,9 @@ def simulate(
             if progress is not None:
                 progress(done, total)
     else:
-        records = _run_parallel(runner, process, resolved, calendar, batches, workers, progress)
+        records = _run_parallel(
+            runner, process, resolved, calendar, batches, workers, progress, root
+        )
     return SimulationResult(
         process=process,
         scenario=resolved,
@@ -146,6 +138,25 @@ def simulate(
         records=tuple(records),
         calendar=cal,
     )
+
+
+def _root(process: Process | str | Path, processes: str | Path | None) -> Path | None:
+    """Where ids are looked up: the folder given, else a process file's own folder."""
+    if processes is not None:
+        return Path(processes)
+    if isinstance(process, Path) or (isinstance(process, str) and process.endswith(".yaml")):
+        return Path(process).resolve().parent
+    return None
+
+
+def _resolve_child(root: Path | None, process_id: str) -> Process:
+    """A child process by id: in `root` if it is there, else a built-in one."""
+    if root is None:
+        return load_process(process_id)
+    try:
+        return load_process(process_id, root=root)
+    except UnknownProcess:
+        return load_process(process_id)
 
 
 def _resolve_scenario(process: Process, scenario: ScenarioLike | None) -> Scenario:
@@ -173,15 +184,6 @@ def _moved(scenario: Scenario, start: date | None) -> Scenario:
     return scenario.model_copy(update={"arrivals": moved})
 
 
-def _stream_seed(seed: int, index: int) -> int:
-    """The seed of one random stream: case `index`, or -1 for the arrivals."""
-    return (seed << 32) + index + 1
-
-
-# A batch is a list of (case index, arrival time).
-Batch = list[tuple[int, datetime]]
-
-
 def _batches(arrivals: Sequence[datetime], workers: int) -> list[Batch]:
     """Split the cases into batches: a few per worker, so that progress moves smoothly."""
     indexed = list(enumerate(arrivals))
@@ -197,17 +199,26 @@ def _batches(arrivals: Sequence[datetime], workers: int) -> list[Batch]:
 
 # --- worker processes -------------------------------------------------------------------
 
-_WORKER: _BatchRunner | None = None
+_WORKER: BatchRunner | None = None
 
 
 def _init_worker(
-    process_json: str, scenario_json: str, calendar: Calendar | None, seed: int
+    process_json: str,
+    scenario_json: str,
+    calendar: Calendar | None,
+    seed: int,
+    root: Path | None,
 ) -> None:
     global _WORKER
     process = Process.model_validate_json(process_json)
     compiled = compile_process(process)
     scenario = Scenario.model_validate_json(scenario_json)
-    _WORKER = _BatchRunner(CompiledScenario(compiled, scenario), calendar or china(), seed)
+    _WORKER = BatchRunner(
+        CompiledScenario(compiled, scenario),
+        calendar or china(),
+        seed,
+        functools.partial(_resolve_child, root),
+    )
 
 
 def _run_in_worker(batch: Batch, folder: str) -> str:
@@ -254,13 +265,14 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _run_parallel(
-    runner: _BatchRunner,
+    runner: BatchRunner,
     process: Process,
     scenario: Scenario,
     calendar: Calendar | None,
     batches: list[Batch],
     workers: int,
     progress: ProgressCallback | None,
+    root: Path | None,
 ) -> list[CaseRecord]:
     """Run `batches` in `workers` processes: this one and ``workers - 1`` started for it.
 
@@ -296,7 +308,13 @@ def _run_parallel(
             max_workers=workers - 1,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(process.model_dump_json(), scenario.model_dump_json(), calendar, runner.seed),
+            initargs=(
+                process.model_dump_json(),
+                scenario.model_dump_json(),
+                calendar,
+                runner.seed,
+                root,
+            ),
         ) as pool,
     ):
         pending: dict[Future[str], int] = {
@@ -355,327 +373,3 @@ def _take_unstarted(futures: list[Future[str]]) -> Future[str] | None:
         if future.cancel():
             return future
     return None
-
-
-# --- one batch of cases on one virtual clock ----------------------------------------------
-
-
-@dataclass(slots=True)
-class _Case:
-    """A case while it is simulated (a main case or a child case)."""
-
-    index: int
-    case_id: str
-    plan: CompiledScenario
-    rng: random.Random
-    arrived_at: datetime
-    horizon: datetime
-    parent: _Case | None = None
-    snapshot: CaseSnapshot | None = None
-    initial: dict[str, Any] = field(default_factory=dict)
-    journal: list[JournalEntry] = field(default_factory=list)
-    token: int = 0
-    expiries: set[datetime] = field(default_factory=set)
-    refusals: int = 0
-    refused: list[tuple[str, str, str]] = field(default_factory=list)
-    children: list[_Case] = field(default_factory=list)
-    status: str = "running"
-
-
-Queue = EventQueue[tuple[_Case, int, Any]]
-
-
-def _unlink(cases: list[_Case]) -> None:
-    """Cut the links from child cases back to their parents.
-
-    With no cycle left, a finished batch is freed by reference counting the moment its
-    records are handed on, while the collector is still paused; otherwise the collector's
-    first pass after the pause would scan the whole batch to find it is garbage.
-    """
-    for case in cases:
-        _unlink(case.children)
-        case.parent = None
-
-
-class _BatchRunner:
-    """Runs batches of cases of one process (and its child processes) under one scenario."""
-
-    def __init__(self, plan: CompiledScenario, calendar: Calendar, seed: int) -> None:
-        self.plan = plan
-        self.calendar = calendar
-        self.seed = seed
-        self._child_plans: dict[str, CompiledScenario] = {}
-
-    def run(self, batch: Batch) -> list[CaseRecord]:
-        """Simulate the cases of `batch` together on one virtual clock; return their records."""
-        if not batch:
-            return []
-        queue: Queue = EventQueue()
-        clock = VirtualClock(min(at for _, at in batch))
-        cases: list[_Case] = []
-        horizon = timedelta(days=self.plan.scenario.horizon_days)
-        for index, at in batch:
-            case = _Case(
-                index,
-                f"sim-{index + 1:06d}",
-                self.plan,
-                random.Random(_stream_seed(self.seed, index)),
-                at,
-                at + horizon,
-            )
-            cases.append(case)
-            queue.push(at, (case, 0, None), _ARRIVAL)
-        while queue:
-            happening = queue.pop()
-            clock.advance_to(happening.at)
-            case, token, action = happening.item
-            if case.status != "running":
-                continue
-            try:
-                if happening.priority is _ARRIVAL:
-                    self._arrive(case, happening.at, queue)
-                elif happening.priority is _EXPIRY:
-                    self._expire(case, happening.at, queue)
-                elif token == case.token:
-                    self._act(case, happening.at, action, queue)
-            except CalendarNotPublished:
-                case.status = "beyond_calendar"
-        records = [self._record(case) for case in cases]
-        _unlink(cases)
-        return records
-
-    # --- the three kinds of happening ---
-
-    def _arrive(self, case: _Case, at: datetime, queue: Queue) -> None:
-        data = case.plan.initial_data(case.rng, at)
-        self._start(case, data, at, None, queue)
-
-    def _start(
-        self, case: _Case, data: Mapping[str, Any], at: datetime, actor: str | None, queue: Queue
-    ) -> None:
-        compiled = case.plan.compiled
-        parent_id = None if case.parent is None else case.parent.case_id
-        try:
-            step = start(
-                compiled,
-                case.case_id,
-                data,
-                at=at,
-                actor=actor,
-                parent_id=parent_id,
-                calendar=self.calendar,
-            )
-        except InvalidCaseData as error:
-            raise InvalidInput(
-                f"scenario data for {compiled.process.id} fail the process's fields: {error}"
-            ) from None
-        case.initial = dict(step.snapshot.data)
-        self._absorb(case, step, queue)
-        self._arm_after(case, step, queue)
-        self._plan(case, at, queue)
-
-    def _expire(self, case: _Case, at: datetime, queue: Queue) -> None:
-        case.expiries.discard(at)
-        snapshot = case.snapshot
-        assert snapshot is not None
-        # As the engine's tick does: every expiry due at this instant, one step at a time,
-        # each on the case as the previous one left it (as expire() computes them).
-        steps = expire(case.plan.compiled, snapshot, now=at, calendar=self.calendar)
-        if not steps:
-            return  # the deadline was met, moved or cancelled since it was queued
-        for step in steps:
-            if case.status != "running":
-                break
-            if not self._absorb(case, step, queue):
-                case.status = "stalled"  # the tick is refused (a parent refuses the signal)
-                return
-            self._stop_if_long(case)
-        self._arm(case, queue)
-        if case.snapshot is not None and case.snapshot.state != snapshot.state:
-            self._plan(case, at, queue)  # the expiry moved the case: what was planned is moot
-
-    def _act(
-        self,
-        case: _Case,
-        at: datetime,
-        action: tuple[str, Mapping[str, Any] | None, str | None],
-        queue: Queue,
-    ) -> None:
-        event, payload, actor = action
-        snapshot = case.snapshot
-        assert snapshot is not None
-        try:
-            step = apply(
-                case.plan.compiled,
-                snapshot,
-                event,
-                payload,
-                at=at,
-                actor=actor,
-                calendar=self.calendar,
-            )
-            applied = self._absorb(case, step, queue)
-        except TransitionRefused as error:
-            applied, reason = False, f"{type(error).__name__}: {error}"
-        else:
-            reason = "the parent case refused the signal"
-        if not applied:
-            case.refusals += 1
-            case.refused.append((snapshot.state, event, reason))
-            if case.refusals >= _MAX_REFUSALS:
-                case.status = "stalled"
-                return
-            self._plan(case, at, queue, excluding=event)
-            return
-        case.refusals = 0
-        if self._stop_if_long(case):
-            return
-        self._arm_after(case, step, queue)
-        self._plan(case, at, queue)
-
-    # --- steps, children and signals ---
-
-    def _absorb(self, case: _Case, step: Step, queue: Queue) -> bool:
-        """Take `step` into the case, start its children and signal its parent.
-
-        As in the engine, a child's step and the event it signals to its parent go
-        together: if the parent refuses the signal, neither happens (returns False).
-        """
-        signalled: tuple[_Case, Step] | None = None
-        if step.signal is not None:
-            parent = case.parent
-            assert parent is not None and parent.snapshot is not None
-            signal = step.signal
-            try:
-                signalled = (
-                    parent,
-                    apply(
-                        parent.plan.compiled,
-                        parent.snapshot,
-                        signal.event,
-                        signal.payload,
-                        at=step.entry.at,
-                        actor=step.entry.actor,
-                        calendar=self.calendar,
-                    ),
-                )
-            except TransitionRefused:
-                return False
-        case.snapshot = step.snapshot
-        case.journal.append(step.entry)
-        for number, child in enumerate(step.spawn):
-            self._spawn(case, child.process_id, child.data, step.entry, number, queue)
-        if signalled is not None:
-            parent, parent_step = signalled
-            before = parent.snapshot
-            self._absorb(parent, parent_step, queue)
-            self._arm_after(parent, parent_step, queue)
-            if before is None or parent_step.snapshot.state != before.state:
-                self._plan(parent, step.entry.at, queue)
-        return True
-
-    def _spawn(
-        self,
-        parent: _Case,
-        process_id: str,
-        data: Mapping[str, Any],
-        entry: JournalEntry,
-        number: int,
-        queue: Queue,
-    ) -> None:
-        child = _Case(
-            parent.index,
-            f"{parent.case_id}.{len(parent.children) + 1}",
-            self._child_plan(process_id),
-            random.Random(parent.rng.getrandbits(64)),
-            entry.at,
-            parent.horizon,
-            parent=parent,
-        )
-        parent.children.append(child)
-        self._start(child, data, entry.at, entry.actor, queue)
-
-    def _child_plan(self, process_id: str) -> CompiledScenario:
-        plan = self._child_plans.get(process_id)
-        if plan is None:
-            process = load_process(process_id)
-            scenario = self.plan.scenario.children.get(process_id) or default_scenario(process)
-            plan = self._child_plans[process_id] = CompiledScenario(
-                compile_process(process), scenario
-            )
-        return plan
-
-    # --- helpers ---
-
-    def _stop_if_long(self, case: _Case) -> bool:
-        if len(case.journal) >= case.plan.scenario.max_events:
-            case.status = "truncated"
-            return True
-        return False
-
-    def _arm(self, case: _Case, queue: Queue) -> None:
-        """Queue the expiry of every armed deadline at the instant it passes.
-
-        A deadline that has already passed when it is armed (one anchored on an earlier
-        day) is queued now: the engine's next tick would fire it, before anything else
-        happens to the case.
-        """
-        snapshot = case.snapshot
-        assert snapshot is not None
-        now = snapshot.updated_at
-        for timer in snapshot.timers:
-            if timer.status is not _ARMED:
-                continue
-            expires_at = timer.expires_at
-            if expires_at is None:
-                continue
-            at = max(expires_at, now)
-            if at in case.expiries or at > case.horizon:
-                continue
-            case.expiries.add(at)
-            queue.push(at, (case, 0, None), _EXPIRY)
-
-    def _arm_after(self, case: _Case, step: Step, queue: Queue) -> None:
-        """:meth:`_arm` after `step`, if it changed a deadline.
-
-        Only a deadline the step started, resumed or extended can need queueing: every
-        other armed one was queued when it was armed, and one queued at an instant already
-        passed has come up and fired (at an instant, expiries come first).
-        """
-        if step.entry.timer_changes:
-            self._arm(case, queue)
-
-    def _plan(self, case: _Case, now: datetime, queue: Queue, excluding: str | None = None) -> None:
-        """Choose the case's next event and when it happens, and queue it."""
-        case.token += 1
-        snapshot = case.snapshot
-        assert snapshot is not None
-        plan = case.plan
-        choice = plan.choose(snapshot, case.rng, now, excluding=excluding, calendar=self.calendar)
-        if choice is None or choice == WAIT:
-            return  # a final state, or nobody acts: only a deadline can move the case
-        at = plan.when(choice, now, case.rng, self.calendar)
-        if at > case.horizon:
-            return
-        payload = plan.payload(choice, at, case.rng, snapshot.data)
-        queue.push(at, (case, case.token, (choice, payload, plan.actor(choice))), _ACTION)
-
-    def _record(self, case: _Case) -> CaseRecord:
-        status = case.status
-        snapshot = case.snapshot
-        if status == "running":
-            final = snapshot is not None and case.plan.is_final(snapshot.state)
-            status = "final" if final else "open"
-        return _new_record(
-            index=case.index,
-            case_id=case.case_id,
-            process_id=case.plan.compiled.process.id,
-            arrived_at=case.arrived_at,
-            data=case.initial,
-            status=status,
-            state=None if snapshot is None else snapshot.state,
-            journal=tuple(case.journal),
-            refused=tuple(case.refused),
-            parent_id=None if case.parent is None else case.parent.case_id,
-            children=tuple(self._record(child) for child in case.children),
-        )

@@ -21,7 +21,14 @@ from policyflow.store.convert import timer_row
 from policyflow.store.fast import Target
 from policyflow.store.tables import CASES, TIMERS
 
-__all__ = ["due_timers", "overdue_timers", "page_after", "stage_timers", "write_timers"]
+__all__ = [
+    "due_children",
+    "due_timers",
+    "overdue_timers",
+    "page_after",
+    "stage_timers",
+    "write_timers",
+]
 
 _ARMED = TimerStatus.ARMED.value
 
@@ -188,6 +195,40 @@ def due_timers(
         parameters += [_instant(dialect, after[0]), *after[1:]]
     parameters.append(limit)
     return fast.fetch(connection, _due_sql(dialect, after is not None), parameters)
+
+
+@cache
+def _due_children_sql(dialect: str, count: int) -> str:
+    mark = fast.mark(dialect)
+    parents = ", ".join([mark] * count)
+    return (
+        "SELECT DISTINCT cases.parent_id, cases.id FROM cases "
+        "JOIN timers ON timers.case_id = cases.id "
+        f"WHERE cases.parent_id IN ({parents}) AND timers.status = {mark} "
+        f"AND timers.expires_at <= {mark} ORDER BY cases.parent_id, cases.id"
+    )
+
+
+def due_children(
+    connection: Target, parent_ids: Sequence[str], now: datetime
+) -> dict[str, list[str]]:
+    """Return, by parent, the child cases with an armed timer expiring at or before `now`.
+
+    The cases a parent's catch-up must bring along: a child's expiry can signal it.
+    Reads the parent index of ``cases`` and the ``(status, expires_at)`` one of timers.
+    """
+    if not parent_ids:
+        return {}
+    dialect = fast.dialect_of(connection)
+    rows = fast.fetch(
+        connection,
+        _due_children_sql(dialect, len(parent_ids)),
+        [*parent_ids, _ARMED, _instant(dialect, now)],
+    )
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["parent_id"], []).append(row["id"])
+    return found
 
 
 def _instant(dialect: str, value: datetime) -> Any:

@@ -1,0 +1,172 @@
+"""The engine's sweep: bring every case with a due deadline up to an instant, page by page.
+
+A tick is the runtime's :func:`~policyflow.runtime.catch_up` for each case nobody acted
+on: the same expiries, at the same legal instants, that the next event on the case would
+have brought first. So the journal of a case does not depend on when, or whether, a tick
+ran.
+
+Due cases are taken a page at a time, under a row lock (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; the write lock on SQLite); what is due is recomputed from the locked rows, so
+running tick twice, or in several processes at once, fires each timer once. A page's cases
+are loaded in two queries and their expiries written in one transaction, one
+``executemany`` per statement. A case whose catch-up reaches another case (a child it
+starts, a parent it signals, a child of its own that is due) is brought up after the page,
+in a transaction of its own: it locks other cases, and two workers' pages must never wait
+on each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from policyflow.engine.case import TickAction, TickReport
+from policyflow.engine.write import StoredFamily, Writer
+from policyflow.errors import ConcurrentUpdate, InvalidInput, TransitionRefused
+from policyflow.runtime import CompiledProcess, Outcome, catch_up
+from policyflow.runtime.journal import TimerAction
+from policyflow.runtime.snapshot import CaseSnapshot
+from policyflow.store import timers
+from policyflow.store.cases import Lock
+from policyflow.store.fast import Batch
+
+__all__ = ["tick"]
+
+# Due timers read per tick transaction; their cases' expiries are written in it together.
+PAGE = 500
+_EXPIRY_ACTIONS = {TimerAction.FIRED: "fired", TimerAction.OVERDUE: "overdue"}
+
+
+class _Alone(Exception):
+    """The case's catch-up reaches another case: it is done in a transaction of its own."""
+
+
+class _PageFamily:
+    """A family for a case that must not reach another one within the page."""
+
+    def parent(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
+        raise _Alone
+
+    def children_due(
+        self, case_id: str, until: datetime
+    ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:
+        return iter(())  # the page left out every case with a due child
+
+    def process(self, process_id: str) -> CompiledProcess:
+        raise _Alone
+
+    def new_id(self, parent_id: str, process_id: str, number: int) -> str:
+        raise _Alone
+
+
+def tick(writer: Writer, now: datetime, forget: Callable[[str], None]) -> TickReport:
+    """Bring every case with a deadline due at `now` up to `now`; return what was done.
+
+    Args:
+        writer: the engine's write path.
+        now: the instant to sweep up to.
+        forget: called with each case the sweep may change (the engine's cache of cases).
+    """
+    report = _Report()
+    done: set[str] = set()
+    after: tuple[Any, ...] | None = None
+    family = _PageFamily()
+    while True:
+        alone: list[str] = []
+        with writer.database.transaction() as connection:
+            page = timers.due_timers(connection, now, limit=PAGE, after=after)
+            if not page:
+                break
+            after = timers.page_after(page[-1])
+            case_ids = [c for c in dict.fromkeys(r["case_id"] for r in page) if c not in done]
+            done.update(case_ids)
+            loaded = writer.load_many(connection, case_ids, lock=Lock.SKIP)
+            parents = [c for c, case in loaded.items() if case.compiled.starts_children]
+            with_due_children = timers.due_children(connection, parents, now)
+            # the page's writes, run together (one executemany per statement) at its end
+            batch = Batch()
+            recorded_at = writer.now()  # one wall-clock time for the page's writes
+            for case_id in case_ids:
+                forget(case_id)
+                case = loaded.get(case_id)
+                if case is None:
+                    report.skipped.append(case_id)  # another worker holds it
+                    continue
+                if case_id in with_due_children:
+                    alone.append(case_id)
+                    continue
+                try:
+                    outcome = catch_up(
+                        family, case.compiled, case.snapshot, until=now, calendar=writer.calendar
+                    )
+                except _Alone:
+                    alone.append(case_id)
+                    continue
+                except (TransitionRefused, InvalidInput) as error:
+                    # pure: nothing written yet; one case's problem does not stop the
+                    # others' (it is reported, and tried again by the next tick)
+                    report.refused.append((case_id, str(error)))
+                    continue
+                if outcome.cases:
+                    writer.commit(
+                        connection, outcome, {case_id: case}, batch=batch, recorded_at=recorded_at
+                    )
+                report.add(outcome)
+            batch.run(connection)
+        for case_id in alone:
+            _alone(writer, case_id, now, report, forget)
+    return TickReport(now, tuple(report.actions), tuple(report.skipped), tuple(report.refused))
+
+
+def _alone(
+    writer: Writer, case_id: str, now: datetime, report: _Report, forget: Callable[[str], None]
+) -> None:
+    """Bring one case, and the family its expiries reach, up to `now` in one transaction."""
+    try:
+        with writer.database.transaction() as connection:
+            loaded = writer.load(connection, case_id, lock=Lock.SKIP)
+            if loaded is None:
+                report.skipped.append(case_id)
+                return
+            family = StoredFamily(writer, connection, {case_id: loaded})
+            outcome = catch_up(
+                family, loaded.compiled, loaded.snapshot, until=now, calendar=writer.calendar
+            )
+            writer.commit(connection, outcome, family.loaded)
+    except ConcurrentUpdate:
+        report.skipped.append(case_id)
+        return
+    except (TransitionRefused, InvalidInput) as error:
+        report.refused.append((case_id, str(error)))
+        return
+    for touched in outcome.cases:
+        forget(touched.case_id)
+    report.add(outcome)
+
+
+class _Report:
+    """What a tick did, gathered as it goes."""
+
+    def __init__(self) -> None:
+        self.actions: list[TickAction] = []
+        self.skipped: list[str] = []
+        self.refused: list[tuple[str, str]] = []
+
+    def add(self, outcome: Outcome) -> None:
+        for touched in outcome.cases:
+            for step in touched.steps:
+                entry = step.entry
+                self.actions.extend(
+                    TickAction(
+                        touched.case_id,
+                        change.deadline,
+                        _EXPIRY_ACTIONS[change.action],
+                        entry.event,
+                        entry.sequence,
+                        entry.at,
+                        entry.to_state,
+                    )
+                    for change in entry.timer_changes
+                    if change.action in _EXPIRY_ACTIONS
+                )

@@ -1,0 +1,339 @@
+"""The cascade around an act: what one event, or the passing of time, does to a family of cases.
+
+An event on a case at instant T is never alone:
+
+1. **Catch-up.** Every deadline of the case, and of the child cases that could signal it,
+   whose expiry instant is at or before T expires first, earliest first, each with its
+   consequence and recorded at its own instant (:mod:`.expiry`).
+2. **The event**, judged on the case as the law has left it (:func:`.step.transition`).
+3. **Children** the event (or an expiry) starts, begun at its instant.
+4. **The signal** a case that reached a final state sends its parent. The parent is first
+   brought up to the signal's instant the same way. If the parent refuses the signal, the
+   child's step does not happen either: an event is refused whole; an expiry is recorded
+   as overdue instead (its deadline passed, its consequence could not be applied).
+
+Across a family, expiries go in order of instant; at one instant, a parent's before its
+children's, and within one case in the order the process declares its deadlines. So
+whether a sweep (the engine's tick, the simulator's expiry) ran before an event or not,
+every case's journal comes out the same.
+
+This module decides; it reads and writes nothing. The cases it touches beyond the first
+come from a :class:`Family` (the engine reads them from its store under lock, the
+simulator from its population), and it returns an :class:`Outcome`: every touched case
+with its steps in order, which the engine commits in one transaction and the simulator
+applies in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from policyflow.errors import InvalidInput, TransitionRefused
+from policyflow.legaltime import Calendar
+from policyflow.runtime.compiled import CompiledProcess
+from policyflow.runtime.expiry import (
+    after_expiries,
+    expire_timer,
+    expiry_instant,
+    next_due,
+    overdue,
+)
+from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
+from policyflow.runtime.step import ChildStart, Step, start, transition
+
+__all__ = ["Family", "Outcome", "Touched", "act", "catch_up"]
+
+_MAX_STEPS = 10_000  # expiries that keep restarting each other stop here
+
+
+class Family(Protocol):
+    """How the cascade reaches the cases related to the one it acts on."""
+
+    def parent(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
+        """The parent case `case_id` as it stands (the engine locks it)."""
+        ...
+
+    def children_due(
+        self, case_id: str, until: datetime
+    ) -> Iterable[tuple[CompiledProcess, CaseSnapshot]]:
+        """The child cases of `case_id` with an armed deadline expiring at or before `until`."""
+        ...
+
+    def process(self, process_id: str) -> CompiledProcess:
+        """The process a child case is started under."""
+        ...
+
+    def new_id(self, parent_id: str, process_id: str, number: int) -> str:
+        """The id of the `number`-th child (from 0) that this cascade starts under `parent_id`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Touched:
+    """One case the cascade changed, with its steps in the order they happened.
+
+    Attributes:
+        compiled: its process.
+        before: the case as the cascade found it; None for a case the cascade started.
+        steps: its steps, the first a start when `before` is None.
+    """
+
+    compiled: CompiledProcess
+    before: CaseSnapshot | None
+    steps: tuple[Step, ...]
+
+    @property
+    def after(self) -> CaseSnapshot:
+        """The case after its last step."""
+        return self.steps[-1].snapshot
+
+    @property
+    def case_id(self) -> str:
+        """The case's id."""
+        return self.steps[-1].snapshot.case_id
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """Everything one act (or one catch-up) does, ready to commit.
+
+    Attributes:
+        cases: each case with steps, in the order to write them (a child after the case
+            that started it).
+        step: the act's own step; None for a catch-up.
+    """
+
+    cases: tuple[Touched, ...]
+    step: Step | None = None
+
+    def of(self, case_id: str) -> Touched | None:
+        """The steps of one case, or None if the cascade left it as it was."""
+        for touched in self.cases:
+            if touched.case_id == case_id:
+                return touched
+        return None
+
+    @property
+    def steps(self) -> int:
+        """How many steps the outcome holds, over every case."""
+        return sum(len(touched.steps) for touched in self.cases)
+
+
+def act(
+    family: Family,
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    event: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    at: datetime,
+    actor: str | None = None,
+    calendar: Calendar | None = None,
+) -> Outcome:
+    """Apply `event` to the case at `at`, with its whole cascade (see the module's text).
+
+    Raises:
+        EventNotAllowed, GuardFailed, InvalidPayload: the event is refused, or the parent
+            refuses the signal it makes the case send; nothing is to be written (a
+            refusal after expiries names them).
+        InvalidInput: `at` is earlier than the case's last event.
+        InvalidCaseData: a child case it starts gets data its process refuses.
+        CalendarNotPublished: a deadline reaches a year the calendar does not cover.
+    """
+    if at < snapshot.updated_at:
+        raise InvalidInput(
+            f"refused {event!r} on case {snapshot.case_id}: business time {at.isoformat(sep=' ')} "
+            f"is earlier than the case's last event at {snapshot.updated_at.isoformat(sep=' ')}"
+        )
+    cascade = _Cascade(family, calendar, at)
+    case = cascade.add(compiled, snapshot, 0)
+    cascade.advance(at)
+    try:
+        step = transition(
+            compiled, case.current, event, payload, at=at, actor=actor, calendar=calendar
+        )
+    except TransitionRefused as error:
+        if case.steps:
+            raise after_expiries(error, tuple(case.steps)) from None
+        raise
+    cascade.take(case, step)
+    return cascade.outcome(step)
+
+
+def catch_up(
+    family: Family,
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    *,
+    until: datetime,
+    calendar: Calendar | None = None,
+) -> Outcome:
+    """Bring the case (and the family its expiries touch) up to `until`: every expiry due.
+
+    What a sweep does for a case nobody acts on: the engine's tick, the simulator's
+    expiry. The outcome is empty when nothing was due.
+
+    Raises:
+        CalendarNotPublished: a deadline reaches a year the calendar does not cover.
+        InvalidCaseData: a child case an expiry starts gets data its process refuses.
+    """
+    cascade = _Cascade(family, calendar, until)
+    cascade.add(compiled, snapshot, 0)
+    cascade.advance(until)
+    return cascade.outcome(None)
+
+
+class _Open:
+    """A case in the cascade: as found, as it stands now, and its steps so far."""
+
+    __slots__ = ("before", "compiled", "current", "depth", "steps")
+
+    def __init__(
+        self,
+        compiled: CompiledProcess,
+        before: CaseSnapshot | None,
+        current: CaseSnapshot,
+        depth: int,
+        steps: list[Step],
+    ) -> None:
+        self.compiled = compiled
+        self.before = before
+        self.current = current
+        self.depth = depth  # a parent is one less than its child: it expires first
+        self.steps = steps
+
+
+class _Cascade:
+    def __init__(self, family: Family, calendar: Calendar | None, until: datetime) -> None:
+        self.family = family
+        self.calendar = calendar
+        self.until = until
+        self.open: dict[str, _Open] = {}
+        self.started: dict[str, int] = {}  # parent id → children started by this cascade
+        self.taken = 0
+
+    def add(self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int) -> _Open:
+        """Take in a case as it stands, with its children that could signal it by `until`."""
+        found = self.open.get(snapshot.case_id)
+        if found is not None:
+            return found
+        case = self.open[snapshot.case_id] = _Open(compiled, snapshot, snapshot, depth, [])
+        if compiled.starts_children:
+            for child_compiled, child in self.family.children_due(snapshot.case_id, self.until):
+                self.add(child_compiled, child, depth + 1)
+        return case
+
+    def advance(self, until: datetime) -> None:
+        """Expire every deadline of the open cases due at or before `until`, in order."""
+        while True:
+            chosen: tuple[_Open, TimerSnapshot] | None = None
+            key: tuple[datetime, int, datetime, str] | None = None
+            for case in self.open.values():
+                timer = next_due(case.compiled, case.current, until)
+                if timer is None:
+                    continue
+                current = case.current
+                mine = (
+                    expiry_instant(current, timer),
+                    case.depth,
+                    current.started_at,
+                    current.case_id,
+                )
+                if key is None or mine < key:
+                    chosen, key = (case, timer), mine
+            if chosen is None:
+                return
+            self._expire(*chosen)
+
+    def _expire(self, case: _Open, timer: TimerSnapshot) -> None:
+        step = expire_timer(case.compiled, case.current, timer, calendar=self.calendar)
+        if not step.spawn and step.signal is None:
+            self._record(case, step)
+            return
+        mark = self._mark()
+        try:
+            self.take(case, step)
+        except TransitionRefused:  # the parent refuses the signal: the consequence fails
+            self._restore(mark)
+            self._record(case, overdue(case.compiled, case.current, timer))
+
+    def take(self, case: _Open, step: Step) -> None:
+        """Record `step`, start the children it asks for and send its signal."""
+        self._record(case, step)
+        for child in step.spawn:
+            self._start_child(case, child, step)
+        signal = step.signal
+        if signal is None:
+            return
+        parent = self.open.get(signal.parent_id)
+        if parent is None:
+            compiled, snapshot = self.family.parent(signal.parent_id)
+            parent = self.add(compiled, snapshot, case.depth - 1)
+        at = step.entry.at
+        self.advance(at)  # the parent, and the children it was loaded with, up to the signal
+        # A parent's journal never goes back in time: a signal from a child whose event was
+        # dated before the parent's last one is the parent's at that last instant.
+        at = max(at, parent.current.updated_at)
+        answered = transition(
+            parent.compiled,
+            parent.current,
+            signal.event,
+            signal.payload,
+            at=at,
+            actor=step.entry.actor,
+            calendar=self.calendar,
+        )
+        self.take(parent, answered)
+
+    def _start_child(self, parent: _Open, child: ChildStart, step: Step) -> None:
+        parent_id = parent.current.case_id
+        compiled = self.family.process(child.process_id)
+        number = self.started.get(parent_id, 0)
+        self.started[parent_id] = number + 1
+        started = start(
+            compiled,
+            self.family.new_id(parent_id, child.process_id, number),
+            child.data,
+            at=step.entry.at,
+            actor=step.entry.actor,
+            parent_id=parent_id,
+            calendar=self.calendar,
+        )
+        opened = _Open(compiled, None, started.snapshot, parent.depth + 1, [])
+        self.open[started.snapshot.case_id] = opened
+        self._record(opened, started)
+
+    def _record(self, case: _Open, step: Step) -> None:
+        self.taken += 1
+        if self.taken > _MAX_STEPS:
+            raise InvalidInput(
+                f"case {case.current.case_id}: more than {_MAX_STEPS} steps at one act; "
+                "its deadlines restart each other without end"
+            )
+        case.steps.append(step)
+        case.current = step.snapshot
+
+    def _mark(self) -> tuple[dict[str, tuple[CaseSnapshot, int]], dict[str, int]]:
+        cases = {key: (case.current, len(case.steps)) for key, case in self.open.items()}
+        return cases, dict(self.started)
+
+    def _restore(self, mark: tuple[dict[str, tuple[CaseSnapshot, int]], dict[str, int]]) -> None:
+        cases, started = mark
+        for key in [key for key in self.open if key not in cases]:
+            del self.open[key]
+        for key, (current, count) in cases.items():
+            case = self.open[key]
+            case.current = current
+            del case.steps[count:]
+        self.started = started
+
+    def outcome(self, step: Step | None) -> Outcome:
+        touched = tuple(
+            Touched(case.compiled, case.before, tuple(case.steps))
+            for case in self.open.values()
+            if case.steps
+        )
+        return Outcome(touched, step)
