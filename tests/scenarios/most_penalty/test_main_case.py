@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from policyflow import Engine, EventNotAllowed, GuardFailed
+from policyflow import Engine, EventNotAllowed, GuardFailed, TransitionRefused
 from scenarios.most_penalty.steps import (
     REPORT,
     at,
@@ -259,6 +259,53 @@ def test_s04_statement_window_edges_and_hearing_window_kept_open(engine: Engine)
             {"is_written": True, "materials_submitted": True},
             at=at("2023-10-09", 10),
         )
+
+
+@pytest.mark.parametrize(
+    ("day", "ok"), [("2023-10-07", True), ("2023-10-08", True), ("2023-10-09", False)]
+)
+def test_statement_during_the_hearing_procedure_only_within_the_window(
+    engine: Engine, day: str, ok: bool
+) -> None:
+    """科学技术部令第20号 第三十九条: 五个工作日内 — also once a hearing was requested."""
+    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
+    to_notice_served(
+        engine, case_id, concluded="2023-09-08", served="2023-09-25", penalty=LEGAL_PERSON_1M
+    )
+    engine.fire(
+        case_id,
+        "hearing_requested",
+        {"is_written": True, "materials_submitted": True},
+        at=at("2023-09-27"),
+    )
+    # no tick: the guard itself holds the fifth working day (Sun Oct 8, a make-up day)
+    if ok:
+        case = engine.fire(case_id, "statement_received", {"is_written": True}, at=at(day))
+        assert case.data["statements_received"] == 1
+    else:
+        with pytest.raises(TransitionRefused):
+            engine.fire(case_id, "statement_received", {"is_written": True}, at=at(day))
+        assert engine.get(case_id).data["statements_received"] == 0
+
+
+@pytest.mark.parametrize(
+    ("day", "ok"), [("2023-10-07", True), ("2023-10-08", True), ("2023-10-09", False)]
+)
+def test_hearing_request_only_within_the_window(engine: Engine, day: str, ok: bool) -> None:
+    """科学技术部令第20号 第四十二条第一款: 五个工作日内 — the day after is too late."""
+    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
+    to_notice_served(
+        engine, case_id, concluded="2023-09-08", served="2023-09-25", penalty=LEGAL_PERSON_1M
+    )
+    request = {"is_written": True, "materials_submitted": True}
+    if ok:
+        assert engine.fire(case_id, "hearing_requested", request, at=at(day)).state == (
+            "hearing_requested"
+        )
+    else:
+        with pytest.raises(TransitionRefused):
+            engine.fire(case_id, "hearing_requested", request, at=at(day))
+        assert engine.get(case_id).state != "hearing_requested"
 
 
 def test_s04_express_written_waiver_closes_the_windows_early(engine: Engine) -> None:
