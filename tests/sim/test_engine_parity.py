@@ -3,21 +3,24 @@
 The simulator's cases are replayed through a real Engine on a temporary SQLite file: each
 case is started at its arrival with its drawn data, each event a person did is fired at its
 time with its payload and actor, and tick runs before every one of them (and at the end),
-so that deadlines expire when the engine's tick finds them due. (test_tick_invariance.py
-replays them with tick run never, or at random instants: the journals are the same.) The journals must agree
+so that deadlines expire when the engine's tick finds them due (test_tick_invariance.py
+replays them with tick run never, or at random instants). The journals must agree
 entry by entry: event, states, business time, actor, payload, basis, deadline changes and
 whether the entry was automatic.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from policyflow.definition.catalog import discover, load
 from policyflow.engine import Engine
+from policyflow.errors import UnknownProcess
 from policyflow.runtime.journal import JournalEntry
 from policyflow.sim import simulate
 from policyflow.sim.results import CaseRecord
@@ -38,14 +41,14 @@ def _comparable(entry: JournalEntry) -> tuple:
     )
 
 
-def _signals_received(record: CaseRecord) -> set[tuple[str, datetime]]:
+def _signals_received(record: CaseRecord, engine: Engine) -> set[tuple[str, datetime]]:
     """(event, instant) of each signal a finished child of `record` sent it.
 
     The engine applies a signal itself when the child finishes; it is not fired again.
     """
     received = set()
     for child in record.children:
-        signal = load(child.process_id).on_final
+        signal = engine.definitions.resolve(child.process_id).on_final
         if signal is not None and signal.signal_parent is not None and child.status == "final":
             received.add((signal.signal_parent.event, child.journal[-1].at))
     return received
@@ -72,7 +75,7 @@ def _replay(
     for record in records:
         timeline.append((record.arrived_at, 0, 0, record.case_id, record, None))
         for member in record.family():
-            signals = _signals_received(member)
+            signals = _signals_received(member, engine)
             for entry in member.journal[1:]:
                 if not entry.automatic and (entry.event, entry.at) not in signals:
                     timeline.append((entry.at, 1, entry.sequence, member.case_id, member, entry))
@@ -198,3 +201,48 @@ def test_every_built_in_process_runs_alike_in_the_simulator_and_the_engine(tmp_p
     assert compared >= 60
     starts_children = any(t.start_child for t in load(process_id).transitions)
     assert (compared > 60) == starts_children  # child cases were compared where there are any
+
+
+def _user_folder(tmp_path) -> Path:
+    """A user's own folder laid out like processes/: tiny-audit and its child tiny-audit.expert."""
+    folder = tmp_path / "mine"
+    shutil.copytree(
+        Path(__file__).parents[1] / "engine" / "processes" / "tiny-audit", folder / "tiny-audit"
+    )
+    return folder
+
+
+AUDIT_SCENARIO = {
+    "process": "tiny-audit",
+    "arrivals": {"count": 30, "start": "2023-09-04"},
+    "durations": {"default": {"unit": "wd", "uniform": [1, 6]}},
+    "horizon_days": 3650,  # every deadline runs out inside it, as in the engine's last tick
+}
+
+
+@pytest.mark.parametrize("given", ["folder", "file"])
+def test_a_users_parent_and_child_simulate_and_run_in_the_engine_alike(tmp_path, given):
+    """Parent and child from the user's folder (not built in): the same journals in both."""
+    folder = _user_folder(tmp_path)
+    if given == "folder":
+        result = simulate("tiny-audit", AUDIT_SCENARIO, seed=5, workers=1, processes=folder)
+    else:  # the parent's file: its child is found beside it
+        result = simulate(folder / "tiny-audit" / "main.yaml", AUDIT_SCENARIO, seed=5, workers=1)
+    children = [child for record in result.records for child in record.children]
+    assert children and {c.process_id for c in children} == {"tiny-audit.expert"}
+    with Engine(f"sqlite:///{tmp_path / 'mine.db'}", processes=folder) as engine:
+        ids = _replay(engine, "tiny-audit", result.records)
+        for record in result.records:
+            for member in record.family():
+                stored = [row.entry for row in engine.history(ids[member.case_id])]
+                assert [_comparable(e) for e in stored] == [
+                    _comparable(e) for e in member.journal
+                ], member.case_id
+
+
+def test_a_child_process_found_nowhere_is_named(tmp_path):
+    """Without the user's folder the child cannot be found: the error names it."""
+    folder = _user_folder(tmp_path)
+    (folder / "tiny-audit" / "expert.yaml").unlink()
+    with pytest.raises(UnknownProcess, match=r"tiny-audit\.expert"):
+        simulate("tiny-audit", AUDIT_SCENARIO, seed=5, workers=1, processes=folder)

@@ -65,19 +65,19 @@ def test_the_journal_does_not_depend_on_when_tick_ran(process_id, data):
         # whole days too: most deadlines expire at midnight, where order matters most
         ticks = [first + timedelta(seconds=s) for s in offsets]
         ticks += [datetime.combine(t.date(), datetime.min.time()) for t in ticks[:3]]
-    with tempfile.TemporaryDirectory() as folder:
-        with Engine(f"sqlite:///{Path(folder) / 'cases.db'}") as engine:
-            ids = _replay(
-                engine, process_id, records, tick_before_each=policy == "each", ticks=ticks
-            )
-            for record in records:
-                for member in record.family():
-                    stored = [row.entry for row in engine.history(ids[member.case_id])]
-                    assert [_comparable(e) for e in stored] == [
-                        _comparable(e) for e in member.journal
-                    ], (member.case_id, policy, ticks)
-                    times = [e.at for e in stored]
-                    assert times == sorted(times), f"{member.case_id}: journal goes back in time"
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Engine(f"sqlite:///{Path(folder) / 'cases.db'}") as engine,
+    ):
+        ids = _replay(engine, process_id, records, tick_before_each=policy == "each", ticks=ticks)
+        for record in records:
+            for member in record.family():
+                stored = [row.entry for row in engine.history(ids[member.case_id])]
+                assert [_comparable(e) for e in stored] == [
+                    _comparable(e) for e in member.journal
+                ], (member.case_id, policy, ticks)
+                times = [e.at for e in stored]
+                assert times == sorted(times), f"{member.case_id}: journal goes back in time"
 
 
 def test_the_sample_has_deadlines_that_expire_by_themselves():

@@ -184,8 +184,10 @@ class BatchRunner:
             happening = queue.pop()
             clock.advance_to(happening.at)
             case, token, action = happening.item
-            if case.status != "running":
-                continue
+            if case.status != "running" and not (
+                case.status == "stalled" and happening.priority is _EXPIRY
+            ):
+                continue  # a stalled case is no longer acted on, but its deadlines still run
             try:
                 if happening.priority is _ARRIVAL:
                     self._arrive(case, happening.at, queue)
@@ -357,6 +359,8 @@ class BatchRunner:
     def _plan(self, case: _Case, now: datetime, queue: Queue, excluding: str | None = None) -> None:
         """Choose the case's next event and when it happens, and queue it."""
         case.token += 1
+        if case.status != "running":
+            return  # stalled: nobody acts on it any more
         snapshot = case.snapshot
         assert snapshot is not None
         plan = case.plan

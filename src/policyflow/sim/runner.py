@@ -29,8 +29,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from policyflow.definition.catalog import load as load_process
+from policyflow.definition.catalog import process_id_for
 from policyflow.definition.model import Process
-from policyflow.errors import InvalidInput, UnknownProcess
+from policyflow.errors import InvalidInput, PolicyflowError, UnknownProcess
 from policyflow.legaltime import Calendar, china
 from policyflow.runtime import compile_process
 from policyflow.sim.batch import Batch, BatchRunner, stream_seed
@@ -140,13 +141,31 @@ def simulate(
     )
 
 
+_FILES = (".yaml", ".yml")
+
+
 def _root(process: Process | str | Path, processes: str | Path | None) -> Path | None:
-    """Where ids are looked up: the folder given, else a process file's own folder."""
+    """Where child ids are looked up: the folder given, else the one a process file is in.
+
+    For a file, that is the folder under which the file's own id follows the id rule
+    (``audit.yaml`` in it, or ``audit/main.yaml``), so that its children (``audit.expert``:
+    ``audit/expert.yaml``) are found beside it.
+    """
     if processes is not None:
         return Path(processes)
-    if isinstance(process, Path) or (isinstance(process, str) and process.endswith(".yaml")):
-        return Path(process).resolve().parent
-    return None
+    if isinstance(process, Process):
+        return None
+    if isinstance(process, str) and "/" not in process and not process.endswith(_FILES):
+        return None  # a process id
+    path = Path(process).resolve()
+    try:
+        own_id = load_process(path).id
+    except PolicyflowError:
+        return None  # reported when the process itself is loaded
+    for folder in (path.parent, path.parent.parent):
+        if process_id_for(path, folder) == own_id:
+            return folder
+    return path.parent
 
 
 def _resolve_child(root: Path | None, process_id: str) -> Process:
