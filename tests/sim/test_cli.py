@@ -96,3 +96,26 @@ def test_provisional_counts_past_the_published_calendar():
         for name, done in (("official", official), ("provisional", provisional))
     }
     assert beyond["official"] > 0 and beyond["provisional"] == 0, beyond
+
+
+def test_simulate_finds_a_users_child_processes(tmp_path):
+    """A parent file finds its child beside it; --processes looks ids up in a folder."""
+    import shutil
+
+    folder = tmp_path / "mine"
+    shutil.copytree(
+        Path(__file__).parents[1] / "engine" / "processes" / "tiny-audit", folder / "tiny-audit"
+    )
+    for args in (
+        [str(folder / "tiny-audit" / "main.yaml")],
+        ["tiny-audit", "--processes", str(folder)],
+    ):
+        done = _run(*args, "--cases", "20", "--seed", "1", "--json")
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout)
+        assert summary["process"] == "tiny-audit" and summary["cases"] == 20
+    (folder / "tiny-audit" / "expert.yaml").unlink()
+    done = _run(str(folder / "tiny-audit" / "main.yaml"), "--cases", "20", "--seed", "1")
+    assert done.returncode == 2
+    assert "unknown process 'tiny-audit.expert'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -43,6 +43,13 @@ def simulate(
         int | None,
         typer.Option(help="Processes that simulate, this one included (default: every core)."),
     ] = None,
+    processes: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder laid out like processes/ where PROCESS and its child processes are "
+            "looked up (default: beside a process file, then the built-ins)."
+        ),
+    ] = None,
     provisional: Provisional = False,
     calendar_file: CalendarFile = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -62,7 +69,7 @@ def simulate(
                 f"cannot write {out}: Parquet needs pyarrow (pip install pyarrow), or use .csv"
             ) from None
     calendar = calendar_from(provisional, calendar_file)
-    definition = load(process)
+    definition = load(process, root=processes)
     bar = Progress(
         TextColumn("[bold]simulating {task.description}"),
         BarColumn(),
@@ -87,7 +94,7 @@ def simulate(
 
     try:
         result = run(
-            definition,
+            Path(process) if Path(process).is_file() else definition,  # children beside it
             scenario,
             cases=cases,
             seed=seed,
@@ -95,6 +102,7 @@ def simulate(
             workers=workers,
             calendar=calendar,
             progress=advance,
+            processes=processes,
         )
     finally:
         if shown:
