@@ -16,7 +16,6 @@ one citation or a list, each a mapping (``doc``, ``article``, ``paragraph``, ``i
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import date
 from enum import StrEnum
@@ -25,6 +24,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
+
+from policyflow.definition.canonical import canonical_json
 
 __all__ = [
     "ID_PATTERN",
@@ -488,12 +489,7 @@ class Process(FrozenModel):
         Keys added to the format later (:data:`_ADDED_KEYS`) are left out while unset, so
         that a new optional key does not change the version of every existing process.
         """
-        canonical = json.dumps(
-            _without_unset(self.model_dump(mode="json")),
-            sort_keys=True,
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        canonical = canonical_json(_without_unset(self.model_dump(mode="json")))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     @property

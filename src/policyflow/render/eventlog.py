@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
+from policyflow.definition.canonical import canonical_json
 from policyflow.runtime.journal import JournalEntry
 
 if TYPE_CHECKING:
@@ -56,19 +55,8 @@ COLUMNS = (
 )
 
 
-def _json(value: Any) -> str:
-    def default(item: Any) -> Any:
-        if isinstance(item, Decimal):
-            return str(item)
-        if hasattr(item, "isoformat"):
-            return item.isoformat()
-        raise TypeError(f"cannot encode {type(item).__name__}")
-
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=default)
-
-
 def _changes(entry: JournalEntry) -> str:
-    return _json(
+    return canonical_json(
         [
             {
                 "deadline": c.deadline,
@@ -116,7 +104,7 @@ def to_records(
                     "policyflow:to_state": entry.to_state,
                     "policyflow:automatic": entry.automatic,
                     "policyflow:basis": entry.basis,
-                    "policyflow:payload": _json(dict(entry.payload)),
+                    "policyflow:payload": canonical_json(dict(entry.payload)),
                     "policyflow:timer_changes": _changes(entry),
                     "policyflow:recorded_at": None
                     if written is None

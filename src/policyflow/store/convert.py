@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
 from sqlalchemy import RowMapping
 
+from policyflow.definition.canonical import canonical_json
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 
@@ -37,35 +37,9 @@ __all__ = [
 Row = Mapping[str, Any] | RowMapping
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, set | frozenset | tuple):
-        return sorted(value) if isinstance(value, set | frozenset) else list(value)
-    raise TypeError(f"cannot store a {type(value).__name__} as JSON")
-
-
-# A JSON string as the encoder below writes it (non-ASCII kept; the C function when the
+# A JSON string as canonical_json writes it (non-ASCII kept; the C function when the
 # interpreter has it, as the encoder's own).
 _json_string = encode_basestring
-
-# One encoder for every call (json.dumps with options builds a new one each time).
-_CANONICAL = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-)
-
-
-def canonical_json(value: Any) -> str:
-    """Return `value` as canonical JSON: sorted keys, no spaces, non-ASCII kept.
-
-    Dates and datetimes become ISO text and Decimals strings, so the same value always
-    gives the same text (and the same hash).
-    """
-    if not value and isinstance(value, list | tuple | dict):
-        return "[]" if isinstance(value, list | tuple) else "{}"
-    return _CANONICAL.encode(value)
 
 
 def _day_json(value: date | None) -> str:
