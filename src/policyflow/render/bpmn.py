@@ -222,8 +222,10 @@ def _semantic(graph: Graph) -> _Model:
                     _Flow(f"Flow_{edge.id}", source, fork.id, name, _edge_doc(edge), condition)
                 )
                 model.connect(_Flow(f"Flow_{edge.id}_main", fork.id, target))
-                for child in edge.children:
+                for number, child in enumerate(edge.children):
                     call_id = f"Call_{edge.id}_{child.replace('.', '_').replace('-', '_')}"
+                    if child in edge.children[:number]:  # the same process started again
+                        call_id += f"_{edge.children[: number + 1].count(child)}"
                     model.add(
                         _Element(
                             call_id,
