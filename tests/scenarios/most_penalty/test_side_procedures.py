@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -210,46 +209,31 @@ def test_surcharge_needs_a_fine_and_a_passed_dunning_deadline(
         assert refused.value.basis == "科学技术部令第20号 第五十六条第一款"
 
 
-@pytest.mark.parametrize(
-    ("fine", "non_fine", "expected"),
-    [
-        ("0.00", True, [("0.00", True)]),
-        ("0.01", True, [("0.00", True), ("0.01", False)]),
-        ("0.01", False, [("0.01", False)]),
-    ],
-)
-def test_each_obligation_of_the_decision_is_executed_on_its_own(
-    engine: Engine, fine: str, non_fine: bool, expected: list[tuple[str, bool]]
-) -> None:
-    """科学技术部令第20号 第五十六条、第五十八条: the fine and a non-fine penalty run apart."""
-    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
-    notice = {
-        "party_type": "citizen",
-        "proposed_fine": "5000.00",
-        "proposes_closure_or_restriction": True,
-    }
-    to_notice_served(engine, case_id, concluded="2023-09-08", served="2023-09-11", penalty=notice)
-    engine.fire(case_id, "rights_window_closed", {"is_written": True}, at=at("2023-09-12"))
-    engine.fire(case_id, "opinion_to_head", {}, at=at("2023-09-13"))
-    decision = {
-        "decision_kind": "penalty",
-        "fine_amount": fine,
-        "closure_or_restriction": non_fine,
-        "has_non_fine_obligation": non_fine,
-    }
-    engine.fire(case_id, "head_decision_made", decision, at=at("2023-09-14"))
-    engine.fire(case_id, "decision_document_issued", at=at("2023-09-15"))
+def _auctioned(engine: Engine, *, non_fine: bool) -> str:
+    """A ¥10,000 fine (with a non-fine penalty or not), surcharged, dunned again, auctioned."""
+    case_id = _dunned(engine, fine_amount="10000.00", has_non_fine_obligation=non_fine)
     engine.fire(
-        case_id,
-        "penalty_decision_served",
-        {"performance_due_on": "2023-10-16"},
-        at=at("2023-09-18"),
+        case_id, "surcharge_decided", {"accrual_start_on": "2023-10-16"}, at=at("2023-10-14")
     )
-    executions = [c for c in engine.children(case_id) if c.process_id == "most-penalty.execution"]
-    found = sorted(
-        (Decimal(c.data["fine_amount"]), c.data["has_non_fine_obligation"]) for c in executions
-    )
-    assert found == sorted((Decimal(f), n) for f, n in expected)
+    engine.fire(case_id, "second_dunning_served", at=at("2023-11-15"))  # surcharge day 31
+    engine.fire(case_id, "auction_decided", {"has_seizure_in_effect": True}, at=at("2023-11-20"))
+    return case_id
+
+
+@pytest.mark.parametrize("non_fine", [False, True])
+def test_auction_settles_the_fine_but_not_a_non_fine_penalty(
+    engine: Engine, non_fine: bool
+) -> None:
+    """科学技术部令第20号 第五十六条第二款、第五十八条: the auction pays the fine only."""
+    case_id = _auctioned(engine, non_fine=non_fine)
+    if not non_fine:
+        assert engine.fire(case_id, "auction_settled", at=at("2023-12-01")).state == "performed"
+        return
+    for event in ("auction_settled", "auction_shortfall_to_court"):
+        with pytest.raises(GuardFailed):
+            engine.fire(case_id, event, at=at("2023-12-01"))
+    case = engine.fire(case_id, "non_fine_court_proposed", at=at("2023-12-01"))
+    assert case.state == "court_application_pending_approval"
 
 
 def test_fine_and_non_fine_case_goes_to_the_court_with_approval_after_surcharge(
