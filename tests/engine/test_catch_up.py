@@ -200,3 +200,16 @@ def test_concurrent_fires_without_a_time_are_never_refused_on_postgres(postgres_
     errors, case_id = _fire_concurrently(postgres_url, 8, 15)
     assert errors == []
     _assert_all_written_in_order(postgres_url, case_id, 120)
+
+
+def test_a_case_shows_itself_as_the_law_has_it_at_an_instant(engine):
+    """as_of and allowed(at=): the waiver is seen at 10-12 00:00 before anything records it."""
+    case = engine.get(_served(engine))
+    last_day = case.as_of(WINDOW_ENDS - timedelta(microseconds=1))
+    assert last_day.state == "rights_window_open"
+    assert "statement_received" in {a.event for a in case.allowed(at=WINDOW_ENDS - timedelta(1))}
+    after = case.as_of(WINDOW_ENDS)
+    assert (after.state, after.version) == ("review", 3)
+    assert {a.event for a in case.allowed(at=WINDOW_ENDS)} == {"decision_made"}
+    assert engine.get(case.id).state == "rights_window_open"  # a view: nothing was written
+    assert case.as_of(SERVED) is case  # before its last event: as it is

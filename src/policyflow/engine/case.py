@@ -6,13 +6,13 @@ These are read-only views; changing a case goes through the engine's ``fire``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from policyflow.legaltime import Calendar
 from policyflow.render import case_mermaid, register_display
-from policyflow.runtime import AllowedEvent, CompiledProcess, allowed
+from policyflow.runtime import AllowedEvent, CompiledProcess, allowed, expire
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 
 __all__ = ["Case", "OverdueDeadline", "TickAction", "TickReport", "timer_to_dict"]
@@ -121,9 +121,26 @@ class Case:
         """Return the legal basis of one of the process's deadlines."""
         return _deadline_basis(self.compiled, deadline)
 
+    def as_of(self, at: datetime) -> Case:
+        """The case as the law has it at `at`: every deadline due by then expired.
+
+        A view, not a write: the expiries are the ones the next act or tick on the case
+        records at the same instants (docs/engine.md, *Catch-up before apply*). A case
+        whose last event is after `at` is returned as it is.
+        """
+        if at < self.snapshot.updated_at:
+            return self
+        steps = expire(self.compiled, self.snapshot, now=at, calendar=self.calendar)
+        return self if not steps else replace(self, snapshot=steps[-1].snapshot)
+
     def allowed(self, *, at: datetime | None = None) -> tuple[AllowedEvent, ...]:
-        """Return the events that leave the current state, each with its guard's outcome."""
-        return allowed(self.compiled, self.snapshot, at=at, calendar=self.calendar)
+        """Return the events that leave the state, each with its guard's outcome.
+
+        With `at`, on the case as of that instant (:meth:`as_of`): after a window ended,
+        what it allowed is no longer listed.
+        """
+        case = self if at is None else self.as_of(at)
+        return allowed(case.compiled, case.snapshot, at=at, calendar=self.calendar)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the case as JSON-ready data: id, state, version, timers and the rest."""
