@@ -14,12 +14,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from policyflow.legaltime.day_table import DayKind
 from policyflow.legaltime.period import Period, PeriodLike, Unit
 from policyflow.legaltime.tolling import Interval
 
 if TYPE_CHECKING:
     # Types only: calendar.py imports this module (through counting.py) at run time.
-    from policyflow.legaltime.calendar import Calendar, DayKind
+    from policyflow.legaltime.calendar import Calendar
 
 __all__ = ["DayStatus", "DueDate", "ExplainedDay", "Explanation", "Run"]
 
