@@ -14,9 +14,9 @@ This layer knows nothing of processes; every other layer may import it.
 from __future__ import annotations
 
 from policyflow.legaltime.calendar import Calendar, china, load_calendar, parse_date
-from policyflow.legaltime.counting import add_months
+from policyflow.legaltime.counting import DueDate, add_months
 from policyflow.legaltime.day_table import DayKind, YearSource
-from policyflow.legaltime.explain import DayStatus, DueDate, ExplainedDay, Explanation, Run
+from policyflow.legaltime.explain import DayStatus, ExplainedDay, Explanation, Run
 from policyflow.legaltime.numerals import parse_chinese_number
 from policyflow.legaltime.period import Period, PeriodLike, Unit
 from policyflow.legaltime.tolling import Interval, IntervalLike, merge_intervals

@@ -1,10 +1,11 @@
 """Counting periods on a calendar: ``due()`` forwards and ``before()`` backwards.
 
-This module owns the counting rules of Chinese law. It reads a calendar's precomputed
-arrays (for each day, the working days up to it; the list of working days), so a due date
-is a lookup, not a walk over the days. Suspension intervals come from ``tolling.py``; the
-result and its explanation are ``explain.py``'s. ``Calendar.due`` and ``Calendar.before``
-are these functions.
+This module owns the counting rules of Chinese law and their result, :class:`DueDate`,
+which counts on again when extended. It reads the day table's precomputed arrays
+(``day_table.py``: for each day, the working days up to it; the list of working days), so a
+due date is a lookup, not a walk over the days. Suspension intervals come from
+``tolling.py``; a due date's day-by-day explanation is ``explain.py``'s. ``Calendar.due``
+and ``Calendar.before`` are these functions.
 
 The rules:
 
@@ -24,19 +25,24 @@ The rules:
 from __future__ import annotations
 
 import calendar as _gregorian
+import datetime as _dt
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from policyflow.errors import InvalidDate, InvalidPeriod
-from policyflow.legaltime.explain import DueDate, Step, _new, _set_values
+from policyflow.legaltime.day_table import DayTable
+from policyflow.legaltime.explain import Explanation, Step, explain_count
 from policyflow.legaltime.period import Period, PeriodLike, Unit
-from policyflow.legaltime.tolling import IntervalLike, merge_intervals, suspended_at, to_ordinals
+from policyflow.legaltime.tolling import (
+    Interval,
+    IntervalLike,
+    merge_intervals,
+    suspended_at,
+    to_ordinals,
+)
 
-if TYPE_CHECKING:
-    from policyflow.legaltime.calendar import Calendar
-
-__all__ = ["add_months", "before", "due"]
+__all__ = ["DueDate", "add_months", "before", "due"]
 
 _WD = Unit.WORKING_DAY
 _HOUR = Unit.HOUR
@@ -62,7 +68,7 @@ def add_months(day: date, months: int) -> date:
 
 
 def due(
-    cal: Calendar,
+    cal: DayTable,
     start: date | datetime,
     period: PeriodLike,
     *,
@@ -158,7 +164,7 @@ def due(
 
 
 def _forward(
-    cal: Calendar, ordinal: int, at: datetime | None, p: Period, spans: Spans, rollover: bool
+    cal: DayTable, ordinal: int, at: datetime | None, p: Period, spans: Spans, rollover: bool
 ) -> tuple[int, int, datetime | None, bool]:
     """Count one period forward from day `ordinal`.
 
@@ -205,7 +211,7 @@ def _natural_forward(ordinal: int, days: int, spans: Spans) -> int:
     return pos + remaining
 
 
-def _working_forward(cal: Calendar, ordinal: int, n: int, spans: Spans) -> int:
+def _working_forward(cal: DayTable, ordinal: int, n: int, spans: Spans) -> int:
     """The `n`-th working day after `ordinal` that is not suspended."""
     base, cum, work = cal._first, cal._cum, cal._work
     if ordinal < base or ordinal > cal._last:
@@ -228,7 +234,7 @@ def _working_forward(cal: Calendar, ordinal: int, n: int, spans: Spans) -> int:
     return work[k]
 
 
-def _roll_forward(cal: Calendar, ordinal: int, spans: Spans) -> int:
+def _roll_forward(cal: DayTable, ordinal: int, spans: Spans) -> int:
     """The first working day on or after `ordinal` that is not suspended."""
     base, cum, work = cal._first, cal._cum, cal._work
     while True:
@@ -265,7 +271,7 @@ def _hours_forward(start: datetime, hours: int, spans: Spans) -> datetime:
 
 
 def before(
-    cal: Calendar,
+    cal: DayTable,
     reference: date | datetime,
     period: PeriodLike,
     *,
@@ -320,7 +326,7 @@ def before(
 
 
 def _backward(
-    cal: Calendar, ordinal: int, at: datetime | None, p: Period, rollover: bool
+    cal: DayTable, ordinal: int, at: datetime | None, p: Period, rollover: bool
 ) -> tuple[int, int, datetime | None, bool]:
     """Count one period back from day `ordinal`; returns as :func:`_forward` does."""
     base, cum, work = cal._first, cal._cum, cal._work
@@ -359,3 +365,219 @@ def _backward(
     if k < 0:
         raise cal.not_published(cal.first_year - 1)
     return end, work[k], None, True
+
+
+class DueDate:
+    """The last day of a period, as computed by ``Calendar.due`` or ``Calendar.before``.
+
+    Immutable. Two due dates are equal when every attribute below is equal.
+
+    Attributes:
+        date: the last day of the period (the deadline is the end of that day).
+        at: the exact instant, for hour periods; None otherwise.
+        start: the day counting started from (for ``before``: the reference day).
+        period: the period counted.
+        suspensions: the suspension intervals, merged and sorted.
+        extensions: the extensions counted on after the period, in order.
+        rollover: whether a last day that is not a working day moves to the next one.
+        provisional: whether any day used came from the provisional rule.
+        rolled_over_from: the day the period would have ended on without rollover, if moved.
+        direction: ``"after"`` (``due``) or ``"before"`` (``before``).
+        calendar: the calendar counted on.
+        steps: per period and extension, the (start, last counted, last) day ordinals.
+    """
+
+    # One slot holding a tuple: building a due date is one allocation, which keeps
+    # Calendar.due a lookup (a frozen dataclass of twelve fields costs more than the count).
+    __slots__ = ("_values",)
+    _values: tuple[
+        _dt.date,
+        _dt.datetime | None,
+        _dt.date | _dt.datetime,
+        Period,
+        tuple[Interval, ...],
+        tuple[Period, ...],
+        bool,
+        bool,
+        _dt.date | None,
+        str,
+        DayTable,
+        tuple[Step, ...],
+    ]
+
+    def __init__(
+        self,
+        date: _dt.date,
+        at: _dt.datetime | None,
+        start: _dt.date | _dt.datetime,
+        period: Period,
+        suspensions: tuple[Interval, ...],
+        extensions: tuple[Period, ...],
+        rollover: bool,
+        provisional: bool,
+        rolled_over_from: _dt.date | None,
+        direction: str,
+        calendar: DayTable,
+        steps: tuple[Step, ...],
+    ) -> None:
+        _set_values(
+            self,
+            (
+                date, at, start, period, suspensions, extensions, rollover, provisional,
+                rolled_over_from, direction, calendar, steps,
+            ),
+        )  # fmt: skip
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"DueDate is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"DueDate is immutable: cannot delete {name!r}")
+
+    def _key(self) -> tuple[object, ...]:
+        return self._values[:10]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DueDate):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"DueDate(date={self.date!r}, period='{self.period}', start={self.start!r}, "
+            f"provisional={self.provisional!r}, direction={self.direction!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[DueDate], tuple[object, ...]]:
+        return (DueDate, self._values)
+
+    @property
+    def date(self) -> _dt.date:
+        """The last day of the period (the deadline is the end of that day)."""
+        return self._values[0]
+
+    @property
+    def at(self) -> _dt.datetime | None:
+        """The exact instant, for hour periods; None otherwise."""
+        return self._values[1]
+
+    @property
+    def start(self) -> _dt.date | _dt.datetime:
+        """The day counting started from (for ``before``: the reference day)."""
+        return self._values[2]
+
+    @property
+    def period(self) -> Period:
+        """The period counted."""
+        return self._values[3]
+
+    @property
+    def suspensions(self) -> tuple[Interval, ...]:
+        """The suspension intervals, merged and sorted."""
+        return self._values[4]
+
+    @property
+    def extensions(self) -> tuple[Period, ...]:
+        """The extensions counted on after the period, in order."""
+        return self._values[5]
+
+    @property
+    def rollover(self) -> bool:
+        """Whether a last day that is not a working day moves to the next one."""
+        return self._values[6]
+
+    @property
+    def provisional(self) -> bool:
+        """Whether any day used came from the provisional rule."""
+        return self._values[7]
+
+    @property
+    def rolled_over_from(self) -> _dt.date | None:
+        """The day the period would have ended on without rollover, if it was moved."""
+        return self._values[8]
+
+    @property
+    def direction(self) -> str:
+        """``"after"`` for ``Calendar.due``, ``"before"`` for ``Calendar.before``."""
+        return self._values[9]
+
+    @property
+    def calendar(self) -> DayTable:
+        """The calendar counted on."""
+        return self._values[10]
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """Per period and extension: (start, last counted, last) day ordinals."""
+        return self._values[11]
+
+    def __str__(self) -> str:
+        text = self.at.isoformat(sep=" ") if self.at is not None else self.date.isoformat()
+        return text + (" (provisional)" if self.provisional else "")
+
+    def extend(self, period: PeriodLike) -> DueDate:
+        """Extend by a further period, counted on from the current due date.
+
+        Suspended days still do not count; rollover applies as before.
+
+        Raises:
+            InvalidPeriod: `period` cannot be parsed.
+            CalendarNotPublished: the count reaches a year the calendar does not cover.
+        """
+        extensions = (*self.extensions, Period.coerce(period))
+        if self.direction == "before":
+            return before(
+                self.calendar,
+                self.start,
+                self.period,
+                rollover=self.rollover,
+                extensions=extensions,
+            )
+        return due(
+            self.calendar,
+            self.start,
+            self.period,
+            suspensions=self.suspensions,
+            extensions=extensions,
+            rollover=self.rollover,
+        )
+
+    def explain(self) -> Explanation:
+        """Every day from the start to the due date: counted or skipped, with kind and name."""
+        return explain_count(
+            self.calendar,
+            due=self.date,
+            start=self.start,
+            direction=self.direction,
+            periods=(self.period, *self.extensions),
+            suspensions=self.suspensions,
+            steps=self.steps,
+            provisional=self.provisional,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data: ``due``, ``provisional``, ``start``, ``period`` and the rest."""
+        return {
+            "due": self.date.isoformat(),
+            "at": None if self.at is None else self.at.isoformat(),
+            "provisional": self.provisional,
+            "start": self.start.isoformat(),
+            "direction": self.direction,
+            "period": str(self.period),
+            "period_zh": self.period.zh,
+            "suspensions": [str(i) for i in self.suspensions],
+            "extensions": [str(p) for p in self.extensions],
+            "rollover": self.rollover,
+            "rolled_over_from": None
+            if self.rolled_over_from is None
+            else self.rolled_over_from.isoformat(),
+            "calendar": self.calendar.name,
+        }
+
+
+# Sets the one slot directly, past the __setattr__ that keeps DueDate immutable.
+_set_values = DueDate.__dict__["_values"].__set__
+_new = object.__new__

@@ -1,28 +1,24 @@
-"""Due dates and how they were reached: each day counted or skipped, with its kind and name.
+"""How a due date was reached: each day counted or skipped, with its kind and name.
 
-This module owns :class:`DueDate` (the result of ``Calendar.due`` and ``Calendar.before``)
-and :class:`Explanation`, which it builds lazily, only when asked: computing a due date
-stays a table lookup. Printing an explanation as a table is the command line's business;
-here it is plain data.
+This module owns :class:`Explanation` and its days and runs. ``DueDate.explain()`` builds
+one lazily, only when asked, from the due date's facts: computing a due date stays a table
+lookup. It reads day kinds and holiday names from the day table (``day_table.py``); the
+count itself and :class:`~policyflow.legaltime.DueDate` are ``counting.py``'s. Printing an
+explanation as a table is the command line's business; here it is plain data.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from policyflow.legaltime.day_table import DayKind
-from policyflow.legaltime.period import Period, PeriodLike, Unit
+from policyflow.legaltime.day_table import DayKind, DayTable
+from policyflow.legaltime.period import Period, Unit
 from policyflow.legaltime.tolling import Interval
 
-if TYPE_CHECKING:
-    # Types only: calendar.py imports this module (through counting.py) at run time.
-    from policyflow.legaltime.calendar import Calendar
-
-__all__ = ["DayStatus", "DueDate", "ExplainedDay", "Explanation", "Run"]
+__all__ = ["DayStatus", "ExplainedDay", "Explanation", "Run", "Step", "explain_count"]
 
 BASIS_START = "民法典 第二百零一条 (开始的当日不计入)"
 BASIS_MONTH_END = (
@@ -190,217 +186,40 @@ class Explanation:
 Step = tuple[int, int, int]
 
 
-class DueDate:
-    """The last day of a period, as computed by ``Calendar.due`` or ``Calendar.before``.
+def explain_count(
+    calendar: DayTable,
+    *,
+    due: date,
+    start: date | datetime,
+    direction: str,
+    periods: tuple[Period, ...],
+    suspensions: tuple[Interval, ...],
+    steps: tuple[Step, ...],
+    provisional: bool,
+) -> Explanation:
+    """Explain a count day by day, from the facts of its due date.
 
-    Immutable. Two due dates are equal when every attribute below is equal.
-
-    Attributes:
-        date: the last day of the period (the deadline is the end of that day).
-        at: the exact instant, for hour periods; None otherwise.
-        start: the day counting started from (for ``before``: the reference day).
-        period: the period counted.
-        suspensions: the suspension intervals, merged and sorted.
-        extensions: the extensions counted on after the period, in order.
-        rollover: whether a last day that is not a working day moves to the next one.
-        provisional: whether any day used came from the provisional rule.
-        rolled_over_from: the day the period would have ended on without rollover, if moved.
-        direction: ``"after"`` (``due``) or ``"before"`` (``before``).
+    Args:
         calendar: the calendar counted on.
-        steps: per period and extension, the (start, last counted, last) day ordinals.
+        due: the due date reached.
+        start: the day (or instant) counting started from; for ``before``, the reference.
+        direction: ``"after"`` for ``due``, ``"before"`` for ``before``.
+        periods: the period and then each extension, in order.
+        suspensions: the merged suspension intervals.
+        steps: per period, the (start, last counted, last) day ordinals.
+        provisional: whether a day came from the provisional rule.
     """
-
-    # One slot holding a tuple: building a due date is one allocation, which keeps
-    # Calendar.due a lookup (a frozen dataclass of twelve fields costs more than the count).
-    __slots__ = ("_values",)
-    _values: tuple[
-        _dt.date,
-        _dt.datetime | None,
-        _dt.date | _dt.datetime,
-        Period,
-        tuple[Interval, ...],
-        tuple[Period, ...],
-        bool,
-        bool,
-        _dt.date | None,
-        str,
-        Calendar,
-        tuple[Step, ...],
-    ]
-
-    def __init__(
-        self,
-        date: _dt.date,
-        at: _dt.datetime | None,
-        start: _dt.date | _dt.datetime,
-        period: Period,
-        suspensions: tuple[Interval, ...],
-        extensions: tuple[Period, ...],
-        rollover: bool,
-        provisional: bool,
-        rolled_over_from: _dt.date | None,
-        direction: str,
-        calendar: Calendar,
-        steps: tuple[Step, ...],
-    ) -> None:
-        _set_values(
-            self,
-            (
-                date, at, start, period, suspensions, extensions, rollover, provisional,
-                rolled_over_from, direction, calendar, steps,
-            ),
-        )  # fmt: skip
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"DueDate is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"DueDate is immutable: cannot delete {name!r}")
-
-    def _key(self) -> tuple[object, ...]:
-        return self._values[:10]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DueDate):
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        return (
-            f"DueDate(date={self.date!r}, period='{self.period}', start={self.start!r}, "
-            f"provisional={self.provisional!r}, direction={self.direction!r})"
-        )
-
-    def __reduce__(self) -> tuple[type[DueDate], tuple[object, ...]]:
-        return (DueDate, self._values)
-
-    @property
-    def date(self) -> _dt.date:
-        """The last day of the period (the deadline is the end of that day)."""
-        return self._values[0]
-
-    @property
-    def at(self) -> _dt.datetime | None:
-        """The exact instant, for hour periods; None otherwise."""
-        return self._values[1]
-
-    @property
-    def start(self) -> _dt.date | _dt.datetime:
-        """The day counting started from (for ``before``: the reference day)."""
-        return self._values[2]
-
-    @property
-    def period(self) -> Period:
-        """The period counted."""
-        return self._values[3]
-
-    @property
-    def suspensions(self) -> tuple[Interval, ...]:
-        """The suspension intervals, merged and sorted."""
-        return self._values[4]
-
-    @property
-    def extensions(self) -> tuple[Period, ...]:
-        """The extensions counted on after the period, in order."""
-        return self._values[5]
-
-    @property
-    def rollover(self) -> bool:
-        """Whether a last day that is not a working day moves to the next one."""
-        return self._values[6]
-
-    @property
-    def provisional(self) -> bool:
-        """Whether any day used came from the provisional rule."""
-        return self._values[7]
-
-    @property
-    def rolled_over_from(self) -> _dt.date | None:
-        """The day the period would have ended on without rollover, if it was moved."""
-        return self._values[8]
-
-    @property
-    def direction(self) -> str:
-        """``"after"`` for ``Calendar.due``, ``"before"`` for ``Calendar.before``."""
-        return self._values[9]
-
-    @property
-    def calendar(self) -> Calendar:
-        """The calendar counted on."""
-        return self._values[10]
-
-    @property
-    def steps(self) -> tuple[Step, ...]:
-        """Per period and extension: (start, last counted, last) day ordinals."""
-        return self._values[11]
-
-    def __str__(self) -> str:
-        text = self.at.isoformat(sep=" ") if self.at is not None else self.date.isoformat()
-        return text + (" (provisional)" if self.provisional else "")
-
-    def extend(self, period: PeriodLike) -> DueDate:
-        """Extend by a further period, counted on from the current due date.
-
-        Suspended days still do not count; rollover applies as before.
-
-        Raises:
-            InvalidPeriod: `period` cannot be parsed.
-            CalendarNotPublished: the count reaches a year the calendar does not cover.
-        """
-        extensions = (*self.extensions, Period.coerce(period))
-        if self.direction == "before":
-            return self.calendar.before(
-                self.start, self.period, rollover=self.rollover, extensions=extensions
-            )
-        return self.calendar.due(
-            self.start,
-            self.period,
-            suspensions=self.suspensions,
-            extensions=extensions,
-            rollover=self.rollover,
-        )
-
-    def explain(self) -> Explanation:
-        """Every day from the start to the due date: counted or skipped, with kind and name."""
-        return _explain(self)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data: ``due``, ``provisional``, ``start``, ``period`` and the rest."""
-        return {
-            "due": self.date.isoformat(),
-            "at": None if self.at is None else self.at.isoformat(),
-            "provisional": self.provisional,
-            "start": self.start.isoformat(),
-            "direction": self.direction,
-            "period": str(self.period),
-            "period_zh": self.period.zh,
-            "suspensions": [str(i) for i in self.suspensions],
-            "extensions": [str(p) for p in self.extensions],
-            "rollover": self.rollover,
-            "rolled_over_from": None
-            if self.rolled_over_from is None
-            else self.rolled_over_from.isoformat(),
-            "calendar": self.calendar.name,
-        }
-
-
-def _explain(due: DueDate) -> Explanation:
-    calendar = due.calendar
-    periods = (due.period, *due.extensions)
-    start_day = due.start.date() if isinstance(due.start, datetime) else due.start
+    start_day = start.date() if isinstance(start, datetime) else start
     basis: list[str] = [BASIS_START]
     if any(p.unit is Unit.WORKING_DAY for p in periods):
         basis.append(BASIS_WORKING_DAY)
     if any(p.unit in (Unit.MONTH, Unit.YEAR) for p in periods):
         basis.append(BASIS_MONTH_END)
-    if due.suspensions:
+    if suspensions:
         basis.append(BASIS_SUSPENSION)
     days: list[ExplainedDay] = []
     notes: list[str] = []
-    spans = [(i.first.toordinal(), i.last.toordinal()) for i in due.suspensions]
+    spans = [(i.first.toordinal(), i.last.toordinal()) for i in suspensions]
 
     def is_suspended(ordinal: int) -> bool:
         return any(a <= ordinal <= b for a, b in spans)
@@ -412,13 +231,13 @@ def _explain(due: DueDate) -> Explanation:
         return ExplainedDay(day, kind, name, status, number, step)
 
     rolled = False
-    steps = zip(periods, due.steps, strict=True)
-    for step_no, (period, (first, counted_end, final)) in enumerate(steps):
+    counted = zip(periods, steps, strict=True)
+    for step_no, (period, (first, counted_end, final)) in enumerate(counted):
         if period.unit is Unit.HOUR:
             notes.append(f"{period}: exact clock arithmetic, nights and holidays included")
             continue
         working = period.unit is Unit.WORKING_DAY
-        if due.direction == "before":
+        if direction == "before":
             # Count backwards from the day before the reference down to the result.
             number = 0
             rows: list[ExplainedDay] = []
@@ -452,20 +271,15 @@ def _explain(due: DueDate) -> Explanation:
                     days.append(describe(ordinal, DayStatus.COUNTED, number, step_no))
     if rolled:
         basis.append(BASIS_ROLLOVER)
-    if due.direction == "before":
+    if direction == "before":
         days.sort(key=lambda d: d.date)
     return Explanation(
-        due=due.date,
+        due=due,
         start=start_day,
-        direction=due.direction,
+        direction=direction,
         periods=periods,
         days=tuple(days),
-        provisional=due.provisional,
+        provisional=provisional,
         basis=tuple(basis),
         notes=tuple(notes),
     )
-
-
-# Sets the one slot directly, past the __setattr__ that keeps DueDate immutable.
-_set_values = DueDate.__dict__["_values"].__set__
-_new = object.__new__
