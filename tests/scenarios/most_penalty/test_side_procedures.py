@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -207,6 +208,48 @@ def test_surcharge_needs_a_fine_and_a_passed_dunning_deadline(
                 at=at("2023-10-14"),
             )
         assert refused.value.basis == "科学技术部令第20号 第五十六条第一款"
+
+
+@pytest.mark.parametrize(
+    ("fine", "non_fine", "expected"),
+    [
+        ("0.00", True, [("0.00", True)]),
+        ("0.01", True, [("0.00", True), ("0.01", False)]),
+        ("0.01", False, [("0.01", False)]),
+    ],
+)
+def test_each_obligation_of_the_decision_is_executed_on_its_own(
+    engine: Engine, fine: str, non_fine: bool, expected: list[tuple[str, bool]]
+) -> None:
+    """科学技术部令第20号 第五十六条、第五十八条: the fine and a non-fine penalty run apart."""
+    case_id = to_investigation(engine, registered="2023-08-01", filed="2023-08-15")
+    notice = {
+        "party_type": "citizen",
+        "proposed_fine": "5000.00",
+        "proposes_closure_or_restriction": True,
+    }
+    to_notice_served(engine, case_id, concluded="2023-09-08", served="2023-09-11", penalty=notice)
+    engine.fire(case_id, "rights_window_closed", {"is_written": True}, at=at("2023-09-12"))
+    engine.fire(case_id, "opinion_to_head", {}, at=at("2023-09-13"))
+    decision = {
+        "decision_kind": "penalty",
+        "fine_amount": fine,
+        "closure_or_restriction": non_fine,
+        "has_non_fine_obligation": non_fine,
+    }
+    engine.fire(case_id, "head_decision_made", decision, at=at("2023-09-14"))
+    engine.fire(case_id, "decision_document_issued", at=at("2023-09-15"))
+    engine.fire(
+        case_id,
+        "penalty_decision_served",
+        {"performance_due_on": "2023-10-16"},
+        at=at("2023-09-18"),
+    )
+    executions = [c for c in engine.children(case_id) if c.process_id == "most-penalty.execution"]
+    found = sorted(
+        (Decimal(c.data["fine_amount"]), c.data["has_non_fine_obligation"]) for c in executions
+    )
+    assert found == sorted((Decimal(f), n) for f, n in expected)
 
 
 def _auctioned(engine: Engine, *, non_fine: bool) -> str:
