@@ -128,6 +128,26 @@ def _replay(
     return ids
 
 
+def _assert_same_journals(engine: Engine, ids: dict[str, str], records, why: object = "") -> int:
+    """Every case's journal in the engine equals the simulator's, in time order; return how many.
+
+    Child cases included (each engine case has as many children as its simulated one).
+    """
+    compared = 0
+    for record in records:
+        for member in record.family():
+            stored = [row.entry for row in engine.history(ids[member.case_id])]
+            assert [_comparable(e) for e in stored] == [_comparable(e) for e in member.journal], (
+                member.case_id,
+                why,
+            )
+            times = [entry.at for entry in stored]
+            assert times == sorted(times), f"{member.case_id}: journal goes back in time"
+            assert len(engine.children(ids[member.case_id])) == len(member.children)
+            compared += 1
+    return compared
+
+
 def test_simulator_and_engine_write_the_same_journals(tmp_path, notice, scenario):
     """Same cases, same choices and times: the engine's journals equal the simulator's."""
     result = simulate(notice, scenario, cases=40, seed=3, workers=1)
@@ -136,12 +156,8 @@ def test_simulator_and_engine_write_the_same_journals(tmp_path, notice, scenario
     automatic = sum(entry.automatic for record in result.records for entry in record.journal)
     assert automatic > 0, "the sample must include deadlines that expire by themselves"
     with Engine(f"sqlite:///{tmp_path / 'parity.db'}") as engine:
-        _replay(engine, notice, result.records)
-        for record in result.records:
-            stored = [row.entry for row in engine.history(record.case_id)]
-            assert [_comparable(e) for e in stored] == [_comparable(e) for e in record.journal], (
-                record.case_id
-            )
+        ids = _replay(engine, notice, result.records)
+        assert _assert_same_journals(engine, ids, result.records) == 40
 
 
 def test_a_deadline_expires_in_simulation_exactly_when_tick_fires_it(tmp_path, notice, scenario):
@@ -187,17 +203,7 @@ def test_every_built_in_process_runs_alike_in_the_simulator_and_the_engine(tmp_p
     assert "beyond_calendar" not in {r.status for r in result.records}
     with Engine(f"sqlite:///{tmp_path / 'parity.db'}") as engine:
         ids = _replay(engine, process_id, result.records)
-        compared = 0
-        for record in result.records:
-            for member in record.family():
-                stored = [row.entry for row in engine.history(ids[member.case_id])]
-                assert [_comparable(e) for e in stored] == [
-                    _comparable(e) for e in member.journal
-                ], member.case_id
-                times = [entry.at for entry in stored]
-                assert times == sorted(times), f"{member.case_id}: journal goes back in time"
-                compared += 1
-                assert len(engine.children(ids[member.case_id])) == len(member.children)
+        compared = _assert_same_journals(engine, ids, result.records)
     assert compared >= 60
     starts_children = any(t.start_child for t in load(process_id).transitions)
     assert (compared > 60) == starts_children  # child cases were compared where there are any
@@ -232,12 +238,7 @@ def test_a_users_parent_and_child_simulate_and_run_in_the_engine_alike(tmp_path,
     assert children and {c.process_id for c in children} == {"tiny-audit.expert"}
     with Engine(f"sqlite:///{tmp_path / 'mine.db'}", processes=folder) as engine:
         ids = _replay(engine, "tiny-audit", result.records)
-        for record in result.records:
-            for member in record.family():
-                stored = [row.entry for row in engine.history(ids[member.case_id])]
-                assert [_comparable(e) for e in stored] == [
-                    _comparable(e) for e in member.journal
-                ], member.case_id
+        assert _assert_same_journals(engine, ids, result.records) > len(result.records)
 
 
 def test_a_child_process_found_nowhere_is_named(tmp_path):

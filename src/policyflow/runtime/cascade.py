@@ -39,6 +39,7 @@ from policyflow.runtime.expiry import (
     expire_timer,
     expiry_instant,
     next_due,
+    not_before_last,
     overdue,
 )
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
@@ -143,11 +144,7 @@ def act(
         InvalidCaseData: a child case it starts gets data its process refuses.
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
     """
-    if at < snapshot.updated_at:
-        raise InvalidInput(
-            f"refused {event!r} on case {snapshot.case_id}: business time {at.isoformat(sep=' ')} "
-            f"is earlier than the case's last event at {snapshot.updated_at.isoformat(sep=' ')}"
-        )
+    not_before_last(snapshot, event, at)
     cascade = _Cascade(family, calendar, at)
     case = cascade.add(compiled, snapshot, 0)
     cascade.advance(at)

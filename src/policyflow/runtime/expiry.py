@@ -31,6 +31,7 @@ __all__ = [
     "expire_timer",
     "expiry_instant",
     "next_due",
+    "not_before_last",
     "overdue",
 ]
 
@@ -64,11 +65,7 @@ def apply(
         InvalidInput: `at` is earlier than the case's last event.
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
     """
-    if at < snapshot.updated_at:
-        raise InvalidInput(
-            f"refused {event!r} on case {snapshot.case_id}: business time {at.isoformat(sep=' ')} "
-            f"is earlier than the case's last event at {snapshot.updated_at.isoformat(sep=' ')}"
-        )
+    not_before_last(snapshot, event, at)
     expired = expire(compiled, snapshot, now=at, calendar=calendar)
     if not expired:
         return transition(compiled, snapshot, event, payload, at=at, actor=actor, calendar=calendar)
@@ -79,6 +76,19 @@ def apply(
     except TransitionRefused as error:
         raise after_expiries(error, expired) from None
     return step._replace(expired=expired)
+
+
+def not_before_last(snapshot: CaseSnapshot, event: str, at: datetime) -> None:
+    """Refuse an act dated before the case's last event: a journal never goes back in time.
+
+    Raises:
+        InvalidInput: `at` is earlier than the case's last event.
+    """
+    if at < snapshot.updated_at:
+        raise InvalidInput(
+            f"refused {event!r} on case {snapshot.case_id}: business time {at.isoformat(sep=' ')} "
+            f"is earlier than the case's last event at {snapshot.updated_at.isoformat(sep=' ')}"
+        )
 
 
 def after_expiries(error: TransitionRefused, expired: tuple[Step, ...]) -> TransitionRefused:
