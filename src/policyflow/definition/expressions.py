@@ -18,8 +18,8 @@ Values cross into CEL as follows:
 * enum → string, list → list, a missing optional value → null.
 
 Legal time: every expression may call ``add_working_days(d, n)``, ``due(d, period)``,
-``before(d, period)``, ``working_days_between(a, b)`` and ``is_working_day(d)`` (see
-:data:`LEGAL_TIME_FUNCTIONS`), counted on the calendar the runtime was given: the scope
+``before(d, period)``, ``working_days_between(a, b)`` and ``is_working_day(d)``
+(calendar_functions.py), counted on the calendar the runtime was given: the scope
 entry :data:`CALENDAR` (default ``policyflow.legaltime.china()``). Only an expression
 that calls one of them is evaluated with a ``cel.Context`` holding them (and memoised per
 calendar); every other expression runs exactly as before. A count that reaches a year the
@@ -35,7 +35,6 @@ dictionary lookup.
 from __future__ import annotations
 
 import difflib
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
@@ -44,10 +43,15 @@ from typing import Any
 
 import cel
 
+from policyflow.definition.calendar_functions import (
+    LEGAL_TIME_FUNCTIONS,
+    ArgumentError,
+    LegalTimeFunctions,
+)
 from policyflow.definition.model import Field, FieldType, Process
 from policyflow.definition.quick import Unsupported, compile_quick
 from policyflow.errors import CalendarNotPublished, InvalidInput, InvalidPeriod
-from policyflow.legaltime import Calendar, Period, Unit, china
+from policyflow.legaltime import Calendar, Period, china
 
 __all__ = [
     "CALENDAR",
@@ -68,14 +72,6 @@ __all__ = [
 RESERVED = frozenset({"payload", "today", "state"})
 #: The scope entry holding the legal Calendar (not a CEL name: ids are snake_case).
 CALENDAR = "@calendar"
-#: The legal-time functions every expression may call, each with its signature in words.
-LEGAL_TIME_FUNCTIONS: Mapping[str, str] = {
-    "add_working_days": "add_working_days(date, int)",
-    "due": "due(date, period string[, rollover bool])",
-    "before": "before(date, period string[, rollover bool])",
-    "working_days_between": "working_days_between(date, date)",
-    "is_working_day": "is_working_day(date)",
-}
 
 _MEMO_SIZE = 4096
 _BOUND = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
@@ -262,171 +258,6 @@ def _memo_key(setting: Any, values: tuple[Any, ...]) -> Any:
     return key
 
 
-class _ArgumentError(InvalidInput):
-    """A legal-time function called with the wrong number or types of arguments."""
-
-
-def _cel_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, datetime):
-        return "timestamp"
-    if isinstance(value, list | tuple):
-        return "list"
-    if isinstance(value, Mapping):
-        return "map"
-    return type(value).__name__
-
-
-_WANTED: Mapping[str, tuple[type, str]] = {
-    "d": (datetime, "a date (timestamp)"),
-    "i": (int, "int"),
-    "s": (str, "a period string such as '30wd' or '九十日'"),
-    "b": (bool, "bool"),
-}
-
-
-class _LegalTime:
-    """The legal-time functions bound to one calendar, for one evaluation.
-
-    A function that fails keeps its error, because CEL reports any failure of a Python
-    function as a generic RuntimeError: the expression re-raises the error kept here
-    (CalendarNotPublished, or a message naming the function and the argument).
-    """
-
-    __slots__ = ("calendar", "error")
-
-    def __init__(self, calendar: Calendar) -> None:
-        self.calendar = calendar
-        self.error: InvalidInput | None = None
-
-    def table(self) -> dict[str, Any]:
-        """Function name → callable, for a cel.Context."""
-        return {
-            "add_working_days": self.add_working_days,
-            "due": self.due,
-            "before": self.before,
-            "working_days_between": self.working_days_between,
-            "is_working_day": self.is_working_day,
-        }
-
-    def _fail(self, error: InvalidInput) -> InvalidInput:
-        self.error = error
-        return error
-
-    def _args(self, name: str, args: tuple[Any, ...], kinds: str) -> list[Any]:
-        """Check `args` against `kinds` (d date, i int, s string, b bool; upper case: optional)."""
-        signature = LEGAL_TIME_FUNCTIONS[name]
-        least = sum(1 for k in kinds if k.islower())
-        if not least <= len(args) <= len(kinds):
-            count = str(least) if least == len(kinds) else f"{least} or {len(kinds)}"
-            raise self._fail(
-                _ArgumentError(f"{signature} takes {count} argument(s), got {len(args)}")
-            )
-        checked: list[Any] = []
-        for number, (value, kind) in enumerate(zip(args, kinds, strict=False), start=1):
-            python, words = _WANTED[kind.lower()]
-            fits = type(value) is int if python is int else isinstance(value, python)
-            if not fits:
-                raise self._fail(
-                    _ArgumentError(
-                        f"{signature}: argument {number} is {_cel_type(value)}, expected {words}"
-                    )
-                )
-            checked.append(_legal_day(value) if kind == "d" else value)
-        return checked
-
-    def _count(self, name: str, args: tuple[Any, ...], *, forward: bool) -> datetime:
-        day, text, *rest = self._args(name, args, "dsB")
-        try:
-            period = Period.parse(text)
-        except InvalidPeriod as error:
-            raise self._fail(InvalidInput(f"{LEGAL_TIME_FUNCTIONS[name]}: {error}")) from None
-        start: date | datetime = _instant(args[0]) if period.unit is Unit.HOUR else day
-        count = self.calendar.due if forward else self.calendar.before
-        try:
-            counted = count(start, period, rollover=rest[0] if rest else True)
-        except InvalidInput as error:
-            raise self._fail(error) from None
-        return _timestamp(counted.at if counted.at is not None else counted.date)
-
-    def add_working_days(self, *args: Any) -> datetime:
-        """The n-th working day after d (d not counted): ``due(d, 'nwd')``."""
-        day, n = self._args("add_working_days", args, "di")
-        try:
-            return _timestamp(self.calendar.due(day, Period(n, Unit.WORKING_DAY)).date)
-        except InvalidInput as error:
-            raise self._fail(error) from None
-
-    def due(self, *args: Any) -> datetime:
-        """The last day of a period counted from d (``Calendar.due``)."""
-        return self._count("due", args, forward=True)
-
-    def before(self, *args: Any) -> datetime:
-        """The day that lies a period before d (``Calendar.before``)."""
-        return self._count("before", args, forward=False)
-
-    def working_days_between(self, *args: Any) -> int:
-        """The working days in (a, b]; negative when b is before a."""
-        first, last = self._args("working_days_between", args, "dd")
-        try:
-            return self.calendar.working_days_between(first, last)
-        except InvalidInput as error:
-            raise self._fail(error) from None
-
-    def is_working_day(self, *args: Any) -> bool:
-        """Whether d is a working day."""
-        (day,) = self._args("is_working_day", args, "d")
-        try:
-            return self.calendar.is_working_day(day)
-        except InvalidInput as error:
-            raise self._fail(error) from None
-
-
-def _legal_day(value: datetime) -> date:
-    """The legal day of a CEL timestamp (a date is 00:00 UTC; a business time, CST as UTC)."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.date()
-
-
-def _instant(value: datetime) -> datetime:
-    """A CEL timestamp as a naive business time."""
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
-
-
-def _timestamp(value: date) -> datetime:
-    """A day (00:00) or an instant as a CEL timestamp."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return datetime.combine(value, time.min, tzinfo=UTC)
-
-
-class _QuietLegalTime(logging.Filter):
-    """Drop the cel package's warning for a legal-time function that failed on purpose.
-
-    The error is re-raised with its own words (or reported by the linter), so the
-    package's log line would only repeat it on stderr.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not any(
-            message.startswith(f"Python function '{name}' failed") for name in LEGAL_TIME_FUNCTIONS
-        )
-
-
-logging.getLogger("cel").addFilter(_QuietLegalTime())
-
-
 class LegalTimeExpression(Expression):
     """An expression that calls a legal-time function: evaluated with the scope's calendar.
 
@@ -458,7 +289,7 @@ class LegalTimeExpression(Expression):
             CalendarNotPublished: a count reaches a year the calendar does not cover.
             InvalidInput: as :meth:`evaluate`.
         """
-        functions = _LegalTime(calendar)
+        functions = LegalTimeFunctions(calendar)
         try:
             return self._program.execute(
                 cel.Context(variables=dict(context), functions=functions.table())
@@ -468,7 +299,7 @@ class LegalTimeExpression(Expression):
             if isinstance(kept, CalendarNotPublished):
                 raise kept from None  # with its own words and year
             detail = str(kept) if kept is not None else " ".join(str(error).split())[:160]
-            failure = _ArgumentError if isinstance(kept, _ArgumentError) else InvalidInput
+            failure = ArgumentError if isinstance(kept, ArgumentError) else InvalidInput
             raise failure(f"CEL expression {self.source!r} failed: {detail}") from None
 
 
@@ -562,7 +393,7 @@ def check_expression(
             result = expression.execute_with(china(), context)
         else:
             result = expression._program.execute(context)
-    except _ArgumentError as error:
+    except ArgumentError as error:
         detail = str(error).removeprefix(f"CEL expression {expression.source!r} failed: ")
         return [*problems, f"does not type-check: {detail}"]
     except InvalidInput:
