@@ -33,6 +33,7 @@ POLICYFLOW = Path(sys.executable).parent / "policyflow"
         ),
         ("bad_cel_syntax", "15:96", "CEL expression 'fine > ' does not compile"),
         ("bad_cel_type", "15:96", "does not type-check on the declared fields"),
+        ("bad_money_double", "29:45", "`(1.0 / 3.0)` is a binary double"),
         (
             "bad_expiry_event",
             "21:47",

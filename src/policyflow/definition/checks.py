@@ -16,16 +16,17 @@ from typing import Any
 from policyflow.definition.expressions import (
     RESERVED,
     Expression,
-    check_expression,
     closest,
     compile_expression,
+    expression_problems,
 )
 from policyflow.definition.fields import FieldSet
 from policyflow.definition.model import Extension, Field, FieldType, Process, Triggers
+from policyflow.definition.offsets import locate_offset
 from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Period
 
-__all__ = ["Problem", "check"]
+__all__ = ["Problem", "check", "start_payload"]
 
 Path_ = tuple[str | int, ...]
 
@@ -38,7 +39,7 @@ class Problem:
         path: the file.
         line: the line, from 1.
         column: the column, from 1.
-        code: its kind: schema, yaml, duplicate, unknown, cel, period, unreachable,
+        code: its kind: schema, yaml, duplicate, unknown, cel, money, period, unreachable,
             dead_end, basis, final, expiry, extension, unused; across files (lint.py),
             child_data and signal.
         message: what is wrong, naming the offender (and the closest name).
@@ -76,11 +77,16 @@ class Problem:
 
 class _Checker:
     def __init__(
-        self, process: Process, positions: Mapping[Path_, tuple[int, int]], path: str
+        self,
+        process: Process,
+        positions: Mapping[Path_, tuple[int, int]],
+        path: str,
+        text: str | None,
     ) -> None:
         self.process = process
         self.positions = positions
         self.path = path
+        self.text = text
         self.problems: list[Problem] = []
         self.states = {s.id for s in process.states}
         self.events = {e.id: e for e in process.events}
@@ -95,8 +101,25 @@ class _Checker:
         *,
         blocking: bool = False,
         warning: bool = False,
+        inside: tuple[str, int] | None = None,
     ) -> None:
+        """Report a finding at `where`, or at a character of its value.
+
+        `inside` is the value and the character's offset, located in the file's text when
+        it can be (else the finding is at the value's start).
+        """
         line, column = (1, 1)
+        if inside is not None:
+            # the value's own node; a list of one written as a bare mapping has no index 0
+            single = tuple(p for i, p in enumerate(where) if not (p == 0 and i == len(where) - 2))
+            found = self.positions.get(tuple(where)) or self.positions.get(single)
+            if found is not None and self.text is not None:
+                value, offset = inside
+                line, column = locate_offset(self.text, *found, value, offset) or found
+                self.problems.append(
+                    Problem(self.path, line, column, code, message, blocking, warning)
+                )
+                return
         for end in range(len(where), -1, -1):
             found = self.positions.get(tuple(where[:end]))
             if found is not None:
@@ -148,14 +171,18 @@ class _Checker:
         extra: Iterable[str] = (),
     ) -> Expression | None:
         try:
-            expression = compile_expression(source)
+            expression = compile_expression(
+                source, self.fields, payload, expect=expect, extra=extra
+            )
         except InvalidInput as error:
             self.add(where, "cel", f"{what}: {error}", blocking=True)
             return None
-        for problem in check_expression(
-            expression, self.fields, payload, expect=expect, extra=extra
-        ):
-            self.add(where, "cel", f"{what}: CEL {source!r}: {problem}", blocking=True)
+        for problem in expression_problems(expression):
+            if problem.offset is None:
+                self.add(where, "cel", f"{what}: CEL {source!r}: {problem.message}", blocking=True)
+            else:  # money that cannot be exact: at its own line and column
+                message = f"{what}: {problem.message}"
+                self.add(where, "money", message, blocking=True, inside=(source, problem.offset))
         return expression
 
     def basis(self, basis: tuple[Any, ...], where: Path_, what: str) -> None:
@@ -475,17 +502,7 @@ class _Checker:
             return None
 
     def start_payload(self, triggers: Triggers) -> dict[str, Field]:
-        """The payload fields available where a deadline starts (from every starting event)."""
-        names = set(triggers.events)
-        for transition in self.process.transitions:
-            if transition.to is not None and transition.to in triggers.enter:
-                names.add(transition.event)
-        payload: dict[str, Field] = {}
-        for name in names:
-            event = self.events.get(name)
-            if event is not None:
-                payload.update({f.id: f for f in event.payload})
-        return payload
+        return start_payload(self.process, triggers)
 
     def check_graph(self) -> None:
         process = self.process
@@ -533,6 +550,27 @@ class _Checker:
             )
 
 
-def check(process: Process, positions: Mapping[Path_, tuple[int, int]], path: str) -> list[Problem]:
-    """Run every check on `process`; return the findings in file order of discovery."""
-    return _Checker(process, positions, path).run()
+def start_payload(process: Process, triggers: Triggers) -> dict[str, Field]:
+    """The payload fields available where a deadline starts (from every starting event)."""
+    names = set(triggers.events)
+    for transition in process.transitions:
+        if transition.to is not None and transition.to in triggers.enter:
+            names.add(transition.event)
+    payload: dict[str, Field] = {}
+    for event in process.events:
+        if event.id in names:
+            payload.update({f.id: f for f in event.payload})
+    return payload
+
+
+def check(
+    process: Process,
+    positions: Mapping[Path_, tuple[int, int]],
+    path: str,
+    text: str | None = None,
+) -> list[Problem]:
+    """Run every check on `process`; return the findings in file order of discovery.
+
+    With the file's `text`, a fault inside an expression is placed at its own character.
+    """
+    return _Checker(process, positions, path, text).run()

@@ -6,24 +6,20 @@ parent signals are CEL; CEL cannot call Python, read files or reach anything but
 variables it is given: the case's fields by name, ``payload`` (the event's payload as a
 map), ``today`` (the legal day of the event, a timestamp at 00:00) and ``state``.
 
-Values cross into CEL as follows:
-
-* money (Decimal yuan) → double. Every amount has at most two decimals and at most 13
-  integer digits, so it and every literal written with at most two decimals map to the
-  nearest double, in order and without collisions: comparisons such as
-  ``proposed_fine >= 1000000`` are exact at the boundary (1,000,000.00 is included,
-  999,999.99 is not). Arithmetic is double arithmetic; a money result is rounded to the fen.
-* date → timestamp at 00:00 UTC, datetime → timestamp (the zone is only a label:
-  business times are naive China Standard Time); ``duration('86400s')`` adds a day.
-* enum → string, list → list, a missing optional value → null.
+An expression is compiled against the fields it may read (their declared types) and the
+type its result is for, because money is exact decimal inside CEL too: an amount enters
+CEL as a whole number of fen (conversion.py), money.py rewrites each expression that
+touches money so that its comparisons and calculations are exact, and refuses what cannot
+be (an amount beside a binary double, divided, given to a function). An amount leaves an
+expression rounded half up to the fen. Dates are timestamps (conversion.py).
 
 Legal time: every expression may call ``add_working_days(d, n)``, ``due(d, period)``,
 ``before(d, period)``, ``working_days_between(a, b)`` and ``is_working_day(d)``
-(calendar_functions.py), counted on the calendar the runtime was given: the scope
-entry :data:`CALENDAR` (default ``policyflow.legaltime.china()``). Only an expression
-that calls one of them is evaluated with a ``cel.Context`` holding them (and memoised per
-calendar); every other expression runs exactly as before. A count that reaches a year the
-calendar does not publish raises :class:`~policyflow.errors.CalendarNotPublished`.
+(calendar_functions.py), counted on the calendar the runtime was given: the scope entry
+:data:`CALENDAR` (default ``policyflow.legaltime.china()``). Only an expression that calls
+one of them is evaluated with a ``cel.Context`` holding them (and memoised per calendar);
+every other expression runs exactly as before. A count that reaches a year the calendar
+does not publish raises :class:`~policyflow.errors.CalendarNotPublished`.
 
 The simplest expressions (literals, names, comparisons, counters, ``&&``, ``||``, ``!``,
 ``? :``) run as Python closures (:mod:`policyflow.definition.quick`) that hand every case
@@ -37,9 +33,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 import cel
 
@@ -48,7 +45,9 @@ from policyflow.definition.calendar_functions import (
     ArgumentError,
     LegalTimeFunctions,
 )
+from policyflow.definition.conversion import from_cel, sample_value, to_amount, to_cel
 from policyflow.definition.model import Field, FieldType, Process
+from policyflow.definition.money import MoneyPlan, plan_money
 from policyflow.definition.quick import Unsupported, compile_quick
 from policyflow.errors import CalendarNotPublished, InvalidInput, InvalidPeriod
 from policyflow.legaltime import Calendar, Period, china
@@ -58,11 +57,13 @@ __all__ = [
     "LEGAL_TIME_FUNCTIONS",
     "RESERVED",
     "Expression",
+    "ExpressionProblem",
     "LegalTimeExpression",
     "check_expression",
     "closest",
     "compile_condition",
     "compile_expression",
+    "expression_problems",
     "from_cel",
     "sample_value",
     "to_cel",
@@ -83,78 +84,61 @@ _CEL_ERRORS = (TypeError, ValueError, RuntimeError, ArithmeticError, IndexError,
 _IDENTITY = re.compile(r"(?:payload\s*\.\s*)?[A-Za-z_]\w*")
 
 
-def to_cel(value: Any) -> Any:
-    """A typed Python value as CEL sees it (Decimal → float, date → timestamp …)."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time.min, tzinfo=UTC)
-    if isinstance(value, tuple | list):
-        return [to_cel(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: to_cel(v) for k, v in value.items()}
-    return value
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """What an expression was compiled against (see :func:`compile_expression`)."""
 
-
-def from_cel(value: Any, kind: FieldType | None) -> Any:
-    """A CEL result as the typed value of a field of `kind` (None: as it comes).
-
-    Money is rounded half up to the fen; a timestamp becomes a naive datetime, or its day
-    for a date field. The field's validator checks the rest.
-    """
-    if type(value) in _AS_THEY_ARE:  # most results, by exact type (a datetime is not one)
-        return value
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.date() if kind is _DATE else value
-    if isinstance(value, float):
-        if kind is _MONEY:
-            return Decimal(repr(value)).quantize(_FEN, rounding=ROUND_HALF_UP)
-        return Decimal(repr(value)) if kind is None else value
-    if isinstance(value, int):  # (a bool returned above)
-        return Decimal(value).quantize(_FEN, rounding=ROUND_HALF_UP) if kind is _MONEY else value
-    if isinstance(value, list):
-        return tuple(from_cel(v, kind) for v in value)
-    return value
-
-
-# Enum members and constants read once: reading a member from its class is a Python call.
-_MONEY = FieldType.MONEY
-_DATE = FieldType.DATE
-_FEN = Decimal("0.01")
-_AS_THEY_ARE = frozenset({str, bool, type(None), date, Decimal})
+    fields: Mapping[str, Field]
+    payload: Mapping[str, Field] | None
+    expect: FieldType | str | None
+    extra: frozenset[str]
 
 
 class Expression:
-    """One CEL expression, compiled once.
+    """One CEL expression, compiled once against the fields it may read.
 
     Attributes:
         source: the text as written.
+        cel_source: the text CEL runs: `source`, or its rewriting with money as whole
+            numbers (money.py).
         names: the variables it reads (case fields and reserved names), excluding names a
             macro binds (the ``x`` in ``list.all(x, x > 0)``).
         payload_names: the payload fields it reads (``payload.served_on``).
+        money: how it runs with money, and where money cannot be exact in it.
     """
 
-    __slots__ = ("_memo", "_program", "_quick", "identity", "names", "payload_names", "source")
+    __slots__ = (
+        "_memo",
+        "_program",
+        "_quick",
+        "cel_source",
+        "declared",
+        "identity",
+        "money",
+        "names",
+        "payload_names",
+        "source",
+    )
 
-    def __init__(self, source: str) -> None:
-        try:
-            self._program = cel.compile(source)
-        except (ValueError, RuntimeError) as error:
-            detail = " ".join(str(error).split())
-            detail = detail.removeprefix(f"Failed to parse expression '{source}': ")
-            raise InvalidInput(f"CEL expression {source!r} does not compile: {detail}") from None
-        bound = set(_BOUND.findall(source))
+    def __init__(
+        self,
+        source: str,
+        program: cel.Program,
+        names: tuple[str, ...],
+        money: MoneyPlan,
+        declared: _Declared,
+    ) -> None:
         self.source = source
-        self.names: tuple[str, ...] = tuple(n for n in self._program.variables() if n not in bound)
+        self.cel_source = money.source
+        self._program = program
+        self.names = names
+        self.money = money
+        self.declared = declared
         found = _PAYLOAD_NAME.findall(source) + _PAYLOAD_INDEX.findall(source)
         self.payload_names: frozenset[str] = frozenset(found)
         self._memo: dict[Any, Any] = {}
         # the simplest expressions run as Python closures (quick.py); CEL decides the rest
-        self._quick = compile_quick(source)
+        self._quick = None if money.problems else compile_quick(money.source)
         bare = source.strip()
         #: the name a bare reference (``budget``, ``payload.served_on``) reads, else None
         is_name = _IDENTITY.fullmatch(bare) is not None and bare not in ("true", "false", "null")
@@ -164,9 +148,10 @@ class Expression:
         return f"Expression({self.source!r})"
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
-        """Evaluate over typed Python values; return the CEL result (floats, timestamps …).
+        """Evaluate over typed Python values; return the CEL result (timestamps …).
 
-        A variable the expression reads but `variables` lacks is null.
+        An amount comes back as Decimal yuan, rounded half up to the fen. A variable the
+        expression reads but `variables` lacks is null.
 
         Raises:
             InvalidInput: the expression fails on these values (a type mismatch, a division
@@ -216,7 +201,7 @@ class Expression:
         """Evaluate to a typed Python value.
 
         A bare reference gives the variable's own value (a Decimal, a date); anything else
-        goes through CEL (a double → Decimal, a timestamp → naive datetime).
+        goes through CEL (an amount → Decimal, a timestamp → naive datetime).
         """
         name = self.identity
         if name is not None:
@@ -303,23 +288,89 @@ class LegalTimeExpression(Expression):
             raise failure(f"CEL expression {self.source!r} failed: {detail}") from None
 
 
-def _calls_legal_time(expression: Expression) -> bool:
-    return any(name in LEGAL_TIME_FUNCTIONS for name in expression._program.functions())
+class _AmountExpression(Expression):
+    """An expression whose result is money: CEL's whole number back to Decimal yuan."""
+
+    __slots__ = ()
+
+    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        """As :meth:`Expression.evaluate`; the amount rounded half up to the fen."""
+        return to_amount(super().evaluate(variables), self.money.scale or 0)
 
 
-def compile_expression(source: str) -> Expression:
-    """Compile `source` once.
+class _LegalTimeAmountExpression(_AmountExpression, LegalTimeExpression):
+    """An expression that gives money and calls a legal-time function."""
 
-    An expression that calls a legal-time function comes back as a
+    __slots__ = ()
+
+
+class _UnsoundExpression(Expression):
+    """An expression in which money cannot be exact: it is reported, and never run."""
+
+    __slots__ = ()
+
+    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        """Refuse: the loader and the linter report why, at its line and column.
+
+        Raises:
+            InvalidInput: always, with the first reason.
+        """
+        reason = self.money.problems[0].message
+        raise InvalidInput(f"CEL expression {self.source!r} cannot run: {reason}")
+
+
+def _compile(source: str) -> cel.Program:
+    try:
+        return cel.compile(source)
+    except (ValueError, RuntimeError) as error:
+        detail = " ".join(str(error).split())
+        detail = detail.removeprefix(f"Failed to parse expression '{source}': ")
+        raise InvalidInput(f"CEL expression {source!r} does not compile: {detail}") from None
+
+
+def compile_expression(
+    source: str,
+    fields: Mapping[str, Field],
+    payload: Mapping[str, Field] | None = None,
+    *,
+    expect: FieldType | str | None = None,
+    extra: Iterable[str] = (),
+) -> Expression:
+    """Compile `source` once, against the fields it may read.
+
+    An expression that touches money runs with money as whole numbers (money.py): the
+    types decide how. One that calls a legal-time function comes back as a
     :class:`LegalTimeExpression` (evaluated with the scope's calendar).
+
+    Args:
+        source: the CEL text.
+        fields: the case fields.
+        payload: the payload fields of the event, or None where there is no payload.
+        expect: ``"bool"`` for a condition, the field type the result is assigned to, or
+            None (child data, a parent signal: the receiving field decides).
+        extra: further names the expression may use (``state`` in a parent signal).
 
     Raises:
         InvalidInput: a syntax error, with the position CEL reports.
     """
-    expression = Expression(source)
-    if _calls_legal_time(expression):
-        return LegalTimeExpression(source)
-    return expression
+    program = _compile(source)
+    bound = set(_BOUND.findall(source))
+    names = tuple(n for n in program.variables() if n not in bound)
+    extra = frozenset(extra)
+    # (every name CEL sees, a macro's variables too: a field its variable shadows is money)
+    money = plan_money(source, program.variables(), fields, payload, extra=extra, expect=expect)
+    if money.source != source:
+        program = _compile(money.source)
+    declared = _Declared(fields, payload, expect, extra)
+    calls = any(name in LEGAL_TIME_FUNCTIONS for name in program.functions())
+    kind: type[Expression]
+    if money.problems:
+        kind = _UnsoundExpression
+    elif money.scale is not None:
+        kind = _LegalTimeAmountExpression if calls else _AmountExpression
+    else:
+        kind = LegalTimeExpression if calls else Expression
+    return kind(source, program, names, money, declared)
 
 
 def closest(name: str, known: Iterable[str]) -> str:
@@ -328,66 +379,59 @@ def closest(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
-def sample_value(field: Field) -> Any:
-    """A typical value of `field` for a dry run (used to type-check expressions)."""
-    kind = field.element_type
-    value: Any = {
-        FieldType.ENUM: field.values[0] if field.values else "",
-        FieldType.MONEY: Decimal("1.00"),
-        FieldType.INT: 1,
-        FieldType.BOOL: True,
-        FieldType.STR: "x",
-        FieldType.DATE: date(2023, 1, 2),
-        FieldType.DATETIME: datetime(2023, 1, 2, 9, 0),
-    }[kind]
-    return (value,) if field.type is FieldType.LIST else value
+class ExpressionProblem(NamedTuple):
+    """One problem of an expression: its words and, when known, its offset in the text."""
+
+    message: str
+    offset: int | None = None
 
 
-def check_expression(
-    expression: Expression,
-    fields: Mapping[str, Field],
-    payload: Mapping[str, Field] | None = None,
-    *,
-    expect: FieldType | str | None = None,
-    extra: Iterable[str] = (),
-) -> list[str]:
-    """Check `expression` against the declared fields; return the problems in words.
+def check_expression(expression: Expression) -> list[str]:
+    """Check `expression` against the fields it was compiled with; the problems in words.
 
-    Unknown names (with the closest known one) are always found. The type check is a dry
-    run on a typical value of every declared field: an operation CEL does not define on
-    these types (``proposed_fine > 'x'``), or a result of the wrong type, is reported;
-    errors that depend on the values (a division by zero) are not.
-
-    Args:
-        expression: the compiled expression.
-        fields: the case fields.
-        payload: the payload fields of the event, or None where there is no payload.
-        expect: ``"bool"`` for a condition, or the field type the result is assigned to.
-        extra: further names the expression may use (``state`` in a parent signal).
+    See :func:`expression_problems`.
     """
-    problems: list[str] = []
-    extra = set(extra)
-    known = set(fields) | {"today"} | extra | ({"payload"} if payload is not None else set())
+    return [problem.message for problem in expression_problems(expression)]
+
+
+def expression_problems(expression: Expression) -> list[ExpressionProblem]:
+    """Check `expression` against the fields it was compiled with; return its problems.
+
+    Unknown names (with the closest known one) are always found. Money that cannot be
+    exact (money.py) is found at its offset. The type check is a dry run on a typical
+    value of every declared field: an operation CEL does not define on these types
+    (``proposed_fine > 'x'``), or a result of the wrong type, is reported; errors that
+    depend on the values (a division by zero) are not.
+    """
+    declared = expression.declared
+    fields, payload, expect = declared.fields, declared.payload, declared.expect
+    problems: list[ExpressionProblem] = []
+    known = (
+        set(fields) | {"today"} | declared.extra | ({"payload"} if payload is not None else set())
+    )
     for name in expression.names:
         if name not in known:
-            problems.append(f"unknown name {name!r}{closest(name, known)}")
+            problems.append(ExpressionProblem(f"unknown name {name!r}{closest(name, known)}"))
     if payload is not None:
         for name in sorted(expression.payload_names):
             if name not in payload:
                 hint = closest(name, payload)
-                problems.append(f"unknown payload field {name!r}{hint}")
+                problems.append(ExpressionProblem(f"unknown payload field {name!r}{hint}"))
     elif expression.payload_names or "payload" in expression.names:
-        problems.append("'payload' is not available here")
+        problems.append(ExpressionProblem("'payload' is not available here"))
     if problems:
         return problems
+    money = expression.money
+    if money.problems:
+        return [ExpressionProblem(p.message, p.offset) for p in money.problems]
     variables: dict[str, Any] = {name: sample_value(f) for name, f in fields.items()}
-    variables["today"] = date(2023, 1, 2)
-    for name in extra:
+    variables["today"] = sample_value(_TODAY)
+    for name in declared.extra:
         variables.setdefault(name, "x")
     if payload is not None:
         variables["payload"] = {name: sample_value(f) for name, f in payload.items()}
     context = {name: to_cel(value) for name, value in variables.items()}
-    problems.extend(_period_literals(expression.source))
+    problems.extend(ExpressionProblem(p) for p in _period_literals(expression.source))
     try:
         if isinstance(expression, LegalTimeExpression):
             result = expression.execute_with(china(), context)
@@ -395,31 +439,51 @@ def check_expression(
             result = expression._program.execute(context)
     except ArgumentError as error:
         detail = str(error).removeprefix(f"CEL expression {expression.source!r} failed: ")
-        return [*problems, f"does not type-check: {detail}"]
+        return [*problems, ExpressionProblem(f"does not type-check: {detail}")]
     except InvalidInput:
         return problems  # a count beyond the calendar, a bad period in a field: values
     except TypeError as error:
         detail = " ".join(str(error).split()).split(". CEL does not coerce")[0]
-        return [*problems, f"does not type-check on the declared fields: {detail}"]
+        return [
+            *problems,
+            ExpressionProblem(f"does not type-check on the declared fields: {detail}"),
+        ]
     except RuntimeError as error:
         undefined = _UNDEFINED.search(str(error))
         if undefined is not None and undefined.group(1) not in _CEL_FUNCTIONS:
             name = undefined.group(1)
             functions = [*LEGAL_TIME_FUNCTIONS, *_CEL_FUNCTIONS]
-            return [*problems, f"unknown function {name!r}{closest(name, functions)}"]
+            problem = f"unknown function {name!r}{closest(name, functions)}"
+            return [*problems, ExpressionProblem(problem)]
         if undefined is not None:
-            return [
-                *problems,
+            problem = (
                 f"does not type-check on the declared fields: {undefined.group(1)}() is not "
-                "defined for these argument types",
-            ]
+                "defined for these argument types"
+            )
+            return [*problems, ExpressionProblem(problem)]
         return problems  # depends on the values, not on the types
     except (ValueError, ArithmeticError, IndexError, KeyError):
         return problems  # depends on the values, not on the types
+    if money.scale is not None:
+        result = to_amount(result, money.scale)
+        if expect not in (None, FieldType.MONEY, FieldType.LIST):
+            words = _WORDS.get(str(expect), str(expect))
+            return [*problems, ExpressionProblem(f"gives an amount of money, expected {words}")]
     wrong = _wrong_type(result, expect)
     if wrong:
-        problems.append(wrong)
+        problems.append(ExpressionProblem(wrong))
     return problems
+
+
+_TODAY = Field(id="today", zh="今日", en="today", type=FieldType.DATE)
+_WORDS = {
+    "bool": "true or false",
+    "date": "a timestamp (a date)",
+    "datetime": "a timestamp (a date)",
+    "int": "a whole number",
+    "str": "a string",
+    "enum": "a string",
+}
 
 
 _UNDEFINED = re.compile(r"Undefined variable or function: '([A-Za-z_]\w*)'")
@@ -462,7 +526,7 @@ def _wrong_type(result: Any, expect: FieldType | str | None) -> str | None:
         ok = isinstance(result, datetime)
         words = "a timestamp (a date)"
     elif expect is FieldType.MONEY:
-        ok = isinstance(result, float | int) and not isinstance(result, bool)
+        ok = isinstance(result, float | int | Decimal) and not isinstance(result, bool)
         words = "a number"
     elif expect is FieldType.INT:
         ok = isinstance(result, int) and not isinstance(result, bool)
@@ -488,10 +552,10 @@ def compile_condition(process: Process, source: str) -> Expression:
 
     Raises:
         InvalidInput: it does not compile, names an unknown field (with the closest known
-            one) or does not give true or false.
+            one), uses money where it cannot be exact, or does not give true or false.
     """
-    expression = compile_expression(source)
-    problems = check_expression(expression, {f.id: f for f in process.fields}, expect="bool")
+    expression = compile_expression(source, {f.id: f for f in process.fields}, expect="bool")
+    problems = check_expression(expression)
     if problems:
         raise InvalidInput(f"CEL condition {source!r}: " + "; ".join(problems))
     return expression

@@ -30,8 +30,8 @@ from policyflow.errors import InvalidCaseData
 
 __all__ = ["MONEY_MAX", "FieldSet", "describe_type", "format_value"]
 
-#: The largest amount of money accepted (yuan): 13 integer digits keep every amount exact
-#: as a CEL double (see expressions.py).
+#: The largest amount of money accepted (yuan). In CEL an amount is a whole number of fen,
+#: an int64 (money.py): 13 integer digits leave room for rates and counts before overflow.
 MONEY_MAX = Decimal("9999999999999.99")
 
 _CST = timezone(timedelta(hours=8))

@@ -265,7 +265,7 @@ def parse(text: str, path: str | Path | None = None, *, process_id: str | None =
     except ValidationError as error:
         problems.extend(_schema_problems(error, positions, name))
         return Parsed(name, None, tuple(problems), positions)
-    problems.extend(check(process, positions, name))
+    problems.extend(check(process, positions, name, text))
     return Parsed(name, process, tuple(problems), positions)
 
 

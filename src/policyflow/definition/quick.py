@@ -5,16 +5,20 @@ Most expressions in a process file are a literal (``'deemed'``), a name (``paylo
 few of these joined by ``&&``, ``||``, ``!`` and ``? :``. Calling the CEL engine for them
 costs more than the rest of an event (converting every value into CEL and back). This
 module compiles exactly that subset into nested Python closures over the values as CEL
-sees them (see :func:`policyflow.definition.expressions.to_cel`).
+sees them (see :func:`policyflow.definition.conversion.to_cel`). An amount is a whole
+number of fen there (money.py has already written each expression that reads money in
+fen); a closure holds it as an integral Decimal rather than an int, because converting a
+Decimal to an int costs more than the rest of a comparison, and treats it as CEL's int.
 
 The CEL engine stays the authority. A closure returns a result only where its operands
 have one CEL type on both sides (two ints, two doubles, two strings, two timestamps, two
-bools); anything else — a null operand, an int beside a double, an int leaving the 64-bit
-range, a missing payload key — raises :class:`Unsupported`, and the caller evaluates the
-expression with CEL, which gives the answer or the error it always gave. An expression
-outside the subset (a function call, a macro, ``in``, ``/``, an escape in a string) gets
-no closure at all. ``tests/definition/test_quick.py`` checks the closures against the CEL
-engine on generated expressions and values.
+bools; an amount counts as an int); anything else — a null operand, an int beside a
+double, an int leaving the 64-bit range, a missing payload key — raises
+:class:`Unsupported`, and the caller evaluates the expression with CEL, which gives the
+answer or the error it always gave. An expression outside the subset (a function call, a
+macro, ``in``, ``/``, an escape in a string) gets no closure at all.
+``tests/definition/test_quick.py`` checks the closures against the CEL engine on generated
+expressions and values.
 """
 
 from __future__ import annotations
@@ -26,12 +30,17 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from policyflow.definition.conversion import EXACT, to_fen
+
 __all__ = ["Closure", "Unsupported", "compile_quick"]
 
 #: A compiled expression: the variables (typed Python values, as the runtime keeps them)
 #: in, the CEL result out.
 Closure = Callable[[Mapping[str, Any]], Any]
 
+_FEN = Decimal("0.01")
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
 _INT_MIN = -(2**63)
 _INT_MAX = 2**63 - 1
 _TOKEN = re.compile(
@@ -75,14 +84,16 @@ def compile_quick(source: str) -> Closure | None:
 
 
 def _cel(value: Any) -> Any:
-    """A typed Python value as CEL sees it (as ``expressions.to_cel``, for scalars)."""
+    """A typed Python value as CEL sees it (as ``conversion.to_cel``, for scalars)."""
     kind = type(value)
     if kind is str or kind is bool or kind is float or value is None:
         return value
     if kind is int:
         return _int(value)  # beyond 64 bits CEL holds it otherwise: the CEL engine decides
-    if kind is Decimal:
-        return float(value)
+    if kind is Decimal:  # (the first case of _fen, inline: it is most of the money read)
+        if value.adjusted() < 16 and value.same_quantum(_FEN):
+            return _times(value, _HUNDRED)
+        return _fen(value)
     if kind is datetime:
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if kind is date:
@@ -92,10 +103,39 @@ def _cel(value: Any) -> Any:
     raise Unsupported  # lists and maps: the CEL engine
 
 
+def _fen(value: Decimal) -> Any:
+    """An amount as CEL's int: a whole number of fen, as an integral Decimal.
+
+    Raises:
+        Unsupported: not a whole number of fen (CEL's conversion refuses it, naming the
+            amount), or beyond 64 bits.
+    """
+    if value.adjusted() < 16 and (value.same_quantum(_FEN) or value.same_quantum(_ONE)):
+        return _times(value, _HUNDRED)  # validated money (or whole yuan): exact, in range
+    whole = to_fen(value)
+    if whole is None:
+        raise Unsupported
+    return _int(whole)
+
+
+_times = EXACT.multiply
+_WHOLE = frozenset({int, Decimal})  # CEL's int: an int, or an amount's fen
+_EXACT_OPS: dict[str, Callable[[Any, Any], Decimal]] = {
+    "+": EXACT.add,
+    "-": EXACT.subtract,
+    "*": EXACT.multiply,
+}
+
+
 def _kind(left: Any, right: Any) -> type:
-    """The one CEL type of two operands (bool is not an int here), or Unsupported."""
+    """The one CEL type of two operands (bool is not an int, an amount is), or Unsupported."""
     kind = type(left)
-    if kind is not type(right) or kind not in (int, float, str, bool, datetime):
+    other = type(right)
+    if kind is Decimal:
+        kind = int
+    if other is Decimal:
+        other = int
+    if kind is not other or kind not in (int, float, str, bool, datetime):
         raise Unsupported
     return kind
 
@@ -115,7 +155,8 @@ def _comparable(left: Any, right: Any) -> type:
     return _kind(left, right)
 
 
-def _int(value: int) -> int:
+def _int(value: Any) -> Any:
+    """An int (or an amount's integral Decimal) within CEL's 64 bits, else Unsupported."""
     if _INT_MIN <= value <= _INT_MAX:
         return value
     raise Unsupported  # CEL reports the overflow
@@ -183,12 +224,24 @@ def _compare_name(op: str, name: str, literal: Any) -> Closure:
     if type(literal) is int and not -(2**53) <= literal <= 2**53:
         return _compare(op, _variable(name), _constant(literal))
     test = _ORDER[op]
+    # An amount is compared in yuan with the literal (written in fen) in yuan: exactly the
+    # comparison CEL makes in fen, without converting the amount to an int each time.
+    yuan = Decimal(literal).scaleb(-2, EXACT) if type(literal) is int else None
 
     def number(variables: Mapping[str, Any]) -> bool:
         value: Any = variables.get(name)
         kind = type(value)
-        if kind is Decimal or kind is float:
-            return test(float(value), literal)
+        if kind is Decimal:
+            if (
+                yuan is not None
+                and value.adjusted() < 16
+                and (value.same_quantum(_FEN) or value.same_quantum(_ONE))
+            ):
+                return test(value, yuan)  # a whole number of fen, well inside 64 bits
+            value = _fen(value)
+            kind = int
+        elif kind is float:
+            return test(value, literal)
         if (
             kind is int
             and _INT_MIN <= value <= _INT_MAX
@@ -211,8 +264,16 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def _arithmetic(op: str, left: Closure, right: Closure) -> Closure:
+    exact = _EXACT_OPS[op]
+
     def compute(variables: Mapping[str, Any]) -> Any:
         a, b = left(variables), right(variables)
+        if type(a) is Decimal or type(b) is Decimal:  # money, in fen: exact whatever the context
+            if type(a) in _WHOLE and type(b) in _WHOLE:
+                result = exact(a, b)
+                if result.adjusted() < 18:  # well inside 64 bits (else CEL decides)
+                    return result
+            raise Unsupported
         kind = _kind(a, b)
         if kind is int:
             result = a + b if op == "+" else a - b if op == "-" else a * b
@@ -262,6 +323,8 @@ def _negative(operand: Closure) -> Closure:
         value = operand(variables)
         if type(value) is int:
             return _int(-value)
+        if type(value) is Decimal:  # an amount's fen
+            return _int(value.copy_negate())
         if type(value) is float:
             return -value
         raise Unsupported

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from policyflow.definition.checks import check
+from policyflow.definition.checks import check, start_payload
 from policyflow.definition.expressions import (
     RESERVED,
     Expression,
@@ -26,6 +26,7 @@ from policyflow.definition.expressions import (
 from policyflow.definition.fields import FieldSet, holds_values_of
 from policyflow.definition.model import (
     Deadline,
+    Field,
     FieldType,
     Process,
     State,
@@ -264,22 +265,31 @@ class CompiledProcess:
         self.initial = process.initial_state.id
         self.initial_basis = basis_text(process.initial_state.basis)
         self.finals = frozenset(s.id for s in process.final_states)
-        self.deadlines = {d.id: _deadline_plan(d) for d in process.deadlines}
+        self.deadlines = {d.id: _deadline_plan(process, d) for d in process.deadlines}
         self.deadline_order = {d.id: index for index, d in enumerate(process.deadlines)}
         table: dict[tuple[str, str], list[TransitionPlan]] = {}
         by_state: dict[str, list[TransitionPlan]] = {}
-        guards: dict[tuple[str, str], GuardPlan] = {}
+        guards: dict[tuple[str, str, int], GuardPlan] = {}
+        fields = self.data_fields.fields  # what each expression may read, with its type
         for transition in process.transitions:
-            plans = tuple(_guard(g, guards) for g in transition.guard)
+            given = self.payloads.get(transition.event)
+            declared = given.fields if given is not None else {}
+            plans = tuple(_guard(g, guards, fields, declared) for g in transition.guard)
             assigns = tuple(
-                self._assignment(name, compile_expression(source), transition.event)
+                self._assignment(
+                    name,
+                    compile_expression(source, fields, declared, expect=fields[name].type),
+                    transition.event,
+                )
                 for name, source in transition.assign.items()
             )
             children = tuple(
                 ChildPlan(
                     c.process,
-                    tuple((k, compile_expression(v)) for k, v in c.data.items()),
-                    None if c.when is None else compile_expression(c.when),
+                    tuple((k, compile_expression(v, fields, declared)) for k, v in c.data.items()),
+                    None
+                    if c.when is None
+                    else compile_expression(c.when, fields, declared, expect="bool"),
                 )
                 for c in transition.start_child
             )
@@ -317,7 +327,11 @@ class CompiledProcess:
             None
             if spec is None
             else SignalPlan(
-                spec.event, tuple((k, compile_expression(v)) for k, v in spec.payload.items())
+                spec.event,
+                tuple(
+                    (k, compile_expression(v, fields, None, extra=("state",)))
+                    for k, v in spec.payload.items()
+                ),
             )
         )
 
@@ -408,11 +422,18 @@ def _enabling(plans: tuple[TransitionPlan, ...]) -> Enabling:
     )
 
 
-def _guard(guard: Any, cache: dict[tuple[str, str], GuardPlan]) -> GuardPlan:
-    key = (guard.id, guard.when)
+def _guard(
+    guard: Any,
+    cache: dict[tuple[str, str, int], GuardPlan],
+    fields: Mapping[str, Field],
+    payload: Mapping[str, Field],
+) -> GuardPlan:
+    # one plan (and one memo) for a guard that several transitions share, unless it reads
+    # the payload, whose types (they decide how money in it compiles) differ by event
+    key = (guard.id, guard.when, id(payload) if "payload" in guard.when else 0)
     found = cache.get(key)
     if found is None:
-        expression = compile_expression(guard.when)
+        expression = compile_expression(guard.when, fields, payload, expect="bool")
         found = cache[key] = GuardPlan(
             id=guard.id,
             expression=expression,
@@ -424,8 +445,18 @@ def _guard(guard: Any, cache: dict[tuple[str, str], GuardPlan]) -> GuardPlan:
     return found
 
 
-def _deadline_plan(deadline: Deadline) -> DeadlinePlan:
+def _deadline_plan(process: Process, deadline: Deadline) -> DeadlinePlan:
     extension = deadline.extension
+    fields = {f.id: f for f in process.fields}
+    payload = start_payload(process, deadline.start_on)  # what its expressions may read
+
+    def compiled(source: str | None, expect: FieldType | str) -> Expression | None:
+        if source is None:
+            return None
+        return compile_expression(source, fields, payload, expect=expect)
+
+    approving = None if extension is None else process.find_event(extension.event)
+    approved = {} if approving is None else {f.id: f for f in approving.payload}
     period = None if deadline.period is None else Period.parse(deadline.period)
     added = None if extension is None else Period.parse(extension.period)
     return DeadlinePlan(
@@ -434,7 +465,7 @@ def _deadline_plan(deadline: Deadline) -> DeadlinePlan:
         period=period,
         rollover=deadline.rollover,
         basis=basis_text(deadline.basis),
-        anchor=None if deadline.anchor is None else compile_expression(deadline.anchor),
+        anchor=compiled(deadline.anchor, FieldType.DATE),
         expiry_event=deadline.expiry_event,
         extension_period=added,
         extension_max=0 if extension is None else extension.max_times,
@@ -447,13 +478,11 @@ def _deadline_plan(deadline: Deadline) -> DeadlinePlan:
         extension_rule="" if extension is None else extension.en,
         period_text="" if period is None else str(period),
         is_hours=period is not None and period.unit is Unit.HOUR,
-        ends_on=None if deadline.ends_on is None else compile_expression(deadline.ends_on),
-        start_when=None
-        if deadline.start_on.when is None
-        else compile_expression(deadline.start_on.when),
+        ends_on=compiled(deadline.ends_on, FieldType.DATE),
+        start_when=compiled(deadline.start_on.when, "bool"),
         extension_from=None
         if extension is None or extension.period_from is None
-        else compile_expression(extension.period_from),
+        else compile_expression(extension.period_from, fields, approved, expect=FieldType.INT),
         extension_unit=_extension_unit(deadline, added),
     )
 
