@@ -37,11 +37,31 @@ def test_input_errors_refine_valueerror_and_exit_2():
     assert issubclass(errors.UnknownProcess, LookupError)
 
 
-def test_refused_transitions_exit_3():
-    """A refused transition, of any kind, exits 3."""
-    for cls in (errors.EventNotAllowed, errors.GuardFailed, errors.InvalidPayload):
+def test_refusals_by_the_state_exit_3_and_wrong_requests_exit_2():
+    """The one exit-code rule: 3 when the case's state or data refuse, 2 when the request is wrong.
+
+    An unknown event and an invalid payload are wrong in any state (exit 2), though they
+    are refusals of an event; no transition from this state, or a guard false, exit 3.
+    """
+    for cls in (errors.EventNotAllowed, errors.GuardFailed):
         assert issubclass(cls, errors.TransitionRefused)
         assert cls.exit_code == 3
+    for cls in (errors.UnknownEvent, errors.InvalidPayload):
+        assert issubclass(cls, errors.TransitionRefused)
+        assert cls.exit_code == 2
+    assert issubclass(errors.UnknownEvent, errors.EventNotAllowed)
+    assert errors.InvalidCaseData.exit_code == 2  # invalid data at start: the same rule
+
+
+def test_a_missing_extra_exits_2_naming_the_pip_line():
+    """MissingExtra is an input error and an ImportError; its message ends with the pip line."""
+    error = errors.MissingExtra("a PostgreSQL database", extra="postgres", package="psycopg")
+    assert isinstance(error, ImportError) and error.exit_code == 2
+    assert str(error).endswith("pip install 'policyflow[postgres]'")
+    assert (
+        error.facts()["extra"] == "postgres"
+        and error.install == "pip install 'policyflow[postgres]'"
+    )
 
 
 def test_error_facts_are_plain_data():

@@ -25,9 +25,11 @@ from policyflow.errors import (
     InvalidPayload,
     InvalidPeriod,
     JournalTampered,
+    MissingExtra,
     PolicyflowError,
     TransitionRefused,
     UnknownCase,
+    UnknownEvent,
     UnknownProcess,
 )
 
@@ -60,9 +62,11 @@ __all__ = [
     "InvalidPayload",
     "InvalidPeriod",
     "JournalTampered",
+    "MissingExtra",
     "PolicyflowError",
     "TransitionRefused",
     "UnknownCase",
+    "UnknownEvent",
     "UnknownProcess",
     "catalog",
     "legaltime",

@@ -13,14 +13,23 @@ Our exception hierarchy::
     │   ├── CalendarNotPublished(.year)   no official holiday schedule for that year
     │   ├── CalendarFileError(.path, .line)
     │   ├── DefinitionError(.path, .line, .column)
+    │   ├── MissingExtra(ImportError)(.extra, .package)   an optional dependency is missing
     │   ├── UnknownProcess(LookupError)
     │   └── UnknownCase(LookupError)
     ├── TransitionRefused(.case_id, .state, .event, .rule, .basis)   the rules say no → exit 3
     │   ├── EventNotAllowed               no transition for this event from this state
+    │   │   └── UnknownEvent              the process has no such event at all → exit 2
     │   ├── GuardFailed                   a guard is false; .rule is its words, .basis its article
-    │   └── InvalidPayload                the event's payload fails its declared fields
+    │   └── InvalidPayload                the event's payload fails its declared fields → exit 2
     ├── ConcurrentUpdate                  another writer changed the case first → exit 4
     └── JournalTampered(.case_id, .sequence)   verify found a broken hash chain → exit 5
+
+The exit-code rule: **2** when the request is wrong whatever state the case is in (fix
+the command: a malformed value, an unknown name, data or a payload that fails its declared
+fields, a missing extra); **3** when a well-formed event is refused because of where the
+case is (no transition from its state, a guard false on its data); nothing changed in
+either. That is why an unknown event and an invalid payload, though refusals of an event
+(``except TransitionRefused`` catches them), exit 2.
 
 Each error keeps its facts as plain attributes, so ``--json`` can print them, and the
 command line turns any of them into one line and ``exit_code``, never a traceback.
@@ -45,9 +54,11 @@ __all__ = [
     "InvalidPayload",
     "InvalidPeriod",
     "JournalTampered",
+    "MissingExtra",
     "PolicyflowError",
     "TransitionRefused",
     "UnknownCase",
+    "UnknownEvent",
     "UnknownProcess",
 ]
 
@@ -135,6 +146,31 @@ class DefinitionError(InvalidInput):
         self.column = column
 
 
+class MissingExtra(InvalidInput, ImportError):
+    """A feature needs an optional dependency that is not installed.
+
+    The message ends with the exact command that installs it:
+    ``pip install 'policyflow[notebook]'``.
+
+    Attributes:
+        extra: the extra of policyflow that brings the package (``notebook``, ``postgres``).
+        package: the missing package, as it is imported (``pandas``, ``psycopg``).
+    """
+
+    def __init__(self, feature: str, *, extra: str, package: str) -> None:
+        super().__init__(
+            f"{feature} needs {package}, which is not installed: pip install 'policyflow[{extra}]'"
+        )
+        self.extra = extra
+        self.package = package
+        self.name = package  # ImportError's attribute: the module that could not be imported
+
+    @property
+    def install(self) -> str:
+        """The command that installs the missing extra."""
+        return f"pip install 'policyflow[{self.extra}]'"
+
+
 class UnknownProcess(InvalidInput, LookupError):
     """No built-in process has that id and no file is at that path."""
 
@@ -178,12 +214,20 @@ class EventNotAllowed(TransitionRefused):
     """No transition for this event leaves the case's current state."""
 
 
+class UnknownEvent(EventNotAllowed):
+    """The process has no event of that name, in any state: a wrong request, exit 2."""
+
+    exit_code: ClassVar[int] = 2
+
+
 class GuardFailed(TransitionRefused):
     """A guard of the only candidate transitions is false."""
 
 
 class InvalidPayload(TransitionRefused):
-    """The event's payload fails the event's declared fields."""
+    """The event's payload fails the event's declared fields: a wrong request, exit 2."""
+
+    exit_code: ClassVar[int] = 2
 
 
 class ConcurrentUpdate(PolicyflowError):

@@ -10,10 +10,16 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from policyflow.definition.expressions import closest
+from policyflow.definition.expressions import CALENDAR, closest
 from policyflow.definition.fields import format_value
 from policyflow.definition.model import Field, basis_text
-from policyflow.errors import CalendarNotPublished, EventNotAllowed, InvalidInput, TransitionRefused
+from policyflow.errors import (
+    CalendarNotPublished,
+    EventNotAllowed,
+    InvalidInput,
+    TransitionRefused,
+    UnknownEvent,
+)
 from policyflow.runtime.compiled import CompiledProcess, GuardPlan
 from policyflow.runtime.snapshot import CaseSnapshot
 
@@ -21,24 +27,71 @@ __all__ = ["guard_failure", "not_allowed", "refusal"]
 
 # {field} or {payload.field} in a guard's English words
 _WORDS = re.compile(r"\{([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\}")
+# names in a scope that are not values a person gave: the payload as a whole, the calendar
+_NOT_SHOWN = frozenset({"payload", CALENDAR})
+
+
+def _judged(guard: GuardPlan) -> list[str]:
+    """The values the guard reads: its payload fields, then the case's names, in order."""
+    expression = guard.expression
+    return [f"payload.{name}" for name in sorted(expression.payload_names)] + [
+        name for name in expression.names if name not in _NOT_SHOWN
+    ]
+
+
+def _lookup(
+    name: str, guard: GuardPlan, variables: Mapping[str, Any], fields: Mapping[str, Field]
+) -> tuple[str, str]:
+    """Where `{name}` in the guard's words takes its value, and that value in words.
+
+    ``{payload.x}`` is the request's ``x``. ``{x}`` is the case's field ``x``, unless the
+    guard judges the request's ``x`` and not the case's (``payload.officers >= 2`` worded
+    "assigned {officers}"): then it is the request's, the value that was refused.
+    """
+    payload = variables.get("payload") or {}
+    expression = guard.expression
+    field = fields.get(name)
+    kind = field.element_type if field is not None else None
+    if name.startswith("payload."):
+        key = name.split(".", 1)[1]
+        return name, format_value(payload.get(key), kind)
+    from_request = name in payload and (
+        field is None or (name in expression.payload_names and name not in expression.names)
+    )
+    if from_request:
+        return f"payload.{name}", format_value(payload[name], kind)
+    return name, format_value(variables.get(name), kind)
 
 
 def _words(guard: GuardPlan, variables: Mapping[str, Any], fields: Mapping[str, Field]) -> str:
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name.startswith("payload."):
-            payload = variables.get("payload") or {}
-            return format_value(payload.get(name.split(".", 1)[1]))
-        field = fields.get(name)
-        return format_value(variables.get(name), field.element_type if field else None)
+    """The guard's English words with their values filled in, then any other value it judged.
 
-    return _WORDS.sub(value, guard.en)
+    A refusal shows every value the guard read, from the request and the case together:
+    those its words name in place, the others after them (``judged payload.is_written =
+    false, today = 2023-10-12``).
+    """
+    shown: set[str] = set()
+
+    def value(match: re.Match[str]) -> str:
+        source, text = _lookup(match.group(1), guard, variables, fields)
+        shown.add(source)
+        return text
+
+    words = _WORDS.sub(value, guard.en)
+    rest = [name for name in _judged(guard) if name not in shown]
+    if not rest:
+        return words
+    values = []
+    for name in rest:
+        _, text = _lookup(name, guard, variables, fields)
+        values.append(f"{name} = {text}")
+    return f"{words} (judged {', '.join(values)})"
 
 
 def guard_failure(
     guard: GuardPlan, variables: Mapping[str, Any], fields: Mapping[str, Field]
 ) -> str | None:
-    """None if the guard holds, else its reason in words, its values filled in."""
+    """None if the guard holds, else its reason in words, with the values it judged."""
     try:
         if guard.expression.evaluate(variables) is True:
             return None
@@ -67,15 +120,20 @@ def refusal(
 
 
 def not_allowed(compiled: CompiledProcess, snapshot: CaseSnapshot, event: str) -> TransitionRefused:
-    """The refusal of an event no transition takes from the case's state."""
+    """The refusal of an event no transition takes from the case's state.
+
+    An event the process does not have at all is an :class:`UnknownEvent` (exit 2: the
+    request is wrong in any state), naming the closest event it does have.
+    """
     state = snapshot.state
     here = sorted({p.event for p in compiled.by_state.get(state, ())})
+    basis = basis_text(compiled.states[state].basis) if state in compiled.states else ""
     if event not in compiled.events:
         rule = f"the process has no event {event!r}{closest(event, compiled.events)}"
-    elif state in compiled.finals:
+        return refusal(UnknownEvent, snapshot, event, rule, "")  # no article: no such act
+    if state in compiled.finals:
         rule = f"state {state!r} is final: the case has ended"
     else:
         allowed_here = ", ".join(repr(e) for e in here) or "none"
         rule = f"no transition for {event!r} leaves state {state!r} (allowed here: {allowed_here})"
-    basis = basis_text(compiled.states[state].basis) if state in compiled.states else ""
     return refusal(EventNotAllowed, snapshot, event, rule, basis)
