@@ -12,6 +12,7 @@ from rich.table import Table
 
 from policyflow.cli import app
 from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
+from policyflow.cli.extras import require
 from policyflow.cli.output import console, emit
 from policyflow.errors import InvalidDate, InvalidInput
 
@@ -62,12 +63,8 @@ def simulate(
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise InvalidInput(f"invalid --out {out}: expected a .csv or .parquet file name")
     if out is not None and out.suffix.lower() == ".parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise InvalidInput(
-                f"cannot write {out}: Parquet needs pyarrow (pip install pyarrow), or use .csv"
-            ) from None
+        require("pyarrow", f"writing {out} (Parquet; .csv needs nothing more)", extra="notebook")
+    require("pandas", "the simulation summary", extra="pandas")  # before the cases run
     calendar = calendar_from(provisional, calendar_file)
     definition = load(process, root=processes)
     bar = Progress(

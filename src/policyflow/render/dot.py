@@ -19,7 +19,7 @@ import shutil
 import subprocess
 from html import escape
 
-from policyflow.errors import PolicyflowError
+from policyflow.errors import InvalidInput, PolicyflowError
 from policyflow.render.graph import Edge, Graph, GraphSource, Node, as_graph
 from policyflow.runtime.snapshot import CaseSnapshot
 
@@ -244,11 +244,12 @@ def dot_program() -> str:
     """The path of Graphviz's ``dot``.
 
     Raises:
-        PolicyflowError: it is not installed (with how to install it).
+        InvalidInput: it is not installed (with how to install it): exit 2, as for a
+            missing extra.
     """
     found = shutil.which("dot")
     if found is None:
-        raise PolicyflowError(
+        raise InvalidInput(
             "Graphviz's 'dot' program is not installed: install it (apt-get install graphviz, "
             "brew install graphviz) or use --format dot / mermaid"
         )

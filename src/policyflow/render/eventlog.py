@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import quoteattr
 
 from policyflow.definition.canonical import canonical_json
+from policyflow.errors import MissingExtra
 from policyflow.runtime.journal import JournalEntry
 
 if TYPE_CHECKING:
@@ -131,9 +132,10 @@ def to_dataframe(
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError(
-            "the event log as a DataFrame needs pandas: pip install 'policyflow[pandas]' "
-            "(or export it with `policyflow export --csv FILE`, which does not)"
+        raise MissingExtra(
+            "the event log as a DataFrame (`policyflow export --csv FILE` needs nothing more)",
+            extra="pandas",
+            package="pandas",
         ) from None
     records = to_records(journals, process=process, processes=processes, recorded=recorded)
     frame = pd.DataFrame.from_records(records, columns=list(COLUMNS))

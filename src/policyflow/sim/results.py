@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyflow.definition.model import Process
-from policyflow.errors import InvalidInput
+from policyflow.errors import InvalidInput, MissingExtra
 from policyflow.legaltime import Calendar
 from policyflow.runtime.journal import JournalEntry, TimerAction
 from policyflow.sim.pickling import quick_pickle
@@ -464,7 +464,8 @@ class SimulationResult:
         """Write the per-case table to a ``.csv`` or ``.parquet`` file.
 
         Raises:
-            InvalidInput: for another suffix, or ``.parquet`` without pyarrow installed.
+            InvalidInput: for another suffix.
+            MissingExtra: ``.parquet`` without pyarrow installed.
         """
         target = Path(path)
         suffix = target.suffix.lower()
@@ -474,9 +475,10 @@ class SimulationResult:
             try:
                 importlib.import_module("pyarrow")
             except ImportError:
-                raise InvalidInput(
-                    f"cannot write {target}: Parquet needs pyarrow (pip install pyarrow), "
-                    "or write .csv instead"
+                raise MissingExtra(
+                    f"writing {target} (Parquet; .csv needs nothing more)",
+                    extra="notebook",
+                    package="pyarrow",
                 ) from None
             self.cases().to_parquet(target, index=False)
         else:
@@ -568,9 +570,7 @@ def _pandas() -> Any:
     try:
         return importlib.import_module("pandas")
     except ImportError:
-        raise ImportError(
-            "simulation tables need pandas: pip install 'policyflow[pandas]'"
-        ) from None
+        raise MissingExtra("a simulation's tables", extra="pandas", package="pandas") from None
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -579,6 +579,6 @@ def _axes(ax: Axes | None) -> Axes:
     try:
         pyplot = importlib.import_module("matplotlib.pyplot")
     except ImportError:
-        raise ImportError("simulation plots need matplotlib: pip install matplotlib") from None
+        raise MissingExtra("a simulation's plots", extra="notebook", package="matplotlib") from None
     _, new = pyplot.subplots(figsize=(8, 4.5))
     return new  # type: ignore[no-any-return]

@@ -17,6 +17,7 @@ The schema is created and upgraded on first use by the Alembic migrations shippe
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 import weakref
@@ -33,7 +34,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
 
-from policyflow.errors import InvalidInput
+from policyflow.errors import InvalidInput, MissingExtra
 from policyflow.store.fast import Transaction
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Database", "resolve_url"]
@@ -62,6 +63,7 @@ def resolve_url(url: str | Path | None = None) -> URL:
 
     Raises:
         InvalidInput: the URL cannot be parsed or names another database.
+        MissingExtra: a PostgreSQL URL, and psycopg is not installed.
     """
     text = str(url) if url is not None else os.environ.get(ENV_VAR) or DEFAULT_PATH
     if "://" not in text:
@@ -83,6 +85,8 @@ def resolve_url(url: str | Path | None = None) -> URL:
             f"unsupported database {parsed.get_backend_name()!r} in {parsed!r}: "
             "policyflow runs on SQLite or PostgreSQL"
         )
+    if parsed.get_driver_name() == "psycopg" and importlib.util.find_spec("psycopg") is None:
+        raise MissingExtra("a PostgreSQL database", extra="postgres", package="psycopg")
     return parsed
 
 
