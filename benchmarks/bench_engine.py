@@ -1,7 +1,15 @@
 """Benchmark the persisted engine on SQLite: events per second, and tick at scale.
 
 1. Persisted events/s: start cases and fire an event on each, every event in its own
-   transaction with its journal row (hash-chained) and its timer changes.
+   transaction with its journal row (hash-chained) and its timer changes. Beside it, in
+   the same run, a raw-SQLite baseline: a loop on the sqlite3 connection itself, on a
+   file of the same schema with the same pragmas (the engine's connection hooks), doing
+   in one ``BEGIN IMMEDIATE`` … ``COMMIT`` per event exactly the writes one
+   ``engine.fire(case, "accepted")`` does (case UPDATE, journal INSERT, timer UPDATE and
+   INSERT), with prepared parameterised statements and values computed beforehand. It
+   reads nothing, runs no runtime and does not compute the hash chain (each row's hash is
+   a precomputed string). Before timing, one fire of each is traced and their statements
+   are checked to be the same, literals aside.
 2. tick over N open cases of which 10,000 are due, for N = 10k, 100k, 1M. The open cases
    are bulk-inserted straight into the store (cases and timers rows copied from one real
    case, encoded once; executemany on the raw sqlite3 connection, one transaction; no
@@ -14,12 +22,17 @@ Results go to docs/benchmarks.md (section "Persisted engine").
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import re
+import sqlite3
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from machine import describe
+from sqlalchemy import event
 
 from policyflow.engine import Engine
 from policyflow.store.convert import timer_values
@@ -47,11 +60,142 @@ def bench_events(folder: Path, count: int) -> None:
         engine.verify()
     # CPU time of this process only: on a shared machine, the rate the wall clock would
     # show if no other job took the core (SQLite's writes go to the page cache).
+    rate, cpu_rate = count / (fired - started), count / cpu
     print(
         f"events: {count} starts in {started - began:.2f}s = {count / (started - began):,.0f}/s; "
-        f"{count} fires in {fired - started:.2f}s = {count / (fired - started):,.0f}/s "
-        f"(CPU {count / cpu:,.0f}/s); overall {2 * count / (fired - began):,.0f} events/s"
+        f"{count} fires in {fired - started:.2f}s = {rate:,.0f}/s "
+        f"(CPU {cpu_rate:,.0f}/s); overall {2 * count / (fired - began):,.0f} events/s"
     )
+    raw_rate, raw_cpu_rate = bench_raw_fire(folder, count)
+    print(
+        f"raw sqlite3, the writes of {count} fires: {raw_rate:,.0f}/s (CPU {raw_cpu_rate:,.0f}/s); "
+        f"fire/raw = {rate / raw_rate:.3f} (CPU {cpu_rate / raw_cpu_rate:.3f})"
+    )
+
+
+# The writes of one engine.fire(case, "accepted") on tiny-permit, as store/fast.py runs
+# them (cases.stage_update, journal.stage_append, timers.stage_timers): fixed SQL text,
+# positional parameters, one row each.
+UPDATE_CASE = (
+    "UPDATE cases SET state = ?, data = ?, version = ?, overdue = ?, updated_at = ?, "
+    "modified_at = ?, last_hash = ? WHERE id = ? AND version = ?"
+)
+JOURNAL_COLUMNS = (
+    "case_id, sequence, event, from_state, to_state, at, recorded_at, actor, payload, basis, "
+    "timer_changes, automatic, prev_hash, hash"
+)
+INSERT_JOURNAL = f"INSERT INTO journal ({JOURNAL_COLUMNS}) VALUES ({', '.join('?' * 14)})"
+UPDATE_TIMER = "UPDATE timers SET status = ? WHERE case_id = ? AND position = ?"
+TIMER_COLUMNS = (
+    "case_id, position, deadline, status, started_on, period, due, due_at, expires_at, "
+    "suspensions, extensions, extensions_used, remaining, provisional, rollover"
+)
+INSERT_TIMER = f"INSERT INTO timers ({TIMER_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b|\bNULL\b")
+
+
+def shape(statements: list[str]) -> list[str]:
+    """The statements as traced, every literal (text, number, NULL) replaced by ``?``."""
+    return [LITERAL.sub("?", sql) for sql in statements]
+
+
+def bench_raw_fire(folder: Path, count: int) -> tuple[float, float]:
+    """Rates (wall, CPU) of a raw sqlite3 loop writing what `count` fires write."""
+    traced: list[str] = []
+    tracing = [False]
+
+    def trace(sql: str) -> None:
+        if tracing[0]:
+            traced.append(sql)
+
+    with Engine(folder / "raw.db") as engine:
+        # The engine's own connection is checked out of the pool on its first transaction.
+        event.listen(
+            engine.database.engine,
+            "checkout",
+            lambda connection, _record, _proxy: connection.set_trace_callback(trace),
+        )
+        warm = engine.start(TINY, {"applicant": "warm"}, at=SUBMITTED)
+        tracing[0] = True
+        engine.fire(warm.id, "accepted", at=ACCEPTED)
+        tracing[0] = False
+        engine_statements = shape(traced)
+        ids = [
+            engine.start(TINY, {"applicant": f"甲{i}"}, at=SUBMITTED).id for i in range(count + 1)
+        ]
+        # a plain sqlite3 connection made by the engine's pool: the same pragmas
+        proxy = engine.database.engine.raw_connection()
+        proxy.detach()
+        raw: sqlite3.Connection = proxy.dbapi_connection
+        raw.set_trace_callback(None)
+        assert raw.isolation_level is None  # BEGIN and COMMIT are ours
+        pragmas = {
+            p: raw.execute(f"PRAGMA {p}").fetchone()[0]
+            for p in ("journal_mode", "synchronous", "foreign_keys", "wal_autocheckpoint")
+        }
+        found = (pragmas["journal_mode"], pragmas["synchronous"], pragmas["foreign_keys"])
+        assert found == ("wal", 1, 1), pragmas  # WAL, NORMAL, foreign keys on
+        # The rows the engine wrote for the warm case: the templates of every raw row.
+        journal = list(
+            raw.execute(
+                f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE case_id = ? AND sequence = 2",
+                (warm.id,),
+            ).fetchone()
+        )
+        timer = list(
+            raw.execute(
+                f"SELECT {TIMER_COLUMNS} FROM timers WHERE case_id = ? AND position = 1",
+                (warm.id,),
+            ).fetchone()
+        )
+        last_hash = dict(raw.execute("SELECT id, last_hash FROM cases").fetchall())
+        recorded = datetime.now().isoformat(" ", "microseconds")  # the wall clock, once
+        at = ACCEPTED.isoformat(" ") + ".000000"
+
+        def rows(i: int, case_id: str) -> tuple[tuple[object, ...], ...]:
+            data = json.dumps(
+                {"applicant": f"甲{i}", "is_complete": True},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            digest = hashlib.sha256(f"{case_id}:2".encode()).hexdigest()  # not our chain
+            entry = journal.copy()
+            entry[0], entry[6], entry[12], entry[13] = case_id, recorded, last_hash[case_id], digest
+            armed = timer.copy()
+            armed[0] = case_id
+            return (
+                ("review", data, 2, 0, at, recorded, digest, case_id, 1),
+                tuple(entry),
+                ("met", case_id, 0),
+                tuple(armed),
+            )
+
+        values = [rows(i, case_id) for i, case_id in enumerate(ids)]
+        cursor = raw.cursor()
+
+        def write(case: tuple[tuple[object, ...], ...]) -> None:
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute(UPDATE_CASE, case[0])
+            if cursor.rowcount != 1:  # the engine's version check
+                raise RuntimeError("case changed")
+            cursor.execute(INSERT_JOURNAL, case[1])
+            cursor.execute(UPDATE_TIMER, case[2])
+            cursor.execute(INSERT_TIMER, case[3])
+            raw.commit()
+
+        traced.clear()
+        raw.set_trace_callback(traced.append)
+        write(values[0])
+        raw.set_trace_callback(None)
+        assert shape(traced) == engine_statements, (shape(traced), engine_statements)
+        began = time.perf_counter()
+        cpu = time.process_time()
+        for case in values[1:]:
+            write(case)
+        elapsed = time.perf_counter() - began
+        cpu = time.process_time() - cpu
+        raw.close()
+    return count / elapsed, count / cpu
 
 
 def bench_tick(folder: Path, total: int) -> None:
