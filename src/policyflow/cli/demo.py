@@ -25,7 +25,7 @@ from policyflow import legaltime
 from policyflow.cli import app
 from policyflow.cli.case import entry_to_dict, render_case
 from policyflow.cli.due import render_due
-from policyflow.cli.output import console, print_json
+from policyflow.cli.output import console, framed, print_json, rule
 from policyflow.engine import Case, Engine
 from policyflow.legaltime import DueDate, Interval
 
@@ -158,7 +158,7 @@ def _show_case(engine: Engine, case: Case, *, as_json: bool) -> None:
             ]
         )
         return
-    console.print(
+    framed(
         Panel.fit(
             "A MOST administrative penalty case (科学技术部令第20号), run on the embedded "
             "database: the penalty notice is served on 2023-09-25, just before the "
@@ -168,7 +168,7 @@ def _show_case(engine: Engine, case: Case, *, as_json: bool) -> None:
         )
     )
     for shown in cases:
-        console.rule(f"{shown.process_id} · case {shown.id}")
+        rule(f"{shown.process_id} · case {shown.id}")
         render_case(shown, engine.history(shown.id), [], today)
 
 
@@ -194,7 +194,7 @@ def demo(
     if as_json:
         print_json([{"title": e.title, "source": e.source, **e.result.to_dict()} for e in worked])
         return
-    console.print(
+    framed(
         Panel.fit(
             "policyflow counts time limits as Chinese law does: the start day is not counted, "
             "working days skip weekends, statutory holidays and 调休 rest days and count "
@@ -203,6 +203,6 @@ def demo(
         )
     )
     for number, example in enumerate(worked, start=1):
-        console.rule(f"{number}. {example.title}")
+        rule(f"{number}. {example.title}")
         console.print(f"[italic]{example.source}[/italic]")
         render_due(example.result, explain=number in (1, 4))
