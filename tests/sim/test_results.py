@@ -114,14 +114,57 @@ OPEN = _record(
 )
 
 
+SILENT = _record(
+    "silent",
+    [
+        _entry(
+            1,
+            "notice_served",
+            None,
+            "rights_window_open",
+            FILED,
+            _change("statement_window", TimerAction.STARTED, date(2023, 9, 27), date(2023, 10, 11)),
+        ),
+        _entry(
+            2,
+            "rights_window_closed",
+            "rights_window_open",
+            "review",
+            datetime(2023, 10, 12),
+            _change("statement_window", TimerAction.FIRED, date(2023, 10, 12), date(2023, 10, 11)),
+            automatic=True,
+        ),
+    ],
+    state="review",
+)
+
+
 def test_deadline_outcomes_follow_timer_changes():
     """Overdue then met is met late; extended then met is met in time; never ended is running."""
     (late,) = deadline_outcomes(LATE)
-    assert (late.outcome, late.is_missed, late.ended_on) == ("met_late", True, date(2023, 12, 28))
+    assert (late.outcome, late.is_late_or_overdue, late.ended_on) == (
+        "met_late",
+        True,
+        date(2023, 12, 28),
+    )
     (extended,) = deadline_outcomes(EXTENDED)
     assert (extended.outcome, extended.extensions, extended.due) == ("met", 1, date(2024, 2, 26))
     (running,) = deadline_outcomes(OPEN)
     assert (running.outcome, running.ended_on) == ("running", None)
+
+
+def test_a_window_that_runs_out_into_a_deemed_waiver_lapses_and_is_not_late(notice):
+    """第三十九条: a party silent for five working days waives; the window lapsed, no breach."""
+    (window,) = deadline_outcomes(SILENT)
+    assert (window.outcome, window.is_late_or_overdue) == ("lapsed", False)
+    silent = SimulationResult(
+        process=notice, scenario=Scenario(), seed=0, records=(SILENT,), calendar=china()
+    )
+    row = silent.kpis().deadlines.set_index("deadline").loc["statement_window"]
+    assert (row["started"], row["lapsed"], row["met_in_time"], row["overdue"]) == (1, 1, 0, 0)
+    assert row["share_late_or_overdue"] == 0.0
+    case = silent.cases().iloc[0]
+    assert (case["deadlines_lapsed"], case["deadlines_late_or_overdue"]) == (1, 0)
 
 
 @pytest.fixture
@@ -145,21 +188,27 @@ def test_cases_table_counts_days_as_the_law_does(result):
     cases = result.cases().set_index("case_id")
     assert cases.loc["late", "duration_days"] == 92
     assert cases.loc["late", "duration_working_days"] == 62
-    assert cases.loc["late", "deadlines_missed"] == 1 and cases.loc["late", "deadlines_met"] == 0
+    assert cases.loc["late", "deadlines_late_or_overdue"] == 1
+    assert cases.loc["late", "deadlines_met_in_time"] == 0
     assert cases.loc["extended", "deadlines_extended"] == 1
-    assert cases.loc["extended", "deadlines_met"] == 1
+    assert cases.loc["extended", "deadlines_met_in_time"] == 1
     assert cases.loc["open", "outcome"] == "open"
     assert cases["duration_days"].isna().tolist() == [False, False, True]
     assert cases.loc["late", "data.party_type"] == "citizen"
 
 
-def test_kpis_give_each_deadlines_share_within_its_limit(result):
-    """One of the two decided runs met the 90-day limit in time: share 0.5; one still runs."""
+def test_kpis_give_each_deadlines_share_late_or_overdue(result):
+    """One of the two decided runs met the 90-day limit late: share 0.5; one still runs."""
     kpis = result.kpis()
     limit = kpis.deadlines.set_index("deadline").loc["case_limit"]
-    assert (limit["started"], limit["met"], limit["met_late"], limit["running"]) == (3, 1, 1, 1)
-    assert limit["fired"] == 0 and limit["overdue"] == 0
-    assert limit["share_within_limit"] == 0.5
+    assert (limit["started"], limit["met_in_time"], limit["met_late"], limit["running"]) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert limit["lapsed"] == 0 and limit["overdue"] == 0
+    assert limit["share_late_or_overdue"] == 0.5
     assert limit["period"] == "九十日"
     outcomes = kpis.outcomes.set_index("outcome")
     assert outcomes.loc["decided", "cases"] == 2 and outcomes.loc["open", "share"] == pytest.approx(

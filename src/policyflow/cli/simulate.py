@@ -134,12 +134,15 @@ def _summary(result: Any, *, out: Path | None, xes: Path | None) -> dict[str, An
             {
                 "deadline": row.deadline,
                 "started": int(row.started),
-                "met": int(row.met),
-                "missed": int(row.met_late) + int(row.overdue),
-                "fired": int(row.fired),
-                "share_within_limit": None
-                if row.share_within_limit != row.share_within_limit
-                else float(row.share_within_limit),
+                "met_in_time": int(row.met_in_time),
+                "met_late": int(row.met_late),
+                "lapsed": int(row.lapsed),
+                "overdue": int(row.overdue),
+                "cancelled": int(row.cancelled),
+                "running": int(row.running),
+                "share_late_or_overdue": None
+                if row.share_late_or_overdue != row.share_late_or_overdue  # NaN: none ended
+                else float(row.share_late_or_overdue),
             }
             for row in kpis.deadlines.itertuples()
             if row.started
@@ -167,24 +170,27 @@ def _render(summary: dict[str, Any]) -> None:
     for row in summary["outcomes"]:
         outcomes.add_row(row["outcome"], f"{row['cases']:,}", f"{row['share']:.1%}")
     console.print(outcomes)
-    deadlines = Table(title="Deadlines")
+    deadlines = Table(title="Deadlines: how their runs ended")
     deadlines.add_column("deadline")
-    deadlines.add_column("started", justify="right")
-    deadlines.add_column("met in time", justify="right")
-    deadlines.add_column("missed", justify="right")
-    deadlines.add_column("fired", justify="right")
-    deadlines.add_column("within limit", justify="right")
+    counts = ("started", "met_in_time", "met_late", "lapsed", "overdue", "cancelled", "running")
+    for key in counts:
+        deadlines.add_column(key.replace("_", " "), justify="right")
+    deadlines.add_column("late or overdue", justify="right")
     for row in summary["deadlines"]:
-        share = row["share_within_limit"]
+        share = row["share_late_or_overdue"]
         deadlines.add_row(
             row["deadline"],
-            f"{row['started']:,}",
-            f"{row['met']:,}",
-            f"{row['missed']:,}",
-            f"{row['fired']:,}",
+            *(f"{row[key]:,}" for key in counts),
             "–" if share is None else f"{share:.1%}",
         )
     console.print(deadlines)
+    console.print(
+        "lapsed: the period ran out and the law's consequence applied by itself (a deemed "
+        "waiver, a release): a lawful end, not a breach. late or overdue: met after the limit, "
+        "or past it and not met, among the runs that ended.",
+        markup=False,
+        highlight=False,
+    )
     for label in ("out", "xes"):
         if summary[label]:
             console.print(f"wrote {summary[label]}")

@@ -100,9 +100,10 @@ class DeadlineOutcome:
         deadline: the deadline's id.
         started_on: its anchor day.
         due: its last due date (after suspensions and extensions).
-        outcome: ``met`` (in time), ``met_late``, ``fired`` (expired and its expiry event
-            was applied), ``overdue`` (expired, not met), ``cancelled`` or ``running``.
-        ended_on: the day it was met, fired or cancelled.
+        outcome: ``met`` (in time), ``met_late``, ``lapsed`` (ran out and its expiry event
+            was applied by itself: a deemed waiver, a release; a lawful end, not a breach),
+            ``overdue`` (ran out, not met), ``cancelled`` or ``running``.
+        ended_on: the day it was met, lapsed or cancelled.
         extensions: how many times it was extended.
         suspensions: how many times it was suspended.
     """
@@ -117,9 +118,13 @@ class DeadlineOutcome:
     suspensions: int
 
     @property
-    def is_missed(self) -> bool:
-        """True when the deadline passed before it was met."""
-        return self.outcome in ("met_late", "fired", "overdue")
+    def is_late_or_overdue(self) -> bool:
+        """True when the duty was done after the limit, or the limit passed and it was not.
+
+        A lapse is neither: when a period runs out and the law applies its consequence by
+        itself (a party's silence is a deemed waiver), nobody broke the limit.
+        """
+        return self.outcome in ("met_late", "overdue")
 
 
 def deadline_outcomes(record: CaseRecord) -> list[DeadlineOutcome]:
@@ -174,7 +179,7 @@ def deadline_outcomes(record: CaseRecord) -> list[DeadlineOutcome]:
             elif action is TimerAction.CANCELLED:
                 close(name, "cancelled", change.on)
             elif action is TimerAction.FIRED:
-                close(name, "fired", change.on)
+                close(name, "lapsed", change.on)
     for name in list(running):
         outcome = "overdue" if running[name]["missed"] else "running"
         close(name, outcome, None)
@@ -187,10 +192,11 @@ class KPIs:
 
     Attributes:
         outcomes: cases per outcome, with their share.
-        deadlines: per deadline: runs started, met in time, met late, overdue (passed and
-            not met), fired (passed, and its consequence applied by itself: a deemed waiver
-            is a lawful end, not a breach), cancelled, still running; and the share met
-            within the statutory limit among the runs met or missed.
+        deadlines: per deadline, counts of runs: ``started``, ``met_in_time``,
+            ``met_late``, ``lapsed`` (ran out and its consequence applied by itself: a
+            deemed waiver is a lawful end, not a breach), ``overdue`` (ran out, not met),
+            ``cancelled``, ``running``; and ``share_late_or_overdue``, the runs met late or
+            overdue among those that ended (met, lapsed or overdue).
         states: per state: visits and the percentiles of natural days spent per visit.
     """
 
@@ -272,7 +278,7 @@ class SimulationResult:
     # --- tables ---
 
     def cases(self) -> pd.DataFrame:
-        """One row per case: outcome, durations, deadlines met, missed and extended, data.
+        """One row per case: outcome, durations, deadlines by how they ended, data.
 
         Durations count days as the law does (the arrival day not counted): natural days,
         and working days on the result's calendar. Cases that did not reach a final state
@@ -298,8 +304,9 @@ class SimulationResult:
                 "duration_working_days": None
                 if ended is None
                 else self.calendar.working_days_between(record.arrived_at.date(), ended.date()),
-                "deadlines_met": sum(1 for o in outcomes if o.outcome == "met"),
-                "deadlines_missed": sum(1 for o in outcomes if o.is_missed),
+                "deadlines_met_in_time": sum(1 for o in outcomes if o.outcome == "met"),
+                "deadlines_late_or_overdue": sum(1 for o in outcomes if o.is_late_or_overdue),
+                "deadlines_lapsed": sum(1 for o in outcomes if o.outcome == "lapsed"),
                 "deadlines_extended": sum(1 for o in outcomes if o.extensions),
             }
             for name, value in record.data.items():
@@ -326,7 +333,7 @@ class SimulationResult:
                 "ended_on": o.ended_on,
                 "extensions": o.extensions,
                 "suspensions": o.suspensions,
-                "missed": o.is_missed,
+                "late_or_overdue": o.is_late_or_overdue,
             }
             for record in self.records
             for o in deadline_outcomes(record)
@@ -340,7 +347,7 @@ class SimulationResult:
             "ended_on",
             "extensions",
             "suspensions",
-            "missed",
+            "late_or_overdue",
         ]
         return pd.DataFrame(rows, columns=columns)
 
@@ -378,7 +385,7 @@ class SimulationResult:
         return pd.DataFrame(rows, columns=["case_id", "state", "event", "reason"])
 
     def kpis(self, percentiles: tuple[float, ...] = (0.5, 0.9, 0.95)) -> KPIs:
-        """Summary indicators: outcomes, each deadline's share met in time, time in state.
+        """Summary indicators: outcomes, how each deadline's runs ended, time in state.
 
         Args:
             percentiles: the quantiles of time in state to report, as fractions.
@@ -404,7 +411,8 @@ class SimulationResult:
             met = int(counts.get("met", 0))
             late = int(counts.get("met_late", 0))
             overdue = int(counts.get("overdue", 0))
-            missed = late + overdue
+            lapsed = int(counts.get("lapsed", 0))
+            ended = met + late + lapsed + overdue
             definition = labels.get(name)
             deadline_rows.append(
                 {
@@ -412,13 +420,13 @@ class SimulationResult:
                     "zh": None if definition is None else definition.zh,
                     "period": None if definition is None else definition.period,
                     "started": len(mine),
-                    "met": met,
+                    "met_in_time": met,
                     "met_late": late,
+                    "lapsed": lapsed,
                     "overdue": overdue,
-                    "fired": int(counts.get("fired", 0)),
                     "cancelled": int(counts.get("cancelled", 0)),
                     "running": int(counts.get("running", 0)),
-                    "share_within_limit": met / (met + missed) if met + missed else float("nan"),
+                    "share_late_or_overdue": (late + overdue) / ended if ended else float("nan"),
                     "basis": None if definition is None else definition.basis_text,
                 }
             )
@@ -525,11 +533,11 @@ class SimulationResult:
         return ax
 
     def plot_deadlines(self, ax: Axes | None = None) -> Axes:
-        """Draw each deadline's share met within its limit as horizontal bars."""
+        """Draw each deadline's share of runs met late or overdue as horizontal bars."""
         ax = _axes(ax)
-        frame = self.kpis().deadlines.dropna(subset=["share_within_limit"])
-        ax.barh(frame["deadline"], frame["share_within_limit"] * 100)
-        ax.set_xlabel("% met within the statutory limit")
+        frame = self.kpis().deadlines.dropna(subset=["share_late_or_overdue"])
+        ax.barh(frame["deadline"], frame["share_late_or_overdue"] * 100)
+        ax.set_xlabel("% of ended runs met late or overdue (a lapse is neither)")
         ax.set_xlim(0, 100)
         ax.invert_yaxis()
         return ax
