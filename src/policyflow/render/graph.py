@@ -14,7 +14,7 @@ Nothing here draws, escapes or lays out: that is each format's business.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -140,6 +140,32 @@ class DeadlineMark:
         if self.provisional:
             text += " 暂定"
         return text
+
+
+# "{officers}" in a guard's words stands for a value of the case or of the request, which a
+# refusal fills in; a diagram draws the rule, not a case, so a clause that only gives such
+# a value is left out ("(assigned {officers})", "（现为{officers}人）"), and a value named
+# inside a sentence is replaced by the field's label, marked ‹so›.
+_VALUE_CLAUSE = re.compile(r"\s*(?:（[^（）{}]*\{[^}]*\}[^（）]*）|\([^(){}]*\{[^}]*\}[^()]*\))")
+_PLACEHOLDER = re.compile(r"\{(payload\.)?([a-z_][a-z0-9_]*)\}")
+
+
+def rule_words(text: str, labels: Mapping[str, str], payload_labels: Mapping[str, str]) -> str:
+    """A guard's words for a diagram: no ``{placeholder}`` left, no value clause.
+
+    Args:
+        text: the guard's ``zh`` or ``en`` words.
+        labels: the case fields' labels in the words' language, by field id.
+        payload_labels: the event's payload fields' labels in that language.
+    """
+    text = _VALUE_CLAUSE.sub("", text)
+
+    def label(match: re.Match[str]) -> str:
+        name = match.group(2)
+        found = payload_labels.get(name) if match.group(1) else labels.get(name)
+        return f"‹{found or payload_labels.get(name) or labels.get(name) or name}›"
+
+    return _PLACEHOLDER.sub(label, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,8 +431,23 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
     )
     edges: list[Edge] = []
     children: list[str] = []
+    zh_labels = {f.id: f.zh for f in process.fields}
+    en_labels = {f.id: f.en for f in process.fields}
     for transition in process.transitions:
         event = process.find_event(transition.event)
+        payload = () if event is None else event.payload
+        zh_payload = {f.id: f.zh for f in payload}
+        en_payload = {f.id: f.en for f in payload}
+        guards = tuple(
+            GuardMark(
+                g.id,
+                rule_words(g.zh, zh_labels, zh_payload),
+                rule_words(g.en, en_labels, en_payload),
+                g.when,
+                article_of(g.basis),
+            )
+            for g in transition.guard
+        )
         for source in transition.from_:
             edge_id = transition.id if len(transition.from_) == 1 else f"{transition.id}__{source}"
             kids = tuple(child.process for child in transition.start_child)
@@ -422,10 +463,7 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
                     event_en=event.en if event is not None else transition.event,
                     zh=transition.zh,
                     en=transition.en,
-                    guards=tuple(
-                        GuardMark(g.id, g.zh, g.en, g.when, article_of(g.basis))
-                        for g in transition.guard
-                    ),
+                    guards=guards,
                     article=article_of(transition.basis),
                     basis=full_basis(transition.basis),
                     actor=transition.actor,
