@@ -3,11 +3,16 @@
 The public facade. Light layers are imported eagerly; heavy ones (the engine, which pulls
 in SQLAlchemy) load on first use through module ``__getattr__``, so that
 ``from policyflow import legaltime`` stays cheap.
+
+In IPython and Jupyter, importing the package also lets processes, cases and simulation
+results draw themselves (SVG, or Mermaid without Graphviz): :func:`_install_display`
+registers the drawing by type name, and the render layer loads only when one is shown.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from policyflow import legaltime
@@ -88,3 +93,38 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# (module, class) of the objects that draw themselves in a notebook
+_DISPLAYED = (
+    ("policyflow.definition.model", "Process"),
+    ("policyflow.engine.case", "Case"),
+    ("policyflow.sim.results", "SimulationResult"),
+)
+
+
+def _draw(obj: Any) -> dict[str, str]:
+    """Draw `obj` for IPython: loads the render layer on the first object shown."""
+    from policyflow.render.notebook import mimebundle_of
+
+    return mimebundle_of(obj)
+
+
+def _install_display() -> None:
+    """Register the drawing of processes, cases and results with a running IPython.
+
+    By type *name* (IPython's deferred printers), so that none of their modules, nor the
+    render layer, is imported here. Without a running IPython this does nothing, and
+    imports nothing.
+    """
+    ipython = sys.modules.get("IPython")
+    get_ipython = getattr(ipython, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    formatter = getattr(getattr(shell, "display_formatter", None), "mimebundle_formatter", None)
+    if formatter is None:
+        return
+    for module, name in _DISPLAYED:
+        formatter.for_type_by_name(module, name, _draw)
+
+
+_install_display()

@@ -1,10 +1,17 @@
-"""Display in notebooks: processes and cases draw themselves (SVG and Mermaid).
+"""Display in notebooks: processes, cases and simulation results draw themselves.
 
 The core classes never import the render layer (as Textualize/rich keeps its
-``JupyterRenderable._repr_mimebundle_`` in ``rich/jupyter.py``). Instead, importing
-:mod:`policyflow.render` calls :func:`register_display` for
-:class:`~policyflow.definition.Process`; a layer above (the engine's ``Case``) calls it for
-its own classes with a function that returns the process and the case snapshot to draw.
+``JupyterRenderable._repr_mimebundle_`` in ``rich/jupyter.py``). Instead:
+
+- ``import policyflow`` registers :func:`mimebundle_of` with IPython by type *name* for
+  :class:`~policyflow.definition.Process`, the engine's ``Case`` and the simulator's
+  ``SimulationResult``, so that nothing is imported until an object is shown; then this
+  module loads and draws it. A notebook user types nothing more.
+- Importing :mod:`policyflow.render` also calls :func:`register_display` for ``Process``
+  (a ``_repr_mimebundle_`` method, for frontends other than IPython); a layer above (the
+  engine's ``Case``) calls it for its own classes with a function that returns the
+  process and the case snapshot to draw; ``SimulationResult`` builds its bundle with
+  :func:`report_bundle`.
 
 The bundle holds ``image/svg+xml`` (Graphviz, when the ``dot`` program is installed),
 ``text/markdown`` (a fenced Mermaid block: JupyterLab 4.1+ and GitHub render it) and
@@ -90,6 +97,44 @@ class CaseView:
         self, include: Container[str] | None = None, exclude: Container[str] | None = None
     ) -> dict[str, str]:
         return mimebundle(self.process, self.snapshot, include=include, exclude=exclude)
+
+
+def mimebundle_of(obj: Any) -> dict[str, str]:
+    """The display bundle of a process, a case or a simulation result: what IPython shows.
+
+    A process is drawn here; any other object by its own ``_repr_mimebundle_`` (a case's
+    is registered by the engine, a simulation result has its own).
+    """
+    if isinstance(obj, Process):
+        return mimebundle(obj)
+    method = getattr(obj, "_repr_mimebundle_", None)
+    if method is None:
+        return {"text/plain": repr(obj)}
+    bundle: dict[str, str] = method()
+    return bundle
+
+
+def _inline_svg(svg: str) -> str:
+    """An SVG document as an element that HTML can hold (no XML declaration or doctype)."""
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def report_bundle(process: Process, head: str, body: str, *, plain: str) -> dict[str, str]:
+    """The display bundle of a report about `process`: `head`, the process drawn, `body`.
+
+    `head` and `body` are HTML (a simulation's summary and its KPI tables). With
+    Graphviz the bundle is ``text/html`` with the SVG inline; without, ``text/markdown``
+    with a Mermaid block (Markdown keeps the HTML tables).
+    """
+    graph = build(process)
+    bundle = {"text/plain": plain}
+    try:
+        bundle["text/html"] = f"{head}\n{_inline_svg(dot.to_svg(graph))}\n{body}"
+    except PolicyflowError:  # no Graphviz: the Mermaid still draws
+        drawing = mermaid.to_mermaid(graph)
+        bundle["text/markdown"] = f"{head}\n\n```mermaid\n{drawing}```\n\n{body}\n"
+    return bundle
 
 
 def case_mermaid(process: Process, snapshot: CaseSnapshot) -> str:

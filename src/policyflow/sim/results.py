@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -557,14 +557,31 @@ class SimulationResult:
         ax.invert_yaxis()
         return ax
 
-    def _repr_html_(self) -> str:
+    def _head_html(self) -> str:
         finals = sum(1 for r in self.records if r.status == "final")
-        head = (
+        return (
             f"<p><b>{html.escape(self.process.id)}</b>: {len(self):,} simulated cases, "
             f"{self.event_count:,} events, {finals:,} reached a final state "
             f"(seed {self.seed})</p>"
         )
-        return head + self.kpis()._repr_html_()
+
+    def _repr_html_(self) -> str:
+        return self._head_html() + self.kpis()._repr_html_()
+
+    def _repr_mimebundle_(
+        self, include: Container[str] | None = None, exclude: Container[str] | None = None
+    ) -> dict[str, str]:
+        """In a notebook: the summary, the process drawn (SVG, else Mermaid) and the KPIs."""
+        from policyflow.render.notebook import report_bundle
+
+        bundle = report_bundle(
+            self.process, self._head_html(), self.kpis()._repr_html_(), plain=repr(self)
+        )
+        return {
+            mime: text
+            for mime, text in bundle.items()
+            if (include is None or mime in include) and (exclude is None or mime not in exclude)
+        }
 
 
 def _plain(value: Any) -> Any:
