@@ -209,3 +209,107 @@ def test_a_calendar_file_supplies_the_unpublished_year(sqlite_path, tmp_path):
         )
         assert ticked.returncode == 0, ticked.stderr
         assert json.loads(ticked.stdout)["overdue"] == overdue, now
+
+
+PENALTY_DATA = ("--data", '{"clue_source": "report"}')
+
+
+def _served_penalty_case(db: Path) -> None:
+    """Case 2023-001 of most-penalty, its notice served on Mon 2023-09-25 (as in README.md)."""
+    start = ("case", "start", "most-penalty", "--id", "2023-001", *PENALTY_DATA)
+    run_json(*start, "--at", "2023-08-01T10:00", db=db)
+    items = '["party_info", "course_and_coercive_measures", "facts_and_evidence", '
+    items += '"nature_and_consequence"]'
+    for event, payload, at in (
+        ("filing_recommendation_submitted", '{"recommendation": "file"}', "2023-08-01T15:00"),
+        ("case_filed", '{"officers": 2}', "2023-08-15T10:00"),
+        (
+            "investigation_concluded",
+            '{"disposition": "penalty", "report_items": ' + items + "}",
+            "2023-09-08T10:00",
+        ),
+        (
+            "penalty_notice_approved",
+            '{"party_type": "legal_person", "proposed_fine": "1000000.00"}',
+            "2023-09-08T15:00",
+        ),
+        ("notice_served", "{}", "2023-09-25T10:00"),
+    ):
+        run_json("case", "fire", "2023-001", event, "--data", payload, "--at", at, db=db)
+
+
+def test_start_takes_a_case_id_and_refuses_it_twice(sqlite_path):
+    """--id names the case (a case number); the same id again: exit 2, one line, nothing new."""
+    start = ("case", "start", "most-penalty", "--id", "2023-001", *PENALTY_DATA)
+    start += ("--at", "2023-08-01")
+    first = run_json(*start, db=sqlite_path)
+    assert isinstance(first, dict) and first["id"] == "2023-001"
+    again = run(*start, db=sqlite_path)
+    assert again.returncode == 2 and "Traceback" not in again.stderr
+    assert "a case '2023-001' already exists" in again.stderr
+    listed = run_json("case", "list", db=sqlite_path)
+    assert isinstance(listed, list) and len(listed) == 1
+
+
+def test_show_lists_the_events_allowed_next_with_their_payload_fields(sqlite_path):
+    """case show ends with each event leaving the state, its payload fields and its target."""
+    start = ("case", "start", "most-penalty", "--id", "2023-001", *PENALTY_DATA)
+    run_json(*start, "--at", "2023-08-01T10:00", db=sqlite_path)
+    shown = run("case", "show", "2023-001", "--at", "2023-08-01T10:00", db=sqlite_path)
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "  filing_recommendation_submitted {recommendation: file|not_file} "
+        "→ filing_decision_pending"
+    ) in shown.stdout
+    data = run_json("case", "show", "2023-001", "--at", "2023-08-01T10:00", db=sqlite_path)
+    assert isinstance(data, dict)
+    allowed = {item["event"]: item for item in data["allowed"]}
+    assert allowed["verification_extended"]["payload"] == [
+        {
+            "field": "is_clue_complex",
+            "type": "bool",
+            "items": None,
+            "values": [],
+            "required": True,
+            "text": "is_clue_complex: bool",
+        }
+    ]
+    assert allowed["filing_recommendation_submitted"]["to"] == "filing_decision_pending"
+
+
+def test_show_at_an_instant_lists_the_expiries_due_and_what_is_allowed_after_them(sqlite_path):
+    """第三十九条, 第四十二条: by 2023-10-09 both five-working-day windows have run out; show
+    says so, lists the events of the state the expiries lead to, and changes nothing."""
+    _served_penalty_case(sqlite_path)
+    data = run_json("case", "show", "2023-001", "--at", "2023-10-09T10:00", db=sqlite_path)
+    assert isinstance(data, dict)
+    assert [(p["deadline"], p["at"], p["to"]) for p in data["pending"]] == [
+        ("statement_window", "2023-10-09T00:00:00", "rights_window_open"),
+        ("hearing_request_window", "2023-10-09T00:00:00", "post_notice_review"),
+    ]
+    events = {item["event"] for item in data["allowed"]}
+    assert "opinion_to_legal_review" in events and "hearing_requested" not in events
+    assert (data["state"], data["version"]) == ("rights_window_open", 6)  # nothing written
+    before = run_json("case", "show", "2023-001", "--at", "2023-10-08T23:59", db=sqlite_path)
+    assert isinstance(before, dict) and before["pending"] == []
+    assert "hearing_requested" in {item["event"] for item in before["allowed"]}
+
+
+def test_the_exit_code_rule_2_for_a_wrong_request_3_for_a_refusal_by_the_state(sqlite_path):
+    """An unknown event or a payload that fails its fields: exit 2; not allowed here or a
+    guard false: exit 3; each one line, nothing written."""
+    start = ("case", "start", "most-penalty", "--id", "c", *PENALTY_DATA, "--at", "2023-08-01")
+    run_json(*start, db=sqlite_path)
+    at = ("--at", "2023-08-01T15:00")
+    cases = [
+        (("case_filled",), 2, "did you mean 'case_filed'"),
+        (("filing_recommendation_submitted", "--data", '{"recommendation": "maybe"}'), 2, ""),
+        (("case_filed", "--data", '{"officers": 2}'), 3, "no transition for 'case_filed'"),
+        (("verification_extended", "--data", '{"is_clue_complex": false}'), 3, "judged"),
+    ]
+    for args, code, words in cases:
+        done = run("case", "fire", "c", *args, *at, db=sqlite_path)
+        assert done.returncode == code, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr
+    shown = run_json("case", "show", "c", db=sqlite_path)
+    assert isinstance(shown, dict) and shown["version"] == 1

@@ -3,13 +3,16 @@
 Every command takes ``--db URL`` (default ``$POLICYFLOW_DB``, else ``./policyflow.db``)
 and ``--json``. The JSON of start, fire and show is one object with at least ``id``,
 ``state``, ``version`` and ``timers`` (each with ``deadline``, ``due``, ``status``); show
-adds ``journal``. A refused transition exits 3 with one line naming the rule and its basis.
+adds ``journal``, ``running``, ``pending`` (expiries due by ``--at`` that the next act or
+tick records) and ``allowed`` (the events leaving the state, with their payload fields).
+A refused transition exits 3 with one line naming the rule and its basis.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+import sys
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,12 +22,14 @@ from rich.table import Table
 from policyflow.cli import app
 from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.due import parse_moment
-from policyflow.cli.output import console, emit
+from policyflow.cli.output import console, emit, error_console, print_json
 from policyflow.errors import CalendarNotPublished, InvalidInput
 
 if TYPE_CHECKING:
+    from policyflow.definition.model import Field
     from policyflow.engine import Case, Engine
     from policyflow.legaltime import Calendar
+    from policyflow.runtime import AllowedEvent, JournalEntry
     from policyflow.store.journal import RecordedEntry
 
 case_app = typer.Typer(
@@ -140,6 +145,10 @@ def start(
     at: AtOption = None,
     actor: ActorOption = None,
     parent: Annotated[str | None, typer.Option("--parent", help="The parent case.")] = None,
+    case_id: Annotated[
+        str | None,
+        typer.Option("--id", help="The new case's id, such as a case number (default: random)."),
+    ] = None,
     provisional: Provisional = False,
     calendar_file: CalendarFile = None,
     db: DbOption = None,
@@ -149,7 +158,7 @@ def start(
     values = read_data(data, what="case data")
     moment = _moment(at, "start time")
     with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
-        case = engine.start(process, values, at=moment, actor=actor, parent=parent)
+        case = engine.start(process, values, at=moment, actor=actor, parent=parent, case_id=case_id)
     emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
 
 
@@ -200,10 +209,71 @@ def _changes_text(recorded: RecordedEntry) -> str:
     )
 
 
+def field_text(field: Field) -> str:
+    """One payload or data field in a few words: ``officers: int``, ``kind: a|b``, ``note?: str``.
+
+    An enum lists its values; a list says what it holds; ``?`` marks a field that may be
+    left out (optional, or with a default).
+    """
+    kind = field.element_type.value
+    if field.values:
+        kind = "|".join(field.values)
+    if field.type.value == "list":
+        kind = f"list of {kind}"
+    return f"{field.id}{'' if field.must_be_given else '?'}: {kind}"
+
+
+def allowed_to_dict(case: Case, item: AllowedEvent) -> dict[str, Any]:
+    """One event leaving the case's state, with its payload fields, as JSON-ready data."""
+    event = case.compiled.process.find_event(item.event)
+    payload = () if event is None else event.payload
+    return {
+        "event": item.event,
+        "to": item.to_state,
+        "ok": item.ok,
+        "reason": item.reason,
+        "basis": item.basis,
+        "payload": [
+            {
+                "field": f.id,
+                "type": f.type.value,
+                "items": None if f.items is None else f.items.value,
+                "values": list(f.values),
+                "required": f.must_be_given,
+                "text": field_text(f),
+            }
+            for f in payload
+        ],
+    }
+
+
+def _expiry_to_dict(entry: JournalEntry) -> dict[str, Any]:
+    from policyflow.runtime import TimerAction
+
+    expired = (TimerAction.FIRED, TimerAction.OVERDUE)
+    return {
+        "deadline": next((c.deadline for c in entry.timer_changes if c.action in expired), None),
+        "event": entry.event,
+        "at": entry.at.isoformat(),
+        "to": entry.to_state,
+    }
+
+
 def render_case(
-    case: Case, history: list[RecordedEntry], deadlines: list[dict[str, Any]], today: date
+    case: Case,
+    history: list[RecordedEntry],
+    deadlines: list[dict[str, Any]],
+    today: date,
+    *,
+    pending: list[dict[str, Any]] | None = None,
+    allowed: list[dict[str, Any]] | None = None,
+    moment: str | None = None,
 ) -> None:
-    """Print a case's timeline: its journal, then its running deadlines."""
+    """Print a case's timeline: its journal, its running deadlines, then what may happen next.
+
+    `pending` are the expiries due by `moment` that no act or tick has recorded yet;
+    `allowed` the events that leave the state the case is in at `moment`.
+    """
     _summary(case)
     table = Table(title="journal", title_justify="left")
     for column in ("#", "business time", "event", "from → to", "actor", "deadlines", "basis"):
@@ -223,36 +293,76 @@ def render_case(
     console.print(table)
     if not deadlines:
         console.print("no running deadlines")
-        return
-    running = Table(title=f"running deadlines on {today.isoformat()}", title_justify="left")
-    for column in ("deadline", "status", "due", "working days left", "basis"):
-        running.add_column(column, overflow="fold")
-    for item in deadlines:
-        left = item["working_days_left"]
-        left_text = "" if left is None else str(left)
-        if left is not None and left < 0:
-            left_text = f"[red]{left}[/red]"
-        running.add_row(
-            str(item["deadline"]),
-            str(item["status"]),
-            str(item["due"] or "suspended") + (" (provisional)" if item["provisional"] else ""),
-            left_text,
-            str(item["basis"] or ""),
+    else:
+        running = Table(title=f"running deadlines on {today.isoformat()}", title_justify="left")
+        for column in ("deadline", "status", "due", "working days left", "basis"):
+            running.add_column(column, overflow="fold")
+        for item in deadlines:
+            left = item["working_days_left"]
+            left_text = "" if left is None else str(left)
+            if left is not None and left < 0:
+                left_text = f"[red]{left}[/red]"
+            running.add_row(
+                str(item["deadline"]),
+                str(item["status"]),
+                str(item["due"] or "suspended") + (" (provisional)" if item["provisional"] else ""),
+                left_text,
+                str(item["basis"] or ""),
+            )
+        console.print(running)
+    if pending:
+        console.print(
+            f"by {moment}, not yet recorded (the next act or `policyflow tick` records them):",
+            markup=False,
+            highlight=False,
         )
-    console.print(running)
+        for item in pending:
+            console.print(
+                f"  {item['at'][:16].replace('T', ' ')} deadline {item['deadline']} expired: "
+                f"{item['event']} → {item['to']}",
+                markup=False,
+                highlight=False,
+            )
+    if allowed is None:
+        return
+    state = pending[-1]["to"] if pending else case.state
+    if not allowed:
+        console.print(f"no event leaves state {state!r}", markup=False, highlight=False)
+        return
+    console.print(
+        f"events that leave state {state!r} at {moment} (fire one with `policyflow case fire "
+        f"{case.id} EVENT --data JSON`):",
+        markup=False,
+        highlight=False,
+    )
+    for item in allowed:
+        fields = ", ".join(f["text"] for f in item["payload"])
+        line = f"{item['event']}" + (f" {{{fields}}}" if fields else "") + f" → {item['to']}"
+        if item["ok"]:
+            console.print(f"  {line}", markup=False, highlight=False)
+        else:
+            console.print(f"  refused now: {line}: {item['reason']}", markup=False, highlight=False)
 
 
 @case_app.command("show")
 def show(
     case_id: Annotated[str, typer.Argument(metavar="ID", help="The case.")],
-    now: Annotated[
+    at: Annotated[
         str | None,
-        typer.Option("--now", metavar="WHEN", help="Count working days left from this day."),
+        typer.Option(
+            "--at",
+            "--now",
+            metavar="WHEN",
+            help="Show the case as of WHEN: working days left, expiries due, events allowed "
+            "(default: now).",
+        ),
     ] = None,
     diagram: Annotated[
         bool,
         typer.Option(
-            "--diagram", help="Also draw the case on its process (Mermaid): state, due dates."
+            "--diagram",
+            help="Print only the case drawn on its process, as a fenced Mermaid block "
+            "(Markdown): its state highlighted, its deadlines dated.",
         ),
     ] = False,
     provisional: Provisional = False,
@@ -260,13 +370,16 @@ def show(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show case ID: its journal, and its running deadlines with working days left."""
-    moment = _moment(now, "time")
+    """Show case ID: its journal, running deadlines, and the events it allows next."""
+    from policyflow.runtime import expire
+
+    moment = _moment(at, "time")
     with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
         case = engine.get(case_id)
         history = engine.history(case_id)
         current = moment if moment is not None else engine.clock.now()
-        today = current.date() if isinstance(current, datetime) else current
+        instant = current if isinstance(current, datetime) else datetime.combine(current, time())
+        today = instant.date()
         deadlines = []
         for timer in case.running_timers:
             item: dict[str, Any] = {
@@ -278,19 +391,37 @@ def show(
                 "basis": case.deadline_basis(timer.deadline),
             }
             deadlines.append(item)
+        pending: list[dict[str, Any]] = []
+        allowed: list[dict[str, Any]] | None = None
+        try:
+            if instant >= case.snapshot.updated_at:
+                steps = expire(case.compiled, case.snapshot, now=instant, calendar=engine.calendar)
+                pending = [_expiry_to_dict(step.entry) for step in steps]
+            allowed = [allowed_to_dict(case, a) for a in case.allowed(at=instant)]
+        except CalendarNotPublished as error:
+            # what may happen next counts on a year without a published schedule: say so
+            error_console.print(f"note: events allowed not shown: {error}", markup=False)
+    if diagram:
+        drawing = case.to_mermaid()
+        if as_json:
+            print_json({"id": case.id, "mermaid": drawing})
+        else:
+            sys.stdout.write(f"```mermaid\n{drawing.rstrip()}\n```\n")
+        return
     data = case.to_dict()
     data["journal"] = [entry_to_dict(r) for r in history]
     data["running"] = deadlines
-    drawing = case.to_mermaid() if diagram else None
-    if drawing is not None:
-        data["mermaid"] = drawing
-
-    def render() -> None:
-        render_case(case, history, deadlines, today)
-        if drawing is not None:
-            console.print(drawing, markup=False, highlight=False)
-
-    emit(data, as_json=as_json, render=render)
+    data["as_of"] = instant.isoformat()
+    data["pending"] = pending
+    data["allowed"] = allowed
+    when = instant.isoformat(sep=" ", timespec="minutes")
+    emit(
+        data,
+        as_json=as_json,
+        render=lambda: render_case(
+            case, history, deadlines, today, pending=pending, allowed=allowed, moment=when
+        ),
+    )
 
 
 @case_app.command("list")

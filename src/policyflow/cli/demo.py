@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.panel import Panel
@@ -26,8 +26,10 @@ from policyflow.cli import app
 from policyflow.cli.case import entry_to_dict, render_case
 from policyflow.cli.due import render_due
 from policyflow.cli.output import console, framed, print_json, rule
-from policyflow.engine import Case, Engine
 from policyflow.legaltime import DueDate, Interval
+
+if TYPE_CHECKING:
+    from policyflow.engine import Case, Engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +187,8 @@ def demo(
 ) -> None:
     """Run a real penalty case end to end and print its timeline (--dates: a due-date walk)."""
     if not dates:
+        from policyflow.engine import Engine
+
         with tempfile.TemporaryDirectory() as folder:
             url = db or str(Path(folder) / "policyflow-demo.db")
             with Engine(url) as engine:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from policyflow.cli import app
-from policyflow.cli.output import console, error_console
-from policyflow.definition.catalog import discover, load
-from policyflow.definition.model import Process
+from policyflow.cli.output import console, emit, error_console, print_json
 from policyflow.errors import InvalidInput
-from policyflow.render import export
+
+if TYPE_CHECKING:
+    from policyflow.definition.model import Process
 
 
 class Format(StrEnum):
@@ -28,6 +28,8 @@ class Format(StrEnum):
 
 
 def _builtins(root: Path | None) -> list[Process]:
+    from policyflow.definition.catalog import discover, load
+
     return [load(process_id, root=root) for process_id in discover(root)]
 
 
@@ -64,15 +66,33 @@ def diagram(
             "--processes", help="A folder laid out like processes/ (default: the built-ins)."
         ),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON object: the drawing as text, or what --all/--check found.",
+        ),
+    ] = False,
 ) -> None:
     """Draw a process; or, with --all, every built-in process in every format into diagrams/."""
+    from policyflow.definition.catalog import load
+    from policyflow.render import export
+
     if all_ or check:
         if process is not None:
             raise InvalidInput("give a process ID or --all/--check, not both")
         processes = _builtins(root)
         if check:
             problems = export.check(processes, folder)
-            if problems:
+            report: dict[str, Any] = {
+                "dir": str(folder),
+                "processes": len(processes),
+                "current": not problems,
+                "problems": [str(p) for p in problems],
+            }
+            if as_json:
+                print_json(report)
+            elif problems:
                 for problem in problems:
                     error_console.print(f"{problem}", markup=False)
                 error_console.print(
@@ -80,19 +100,35 @@ def diagram(
                     "run `policyflow diagram --all`",
                     markup=False,
                 )
+            else:
+                console.print(f"{folder} is current: {len(processes)} process(es)", markup=False)
+            if problems:
                 raise typer.Exit(1)
-            console.print(f"{folder} is current: {len(processes)} process(es)", markup=False)
             return
         changed = export.write_all(processes, folder)
-        console.print(
-            f"{len(processes)} process(es) rendered into {folder}: {len(changed)} file(s) changed",
-            markup=False,
+        emit(
+            {"dir": str(folder), "processes": len(processes), "changed": [str(c) for c in changed]},
+            as_json=as_json,
+            render=lambda: console.print(
+                f"{len(processes)} process(es) rendered into {folder}: "
+                f"{len(changed)} file(s) changed",
+                markup=False,
+            ),
         )
         return
     if process is None:
         raise InvalidInput("give a process ID (see `policyflow processes`) or --all")
-    text = export.render(load(process, root=root), fmt.value)
-    if output is None:
-        sys.stdout.write(text)
-    else:
+    definition = load(process, root=root)
+    text = export.render(definition, fmt.value)
+    if output is not None:
         output.write_text(text, encoding="utf-8")
+    if as_json:
+        data: dict[str, Any] = {
+            "process": definition.id,
+            "version": definition.version,
+            "format": fmt.value,
+        }
+        data.update({"text": text} if output is None else {"written": str(output)})
+        print_json(data)
+    elif output is None:
+        sys.stdout.write(text)

@@ -9,7 +9,6 @@ import typer
 
 from policyflow.cli import app
 from policyflow.cli.output import console, error_console, print_json
-from policyflow.definition.lint import lint_paths
 
 
 @app.command()
@@ -21,6 +20,8 @@ def lint(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """Check process files: schema, reachability, names, CEL, deadlines, legal bases."""
+    from policyflow.definition.lint import lint_paths
+
     report = lint_paths(paths or ())
     if as_json:
         print_json(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from policyflow.cli import app
 from policyflow.cli.output import console, emit
-from policyflow.definition.catalog import CatalogEntry, builtin_root, catalog
+
+if TYPE_CHECKING:
+    from policyflow.definition.catalog import CatalogEntry
 
 
 @app.command()
@@ -17,11 +19,15 @@ def processes(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list of objects.")] = False,
 ) -> None:
     """List the built-in processes: id, title, source, counts of states, transitions, deadlines."""
+    from policyflow.definition.catalog import catalog
+
     entries = catalog()
     emit([e.to_dict() for e in entries], as_json=as_json, render=lambda: _render(entries))
 
 
 def _render(entries: list[CatalogEntry]) -> None:
+    from policyflow.definition.catalog import builtin_root
+
     if not entries:
         where = builtin_root()
         console.print(f"no built-in processes yet ({where or 'no processes/ folder found'})")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -10,10 +10,11 @@ from rich.table import Table
 
 from policyflow.cli import app
 from policyflow.cli.output import console, emit
-from policyflow.definition.catalog import catalog, load
-from policyflow.definition.model import Process, basis_text
 from policyflow.errors import UnknownProcess
 from policyflow.legaltime import Period
+
+if TYPE_CHECKING:
+    from policyflow.definition.model import Process
 
 
 @app.command()
@@ -22,6 +23,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Show a process: states, transitions with guards and bases, deadlines."""
+    from policyflow.definition.catalog import load
+
     process = load(process_id)
     children = child_processes(process)
     data = describe(process)
@@ -40,6 +43,8 @@ def child_processes(process: Process) -> list[Process]:
     A child id that is not a built-in (a user's file naming a process it does not ship) is
     left out: `policyflow lint` is where a missing child is reported.
     """
+    from policyflow.definition.catalog import catalog, load
+
     found: dict[str, Process] = {}
     family = [e.id for e in catalog() if e.id.startswith(f"{process.id}.")]
     pending = [c.process for t in process.transitions for c in t.start_child] + family
@@ -96,6 +101,8 @@ def describe(process: Process) -> dict[str, Any]:
 
 
 def _deadline(deadline: Any) -> dict[str, Any]:
+    from policyflow.definition.model import basis_text
+
     period = None if deadline.period is None else Period.parse(deadline.period)
     extension = deadline.extension
     return {

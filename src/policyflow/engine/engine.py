@@ -147,6 +147,7 @@ class Engine:
             UnknownProcess: no such process.
             InvalidCaseData: the data fails the declared fields; nothing is written.
             UnknownCase: the parent does not exist.
+            InvalidInput: a case with `case_id` already exists.
         """
         definition = process if isinstance(process, Process) else self.definitions.resolve(process)
         moment = _moment(at, "start time") or self.clock.now()
@@ -154,6 +155,8 @@ class Engine:
         with self.database.transaction() as connection:
             if parent is not None and case_store.find_case(connection, parent) is None:
                 raise UnknownCase(f"no parent case {parent!r} in {self._where()}")
+            if case_id is not None and case_store.find_case(connection, case_id) is not None:
+                raise InvalidInput(f"a case {case_id!r} already exists in {self._where()}")
             step = start_case(
                 compiled,
                 case_id or new_id(),
@@ -378,7 +381,7 @@ class Engine:
         :mod:`policyflow.render.eventlog`.
 
         Raises:
-            ImportError: pandas is not installed (the message says how to install it).
+            MissingExtra: pandas is not installed (the message says how to install it).
         """
         from policyflow.render import eventlog
 
