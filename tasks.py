@@ -4,8 +4,10 @@
 Usage:
     python3 tasks.py main     set up, then run a real case end to end (the main job)
     python3 tasks.py test     set up, then run the linters, the type checker and every test
+    python3 tasks.py wheel    build the wheel, install it alone into a fresh virtual
+                              environment, and run it there as a user would
 
-Needs only python3: the virtual environment and every Python package are installed here.
+Needs only python3: the virtual environments and every Python package are installed here.
 System packages (Graphviz, the PostgreSQL server) are installed by .ci/run in CI; without
 them the tests that need them are skipped with a reason, except under CI=true.
 """
@@ -16,6 +18,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -25,12 +28,24 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 
 
-def run(*args: str | Path) -> None:
-    """Run a command from the repository root, stopping here with its exit code on failure."""
+def run(*args: str | Path, cwd: Path = ROOT) -> None:
+    """Run a command (from the repository root), stopping here with its exit code on failure."""
     print("+", " ".join(str(a) for a in args), flush=True)
-    code = subprocess.call([str(a) for a in args], cwd=ROOT)
+    code = subprocess.call([str(a) for a in args], cwd=cwd)
     if code:
         sys.exit(code)
+
+
+def expect_missing_extra(command: list[str | Path], extra: str, cwd: Path) -> None:
+    """Run `command`; it must exit 2 with the line that installs `extra`, and no traceback."""
+    print("+", " ".join(str(a) for a in command), f"(expects exit 2 and policyflow[{extra}])")
+    done = subprocess.run(
+        [str(a) for a in command], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    wanted = f"pip install 'policyflow[{extra}]'"
+    if done.returncode != 2 or wanted not in done.stderr or "Traceback" in done.stderr:
+        print(done.stdout, done.stderr, sep="\n", file=sys.stderr)
+        sys.exit(f"expected exit 2 and {wanted!r} on stderr, got exit {done.returncode}")
 
 
 def setup(extra: str) -> None:
@@ -63,8 +78,46 @@ def test() -> None:
     run(PY, "-m", "pytest", *sys.argv[2:])
 
 
+def wheel() -> None:
+    """Build the wheel and use it as a user would: a fresh venv, the wheel alone, no repo.
+
+    The installed command runs the main job and finds the built-in processes inside the
+    wheel; a feature whose extra is not installed says which one, exit 2.
+    """
+    if not PY.exists():  # only .venv's pip builds the wheel; what .venv holds does not matter
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    with tempfile.TemporaryDirectory(prefix="policyflow-wheel-") as folder:
+        work = Path(folder)
+        dist, home, env = work / "dist", work / "home", work / "venv"
+        home.mkdir()
+        run(PY, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", dist, ".")
+        [built] = dist.glob("policyflow-*.whl")
+        venv.EnvBuilder(with_pip=True).create(env)
+        bin_ = env / ("Scripts" if os.name == "nt" else "bin")
+        run(bin_ / "python", "-m", "pip", "install", "--quiet", built)
+        command = bin_ / "policyflow"
+        # from an empty folder, so nothing of the repository can be found by accident
+        run(command, "--help", cwd=home)
+        run(command, "processes", cwd=home)
+        run(command, "demo", cwd=home)
+        run(command, "due", "2023-09-25", "五个工作日", cwd=home)
+        run(
+            bin_ / "python",
+            "-c",
+            "import policyflow, pathlib; "
+            "root = pathlib.Path(policyflow.__file__).parent; "
+            "assert (root / 'py.typed').is_file(), 'py.typed is missing'; "
+            "assert policyflow.catalog(), 'no built-in processes in the wheel'; "
+            "print('policyflow', policyflow.__version__, 'from', root)",
+            cwd=home,
+        )
+        expect_missing_extra([command, "simulate", "most-penalty", "-n", "5"], "pandas", home)
+        postgres = "postgresql://user@localhost/cases"
+        expect_missing_extra([command, "case", "list", "--db", postgres], "postgres", home)
+
+
 if __name__ == "__main__":
-    jobs = {"main": main_job, "test": test}
+    jobs = {"main": main_job, "test": test, "wheel": wheel}
     if len(sys.argv) < 2 or sys.argv[1] not in jobs:
         sys.exit(__doc__)
     jobs[sys.argv[1]]()

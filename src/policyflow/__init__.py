@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from policyflow.definition.catalog import catalog, load
     from policyflow.engine import Engine
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
 
 # name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {
