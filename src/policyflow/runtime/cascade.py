@@ -27,9 +27,8 @@ applies in memory.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from policyflow.errors import InvalidInput, TransitionRefused
 from policyflow.legaltime import Calendar
@@ -38,6 +37,7 @@ from policyflow.runtime.expiry import (
     after_expiries,
     expire_timer,
     expiry_instant,
+    has_due,
     next_due,
     not_before_last,
     overdue,
@@ -48,6 +48,14 @@ from policyflow.runtime.step import ChildStart, Step, start, transition
 __all__ = ["Family", "Outcome", "Touched", "act", "catch_up"]
 
 _MAX_STEPS = 10_000  # expiries that keep restarting each other stop here
+# Outcomes of a lone event are built by tuple.__new__ (a named tuple's own __new__ is a
+# Python function: keywords, defaults), as the step functions build theirs.
+_new = tuple.__new__
+
+
+def _any(found: Iterable[object]) -> bool:
+    """Whether an iterable yields anything (reading at most one item)."""
+    return next(iter(found), None) is not None
 
 
 class Family(Protocol):
@@ -72,8 +80,7 @@ class Family(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Touched:
+class Touched(NamedTuple):
     """One case the cascade changed, with its steps in the order they happened.
 
     Attributes:
@@ -97,8 +104,7 @@ class Touched:
         return self.steps[-1].snapshot.case_id
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """Everything one act (or one catch-up) does, ready to commit.
 
     Attributes:
@@ -123,6 +129,9 @@ class Outcome:
         return sum(len(touched.steps) for touched in self.cases)
 
 
+_NOTHING = Outcome((), None)
+
+
 def act(
     family: Family,
     compiled: CompiledProcess,
@@ -144,7 +153,19 @@ def act(
         InvalidCaseData: a child case it starts gets data its process refuses.
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
     """
-    not_before_last(snapshot, event, at)
+    if at < snapshot.updated_at:
+        not_before_last(snapshot, event, at)
+    if not has_due(snapshot, at) and not (
+        compiled.starts_children and _any(family.children_due(snapshot.case_id, at))
+    ):
+        # Nothing to expire first (the common case): the event alone, unless it reaches
+        # another case. Made as the cascade below would make it, without its bookkeeping.
+        step = transition(compiled, snapshot, event, payload, at=at, actor=actor, calendar=calendar)
+        if not step.spawn and step.signal is None:
+            return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
+        cascade = _Cascade(family, calendar, at)
+        cascade.take(cascade.add(compiled, snapshot, 0), step)
+        return cascade.outcome(step)
     cascade = _Cascade(family, calendar, at)
     case = cascade.add(compiled, snapshot, 0)
     cascade.advance(at)
@@ -177,6 +198,10 @@ def catch_up(
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
         InvalidCaseData: a child case an expiry starts gets data its process refuses.
     """
+    if not has_due(snapshot, until) and not (
+        compiled.starts_children and _any(family.children_due(snapshot.case_id, until))
+    ):
+        return _NOTHING  # most sweeps of a case find its deadline met or moved since
     cascade = _Cascade(family, calendar, until)
     cascade.add(compiled, snapshot, 0)
     cascade.advance(until)

@@ -30,6 +30,7 @@ __all__ = [
     "expire",
     "expire_timer",
     "expiry_instant",
+    "has_due",
     "next_due",
     "not_before_last",
     "overdue",
@@ -65,10 +66,11 @@ def apply(
         InvalidInput: `at` is earlier than the case's last event.
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
     """
-    not_before_last(snapshot, event, at)
-    expired = expire(compiled, snapshot, now=at, calendar=calendar)
-    if not expired:
+    if at < snapshot.updated_at:
+        not_before_last(snapshot, event, at)
+    if not has_due(snapshot, at):  # the common case, decided without expire()'s machinery
         return transition(compiled, snapshot, event, payload, at=at, actor=actor, calendar=calendar)
+    expired = expire(compiled, snapshot, now=at, calendar=calendar)
     try:
         step = transition(
             compiled, expired[-1].snapshot, event, payload, at=at, actor=actor, calendar=calendar
@@ -119,6 +121,32 @@ def due_timers(snapshot: CaseSnapshot, now: datetime) -> tuple[TimerSnapshot, ..
     ]
     found.sort(key=_expires_at)
     return tuple(found)
+
+
+def has_due(snapshot: CaseSnapshot, until: datetime) -> bool:
+    """Whether an armed deadline of the case expires at or before `until`.
+
+    ``next_due(...) is not None``, answered without building the order: a day period
+    expires at the start of the day after its last day, so it has expired by `until`
+    exactly when its last day is before ``until``'s day (tested against :func:`next_due`).
+    Asked before every event, most often of a case with nothing due.
+    """
+    day = None
+    for timer in snapshot.timers:
+        if timer.status is not _ARMED:
+            continue
+        due_at = timer.due_at
+        if due_at is not None:
+            if due_at <= until:
+                return True
+            continue
+        due = timer.due
+        if due is not None:
+            if day is None:
+                day = until.date()
+            if due < day:
+                return True
+    return False
 
 
 def next_due(

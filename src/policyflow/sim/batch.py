@@ -28,6 +28,7 @@ from policyflow.runtime import (
     compile_process,
     start,
 )
+from policyflow.runtime.expiry import has_due
 from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
@@ -125,10 +126,7 @@ class _Family:
     ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:
         for child in self.cases[case_id].children:
             snapshot = child.snapshot
-            if snapshot is not None and any(
-                t.status is _ARMED and (e := t.expires_at) is not None and e <= until
-                for t in snapshot.timers
-            ):
+            if snapshot is not None and has_due(snapshot, until):
                 yield child.plan.compiled, snapshot
 
     def process(self, process_id: str) -> CompiledProcess:
@@ -271,9 +269,20 @@ class BatchRunner:
         whatever happened; any other plans again only if its state changed (what it had
         planned is moot).
         """
-        if not outcome.cases:
+        cases = outcome.cases
+        if not cases:
             return
-        first, *others = outcome.cases
+        if acting is not None and len(cases) == 1 and len(cases[0].steps) == 1:
+            # the event alone (most acts): the loop below, for one case and one step
+            step = cases[0].steps[0]
+            acting.snapshot = step.snapshot
+            acting.journal.append(step.entry)
+            if not self._stop_if_long(acting):
+                if step.entry.timer_changes:
+                    self._arm(acting, queue)
+                self._plan(acting, at, queue)
+            return
+        first, *others = cases
         for touched in (*others, first):
             entries = [step.entry for step in touched.steps]
             if touched.before is None:
