@@ -13,7 +13,6 @@ Which file holds which built-in process is catalog.py's.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from policyflow.definition.checks import Problem, check
+from policyflow.definition.expressions import closest
 from policyflow.definition.model import Process
 from policyflow.errors import DefinitionError
 
@@ -156,8 +156,7 @@ def _schema_problems(error: ValidationError, positions: Positions, path: str) ->
         if kind == "extra_forbidden":
             name = str(where[-1]) if where else "?"
             known = _known_keys(where[:-1])
-            hint = difflib.get_close_matches(name, known, n=1)
-            message = f"unknown key {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            message = f"unknown key {name!r}{closest(name, known)}"
         elif kind == "missing":
             message = f"missing required key {str(where[-1]) if where else '?'!r}"
             line, column = locate(positions, where[:-1])

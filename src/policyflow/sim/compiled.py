@@ -9,7 +9,6 @@ happens; it never applies an event: the runner hands that to the runtime.
 
 from __future__ import annotations
 
-import difflib
 import math
 import random
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -19,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from policyflow.definition.catalog import load as load_process
-from policyflow.definition.expressions import Expression, compile_condition
+from policyflow.definition.expressions import Expression, closest, compile_condition
 from policyflow.definition.model import Field as FieldDefinition
 from policyflow.definition.model import Process
 from policyflow.errors import InvalidInput, UnknownProcess
@@ -423,9 +422,7 @@ def _check_names(scenario: Scenario, facts: ProcessFacts) -> None:
 
     def check(kind: str, where: str, name: str, known: Iterable[str]) -> None:
         if name not in known:
-            close = difflib.get_close_matches(name, list(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            problems.append(f"{where}: unknown {kind} {name!r}{hint}")
+            problems.append(f"{where}: unknown {kind} {name!r}{closest(name, known)}")
 
     if scenario.process is not None and scenario.process != facts.process_id:
         problems.append(
