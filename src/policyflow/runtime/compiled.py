@@ -180,12 +180,23 @@ class Enabling:
     they read, of ``today`` when they read it, of the calendar when they count legal time;
     an extension event is enabled by its deadline's status and the extensions it has had.
     Nothing else can change the answer, so these values key its memo.
+
+    Attributes:
+        fields: the case fields the payload-free guards read.
+        reads_today: whether one of them reads ``today``.
+        reads_calendar: whether one of them counts legal time.
+        extended: the deadlines the state's events extend.
+        leaving: every event that leaves the state.
+        unconditional: the events always enabled here: one of their transitions has no
+            guard decidable before the payload and extends no deadline.
     """
 
     fields: tuple[str, ...]
     reads_today: bool
     reads_calendar: bool
     extended: tuple[str, ...]
+    leaving: frozenset[str] = frozenset()
+    unconditional: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,11 +425,18 @@ def _enabling(plans: tuple[TransitionPlan, ...]) -> Enabling:
                 names.update(guard.expression.names)
                 reads_calendar = reads_calendar or isinstance(guard.expression, LegalTimeExpression)
     extended = {deadline.id: None for plan in plans for deadline in plan.effects.extended}
+    unconditional = frozenset(
+        plan.event
+        for plan in plans
+        if not plan.effects.extended and all(guard.reads_payload for guard in plan.guards)
+    )
     return Enabling(
         fields=tuple(sorted(names - RESERVED)),
         reads_today="today" in names,
         reads_calendar=reads_calendar,
         extended=tuple(extended),
+        leaving=frozenset(plan.event for plan in plans),
+        unconditional=unconditional,
     )
 
 

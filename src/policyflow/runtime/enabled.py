@@ -97,6 +97,8 @@ def enabled(
     facts = compiled.enabling.get(state)
     if facts is None:
         return _NOTHING  # no transition leaves the state
+    if facts.unconditional is facts.leaving or facts.unconditional == facts.leaving:
+        return facts.leaving  # nothing here is ever refused before its payload is known
     day = (at or snapshot.updated_at).date()
     data = snapshot.data
     values = tuple([data.get(name) for name in facts.fields])

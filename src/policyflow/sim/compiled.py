@@ -96,26 +96,26 @@ class CompiledScenario:
         self._periods: dict[int, Period] = {}
         self._due: dict[tuple[date, int], date] = {}
         self._due_calendar: Calendar | None = None
-        # (state, event) pairs that allowed() always lists as ok: no guard decidable before
-        # the payload is known, no extension that could be beyond its limits. When every
-        # event a rule weighs is such a pair, the runtime's enabled() need not be asked
-        # (tests/sim/test_scenario_process.py checks that they agree).
+        # (state, event) pairs the runtime may refuse before the payload is known (those not
+        # in its Enabling.unconditional). When no event a rule weighs is such a pair, the
+        # runtime's enabled() need not be asked (tests/sim/test_scenario_process.py checks
+        # that they agree).
+        guarded = {
+            (state, event)
+            for state, facts in compiled.enabling.items()
+            for event in facts.leaving - facts.unconditional
+        }
         # A guard that reads the date (`today`) is judged when the event happens, not when it
         # is chosen: a hearing can be chosen before its day comes.
-        guarded: set[tuple[str, str]] = set()
-        dated: set[tuple[str, str]] = set()
-        for state, plans in compiled.by_state.items():
-            for plan in plans:
-                if plan.effects.extended or any(not g.reads_payload for g in plan.guards):
-                    guarded.add((state, plan.event))
-                if any("today" in g.expression.names for g in plan.guards):
-                    dated.add((state, plan.event))
+        dated = {
+            (state, plan.event)
+            for state, plans in compiled.by_state.items()
+            for plan in plans
+            if any("today" in g.expression.names for g in plan.guards)
+        }
         self._guarded = frozenset(guarded)
         self._dated = frozenset(dated)
-        self._leaving = {
-            state: frozenset(plan.event for plan in plans)
-            for state, plans in compiled.by_state.items()
-        }
+        self._leaving = {state: facts.leaving for state, facts in compiled.enabling.items()}
         for state, rules in self._rules.items():
             leaving = self._leaving.get(state, _NO_EVENTS)
             for rule in rules:
