@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from policyflow.definition.catalog import builtin_root, catalog, discover, load, process_id_for
@@ -99,3 +101,21 @@ def test_builtins_load_and_public_facade():
     for entry in policyflow.catalog():
         assert policyflow.load(entry.id).version == entry.version
     assert policyflow.load(str(PERMIT)).id == "permit"
+
+
+def test_a_finder_over_files_loads_each_by_the_id_it_declares(tmp_path):
+    """A list of files: ids from the files themselves, the closest named when one is missing."""
+    from policyflow.definition.catalog import Finder
+    from policyflow.errors import UnknownProcess
+
+    audit = Path(__file__).parents[1] / "engine" / "processes" / "tiny-audit"
+    finder = Finder([audit / "main.yaml", audit / "expert.yaml"])
+    assert finder.load("tiny-audit.expert").id == "tiny-audit.expert"
+    assert finder.load("tiny-audit").id == "tiny-audit"
+    assert finder.load(str(audit / "expert.yaml")).id == "tiny-audit.expert"  # a path is a path
+    with pytest.raises(
+        UnknownProcess, match=r"'tiny-audit\.expret'.*did you mean 'tiny-audit\.expert'"
+    ):
+        finder.load("tiny-audit.expret")
+    with pytest.raises(UnknownProcess):
+        finder.load("most-penalty")  # only the files given, as a folder holds only its own

@@ -226,17 +226,21 @@ AUDIT_SCENARIO = {
 }
 
 
-@pytest.mark.parametrize("given", ["folder", "file"])
+@pytest.mark.parametrize("given", ["folder", "file", "files"])
 def test_a_users_parent_and_child_simulate_and_run_in_the_engine_alike(tmp_path, given):
-    """Parent and child from the user's folder (not built in): the same journals in both."""
+    """Parent and child from the user's folder or files (not built in): the same journals."""
     folder = _user_folder(tmp_path)
+    files = [folder / "tiny-audit" / "main.yaml", folder / "tiny-audit" / "expert.yaml"]
     if given == "folder":
         result = simulate("tiny-audit", AUDIT_SCENARIO, seed=5, workers=1, processes=folder)
-    else:  # the parent's file: its child is found beside it
-        result = simulate(folder / "tiny-audit" / "main.yaml", AUDIT_SCENARIO, seed=5, workers=1)
+    elif given == "file":  # the parent's file: its child is found beside it
+        result = simulate(files[0], AUDIT_SCENARIO, seed=5, workers=1)
+    else:  # a list of files, each under the id it declares
+        result = simulate("tiny-audit", AUDIT_SCENARIO, seed=5, workers=1, processes=files)
     children = [child for record in result.records for child in record.children]
     assert children and {c.process_id for c in children} == {"tiny-audit.expert"}
-    with Engine(f"sqlite:///{tmp_path / 'mine.db'}", processes=folder) as engine:
+    sources = files if given == "files" else folder
+    with Engine(f"sqlite:///{tmp_path / 'mine.db'}", processes=sources) as engine:
         ids = _replay(engine, "tiny-audit", result.records)
         assert _assert_same_journals(engine, ids, result.records) > len(result.records)
 

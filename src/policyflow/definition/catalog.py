@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,16 @@ from policyflow.definition.loader import load_file
 from policyflow.definition.model import Process
 from policyflow.errors import DefinitionError, UnknownProcess
 
-__all__ = ["CatalogEntry", "builtin_root", "catalog", "discover", "load", "process_id_for"]
+__all__ = [
+    "CatalogEntry",
+    "Finder",
+    "ProcessSources",
+    "builtin_root",
+    "catalog",
+    "discover",
+    "load",
+    "process_id_for",
+]
 
 _PART = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SUFFIXES = (".yaml", ".yml")
@@ -207,7 +217,7 @@ def load(ref: str | os.PathLike[str], *, root: Path | None = None) -> Process:
         DefinitionError: the file is not a valid process (file:line:column).
     """
     text = os.fspath(ref)
-    looks_like_path = text.endswith(_SUFFIXES) or os.sep in text or "/" in text
+    looks_like_path = _looks_like_path(text)
     base = root if root is not None else builtin_root()
     if looks_like_path or not isinstance(ref, str):
         path = Path(text)
@@ -225,6 +235,62 @@ def load(ref: str | os.PathLike[str], *, root: Path | None = None) -> Process:
             f"built-in processes: {known}"
         )
     return _load_cached(path_for, text)
+
+
+# Where process ids are looked up: a folder laid out like processes/, a list of process
+# files (each under the id it declares), or None for the built-in processes.
+ProcessSources = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
+
+
+class Finder:
+    """Loads processes by id from one kind of source (see :data:`ProcessSources`).
+
+    A folder is looked up by the id rule, as :func:`load` does with `root`; a list of
+    files is indexed by the id each file declares (loaded once); None is the built-ins.
+    A path is always loaded as the file it names.
+    """
+
+    def __init__(self, sources: ProcessSources = None) -> None:
+        self.root: Path | None = None
+        self.files: tuple[Path, ...] | None = None
+        if isinstance(sources, str | os.PathLike):
+            self.root = Path(sources)
+        elif sources is not None:
+            self.files = tuple(Path(item) for item in sources)
+        self._index: dict[str, Path] | None = None
+
+    def __repr__(self) -> str:
+        given = self.files if self.files is not None else self.root
+        return f"Finder({given!r})"
+
+    def load(self, ref: str | os.PathLike[str]) -> Process:
+        """The process `ref` names: an id in these sources, or a file's path.
+
+        Raises:
+            UnknownProcess: no process with that id here (with the closest id).
+            DefinitionError: a file is not a valid process (file:line:column).
+        """
+        if self.files is None or not isinstance(ref, str) or _looks_like_path(ref):
+            return load(ref, root=self.root)
+        index = self._indexed()
+        path = index.get(ref)
+        if path is None:
+            given = ", ".join(index) or "none"
+            raise UnknownProcess(
+                f"unknown process {ref!r} in the files given{closest(ref, index)}; "
+                f"their processes: {given}"
+            )
+        return load(path)
+
+    def _indexed(self) -> dict[str, Path]:
+        if self._index is None:
+            assert self.files is not None
+            self._index = {load(path).id: path for path in self.files}
+        return self._index
+
+
+def _looks_like_path(text: str) -> bool:
+    return text.endswith(_SUFFIXES) or os.sep in text or "/" in text
 
 
 def catalog(root: Path | None = None) -> list[CatalogEntry]:

@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from policyflow.definition.catalog import Finder, ProcessSources
 from policyflow.definition.model import Process
 from policyflow.engine import tick as sweep
 from policyflow.engine.case import Case, OverdueDeadline, TickReport
@@ -59,8 +60,9 @@ class Engine:
         clock: where "now" comes from when no time is given (China Standard Time).
         calendar: the legal calendar handed to the runtime (None: the runtime's default,
             the official Chinese calendar).
-        processes: a folder laid out like ``processes/`` where process ids (and the ids
-            of child processes) are looked up; None: the built-in processes.
+        processes: where process ids (and the ids of child processes) are looked up: a
+            folder laid out like ``processes/``, a list of process files (each under the
+            id it declares), or None for the built-in processes.
 
     Usage::
 
@@ -76,10 +78,10 @@ class Engine:
         *,
         clock: Clock | None = None,
         calendar: Calendar | None = None,
-        processes: str | Path | None = None,
+        processes: ProcessSources = None,
     ) -> None:
         self.database = Database(url)
-        self.processes = None if processes is None else Path(processes)
+        self.processes = Finder(processes)
         self.clock: Clock = SystemClock() if clock is None else clock
         self.calendar = calendar
         wall = SystemClock()

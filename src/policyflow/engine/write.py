@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from policyflow.definition.catalog import load as load_process
+from policyflow.definition.catalog import Finder
 from policyflow.definition.model import Process
 from policyflow.engine.clock import Clock
 from policyflow.errors import UnknownCase
@@ -59,15 +59,15 @@ class Definitions:
     under it, even after the YAML file changed.
     """
 
-    def __init__(self, root: Path | None, wall: Clock) -> None:
-        self.root = root
+    def __init__(self, finder: Finder, wall: Clock) -> None:
+        self.finder = finder
         self._wall = wall
         self._compiled: dict[tuple[str, str], CompiledProcess] = {}
         self.stored: set[tuple[str, str]] = set()  # definitions known to be committed
 
     def resolve(self, process: str | Path) -> Process:
         """The process with this id (under the engine's folder, else built in) or path."""
-        return load_process(process, root=self.root)
+        return self.finder.load(process)
 
     def compile(self, process: Process) -> CompiledProcess:
         """`process`, compiled (once per version)."""

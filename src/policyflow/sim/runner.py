@@ -28,8 +28,8 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
+from policyflow.definition.catalog import Finder, ProcessSources, process_id_for
 from policyflow.definition.catalog import load as load_process
-from policyflow.definition.catalog import process_id_for
 from policyflow.definition.model import Process
 from policyflow.errors import InvalidInput, PolicyflowError, UnknownProcess
 from policyflow.legaltime import Calendar, china
@@ -62,7 +62,7 @@ def simulate(
     workers: int | None = None,
     calendar: Calendar | None = None,
     progress: ProgressCallback | None = None,
-    processes: str | Path | None = None,
+    processes: ProcessSources = None,
 ) -> SimulationResult:
     """Run a population of cases of `process` in simulated time.
 
@@ -80,10 +80,10 @@ def simulate(
             is the same whatever the number.
         calendar: the legal calendar (default: the shipped official calendar of China).
         progress: called with (cases finished, cases in all) as the run goes.
-        processes: a folder laid out like ``processes/`` where process ids are looked
-            up, `process` given by id and the child processes its cases start, as
-            ``Engine(processes=…)`` does. None: the built-in processes, and for a
-            `process` given as a file, the folder it is in first.
+        processes: where process ids are looked up, `process` given by id and the
+            child processes its cases start, as ``Engine(processes=…)`` does: a folder
+            laid out like ``processes/`` or a list of process files. None: the built-in
+            processes, and for a `process` given as a file, the folder it is in first.
 
     Returns:
         The cases, their journals and deadline outcomes, with tables and KPIs.
@@ -93,10 +93,10 @@ def simulate(
             below 1, or scenario data that fail the process's fields.
         UnknownProcess: no built-in process has that id and no file is at that path.
     """
-    root = _root(process, processes)
+    root = _finder(process, processes)
     if not isinstance(process, Process):
-        folder = None if processes is None else Path(processes)
-        process = load_process(process if isinstance(process, Path) else str(process), root=folder)
+        ref = process if isinstance(process, Path) else str(process)
+        process = Finder(processes).load(ref)
     if seed < 0:
         raise InvalidInput(f"invalid seed {seed}: expected a whole number >= 0")
     if cases is not None and cases < 1:
@@ -144,15 +144,15 @@ def simulate(
 _FILES = (".yaml", ".yml")
 
 
-def _root(process: Process | str | Path, processes: str | Path | None) -> Path | None:
-    """Where child ids are looked up: the folder given, else the one a process file is in.
+def _finder(process: Process | str | Path, processes: ProcessSources) -> Finder | None:
+    """Where child ids are looked up: the sources given, else the folder of a process file.
 
     For a file, that is the folder under which the file's own id follows the id rule
     (``audit.yaml`` in it, or ``audit/main.yaml``), so that its children (``audit.expert``:
     ``audit/expert.yaml``) are found beside it.
     """
     if processes is not None:
-        return Path(processes)
+        return Finder(processes)
     if isinstance(process, Process):
         return None
     if isinstance(process, str) and "/" not in process and not process.endswith(_FILES):
@@ -164,16 +164,16 @@ def _root(process: Process | str | Path, processes: str | Path | None) -> Path |
         return None  # reported when the process itself is loaded
     for folder in (path.parent, path.parent.parent):
         if process_id_for(path, folder) == own_id:
-            return folder
-    return path.parent
+            return Finder(folder)
+    return Finder(path.parent)
 
 
-def _resolve_child(root: Path | None, process_id: str) -> Process:
-    """A child process by id: in `root` if it is there, else a built-in one."""
-    if root is None:
+def _resolve_child(finder: Finder | None, process_id: str) -> Process:
+    """A child process by id: in the sources if it is there, else a built-in one."""
+    if finder is None:
         return load_process(process_id)
     try:
-        return load_process(process_id, root=root)
+        return finder.load(process_id)
     except UnknownProcess:
         return load_process(process_id)
 
@@ -226,7 +226,7 @@ def _init_worker(
     scenario_json: str,
     calendar: Calendar | None,
     seed: int,
-    root: Path | None,
+    root: Finder | None,
 ) -> None:
     global _WORKER
     process = Process.model_validate_json(process_json)
@@ -291,7 +291,7 @@ def _run_parallel(
     batches: list[Batch],
     workers: int,
     progress: ProgressCallback | None,
-    root: Path | None,
+    root: Finder | None,
 ) -> list[CaseRecord]:
     """Run `batches` in `workers` processes: this one and ``workers - 1`` started for it.
 
