@@ -23,7 +23,7 @@ from policyflow.engine import Engine
 from policyflow.errors import UnknownProcess
 from policyflow.runtime.journal import JournalEntry
 from policyflow.sim import simulate
-from policyflow.sim.results import CaseRecord
+from policyflow.sim.record import CaseRecord
 
 
 def _comparable(entry: JournalEntry) -> tuple:

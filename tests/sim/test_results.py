@@ -9,7 +9,8 @@ import pytest
 from policyflow.legaltime import china
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
 from policyflow.sim import Scenario
-from policyflow.sim.results import CaseRecord, SimulationResult, deadline_outcomes
+from policyflow.sim.record import CaseRecord, deadline_outcomes
+from policyflow.sim.results import SimulationResult
 
 BASIS = "科学技术部令第20号 第五十一条"
 

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from policyflow.definition.catalog import discover
 from policyflow.engine import Engine
 from policyflow.sim import simulate
-from policyflow.sim.results import CaseRecord, SimulationResult
+from policyflow.sim.record import CaseRecord
+from policyflow.sim.results import SimulationResult
 
 from .test_engine_parity import _assert_same_journals, _replay
 

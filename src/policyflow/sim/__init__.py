@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from policyflow.sim.clock import EventQueue, VirtualClock
 from policyflow.sim.compiled import CompiledScenario
-from policyflow.sim.results import CaseRecord, DeadlineOutcome, KPIs, SimulationResult
+from policyflow.sim.record import CaseRecord, DeadlineOutcome
+from policyflow.sim.results import KPIs, SimulationResult
 from policyflow.sim.runner import simulate
 from policyflow.sim.scenario import (
     Arrivals,

@@ -34,7 +34,7 @@ from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
 from policyflow.sim.compiled import CompiledScenario
 from policyflow.sim.pickling import builder
-from policyflow.sim.results import CaseRecord
+from policyflow.sim.record import CaseRecord
 from policyflow.sim.scenario import WAIT, Scenario, default_scenario
 
 __all__ = ["Batch", "BatchRunner", "stream_seed"]

@@ -36,7 +36,8 @@ from policyflow.legaltime import Calendar, china
 from policyflow.runtime import compile_process
 from policyflow.sim.batch import Batch, BatchRunner, stream_seed
 from policyflow.sim.compiled import CompiledScenario
-from policyflow.sim.results import CaseRecord, SimulationResult
+from policyflow.sim.record import CaseRecord
+from policyflow.sim.results import SimulationResult
 from policyflow.sim.scenario import Scenario, ScenarioLike, default_scenario
 
 __all__ = ["DEFAULT_START", "ProgressCallback", "simulate"]
