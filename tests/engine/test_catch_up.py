@@ -213,3 +213,18 @@ def test_a_case_shows_itself_as_the_law_has_it_at_an_instant(engine):
     assert {a.event for a in case.allowed(at=WINDOW_ENDS)} == {"decision_made"}
     assert engine.get(case.id).state == "rights_window_open"  # a view: nothing was written
     assert case.as_of(SERVED) is case  # before its last event: as it is
+
+
+def test_an_hour_limit_includes_its_last_instant(engine):
+    """二十四小时内 (科学技术部令第21号 第六十五条第三款): documents served at exactly 24 hours are
+    in time; a microsecond later the limit has run out (overdue first, then met late)."""
+    seized = datetime(2023, 9, 29, 16, 30)  # across the holiday: hours count every day
+    journals = []
+    for late in (timedelta(0), timedelta(microseconds=1)):
+        case = engine.start("hgr-seizure", {}, at=seized - timedelta(hours=1))
+        engine.fire(case.id, "executed_in_emergency", {"urgency": "risk_of_loss_of_hgr"}, at=seized)
+        at = seized + timedelta(hours=24) + late
+        engine.fire(case.id, "documents_served", {"approved_by_head": True}, at=at)
+        journals.append([row.entry.event for row in engine.history(case.id)])
+    assert journals[0] == ["start", "executed_in_emergency", "documents_served"]
+    assert journals[1] == ["start", "executed_in_emergency", "deadline_expired", "documents_served"]

@@ -86,12 +86,15 @@ def test_extension_limits_count_and_cap(plans):
 
 
 def test_hours_are_exact_and_pause_between_instants(plans):
-    """七十二小时 from 2023-09-28 10:00 ends 2023-10-01 10:00, holidays included."""
+    """七十二小时 from 2023-09-28 10:00 ends 2023-10-01 10:00, holidays included.
+
+    That last instant is still within the period (内 includes the number itself): it
+    expires at the next instant, 10:00:00.000001.
+    """
     plan = plans["answer"]
     timer, _ = dl.start(plan, on=date(2023, 9, 28), anchor=datetime(2023, 9, 28, 10), calendar=CAL)
-    assert timer.due_at == datetime(2023, 10, 1, 10) and timer.expires_at == datetime(
-        2023, 10, 1, 10
-    )
+    assert timer.due_at == datetime(2023, 10, 1, 10)
+    assert timer.expires_at == datetime(2023, 10, 1, 10, 0, 0, 1)
     paused, _ = dl.suspend(plan, timer, at=datetime(2023, 9, 29, 10), calendar=CAL)
     assert paused.remaining == 48
     resumed, _ = dl.resume(plan, paused, at=datetime(2023, 10, 2, 8), calendar=CAL)

@@ -128,7 +128,8 @@ def has_due(snapshot: CaseSnapshot, until: datetime) -> bool:
 
     ``next_due(...) is not None``, answered without building the order: a day period
     expires at the start of the day after its last day, so it has expired by `until`
-    exactly when its last day is before ``until``'s day (tested against :func:`next_due`).
+    exactly when its last day is before ``until``'s day; an hour period, when its last
+    instant is before `until` (tested against :func:`next_due`).
     Asked before every event, most often of a case with nothing due.
     """
     day = None
@@ -137,7 +138,7 @@ def has_due(snapshot: CaseSnapshot, until: datetime) -> bool:
             continue
         due_at = timer.due_at
         if due_at is not None:
-            if due_at <= until:
+            if due_at < until:  # its last instant is still within it
                 return True
             continue
         due = timer.due

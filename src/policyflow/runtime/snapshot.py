@@ -80,10 +80,13 @@ class TimerSnapshot(NamedTuple):
         """The first instant at which the deadline has passed, or None while suspended.
 
         A day-based period runs to the end (24:00) of its last day, so it expires at the
-        start of the next day; an hour period expires at its exact instant.
+        start of the next day; an hour period runs to its exact instant, which is still
+        within it (内 includes the number itself: 科学技术部令第20号 第六十五条, 民法典
+        第一千二百五十九条), so it expires one microsecond later, the next instant a
+        business time can name.
         """
         if self.due_at is not None:
-            return self.due_at
+            return self.due_at + _NEXT_INSTANT
         due = self.due
         if due is None:
             return None
@@ -92,6 +95,8 @@ class TimerSnapshot(NamedTuple):
             found = _DAY_AFTER[due] = datetime.combine(due + timedelta(days=1), time.min)
         return found
 
+
+_NEXT_INSTANT = timedelta(microseconds=1)
 
 # due day → the first instant after it. Asked for every armed timer whenever a simulator or
 # a tick looks for expiries; a few thousand distinct days at most.
