@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from policyflow.definition import bounded_yaml
 from policyflow.definition.checks import Problem, check
 from policyflow.definition.expressions import closest
 from policyflow.definition.model import Process
@@ -98,7 +99,10 @@ class _Composer:
 
 
 def _compose(text: str) -> tuple[Any, dict[tuple[str | int, ...], tuple[int, int]], list[Any]]:
-    loader = yaml.SafeLoader(text)
+    reason = bounded_yaml.too_large(text)
+    if reason is not None:
+        raise yaml.YAMLError(reason)
+    loader = bounded_yaml.BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -228,7 +232,10 @@ def parse(text: str, path: str | Path | None = None, *, process_id: str | None =
         )
     except yaml.YAMLError as error:
         return Parsed(
-            name, None, (Problem(name, 1, 1, "yaml", f"invalid YAML: {error}", True),), {}
+            name,
+            None,
+            (Problem(name, 1, 1, "yaml", f"invalid YAML: {' '.join(str(error).split())}", True),),
+            {},
         )
     problems = [
         Problem(name, *locate(positions, where), "schema", message, True)
@@ -309,6 +316,14 @@ def load_file(path: str | Path, *, process_id: str | None = None) -> Process:
     """
     file = Path(path)
     try:
+        if file.is_file() and file.stat().st_size > 4 * bounded_yaml.MAX_TEXT:
+            raise DefinitionError(
+                f"{file}:1:1: cannot read the process file: it holds "
+                f"{file.stat().st_size:,} bytes, more than {4 * bounded_yaml.MAX_TEXT:,}",
+                path=file,
+                line=1,
+                column=1,
+            )
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)

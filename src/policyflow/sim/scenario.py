@@ -40,6 +40,7 @@ from typing import Any, Literal, Self
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from policyflow.definition import bounded_yaml
 from policyflow.definition.catalog import discover
 from policyflow.definition.model import FrozenModel, Process
 from policyflow.errors import InvalidInput
@@ -450,10 +451,10 @@ def _load_yaml(text: str, source: str) -> tuple[Any, dict[tuple[str, ...], tuple
         InvalidInput: for malformed YAML or a key given twice in one mapping.
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = bounded_yaml.compose(text)  # refuses alias bombs and deep nesting first
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
         problem = getattr(error, "problem", None) or str(error)
         raise InvalidInput(f"{where}: malformed YAML: {problem}") from None
