@@ -53,9 +53,15 @@ _MAX_STEPS = 10_000  # expiries that keep restarting each other stop here
 _new = tuple.__new__
 
 
-def _any(found: Iterable[object]) -> bool:
-    """Whether an iterable yields anything (reading at most one item)."""
-    return next(iter(found), None) is not None
+def _nothing_due(
+    family: Family, compiled: CompiledProcess, snapshot: CaseSnapshot, until: datetime
+) -> bool:
+    """Whether neither the case nor a child that could signal it has a deadline due by `until`."""
+    if has_due(snapshot, until):
+        return False
+    if not compiled.starts_children:
+        return True
+    return next(iter(family.children_due(snapshot.case_id, until)), None) is None
 
 
 class Family(Protocol):
@@ -116,18 +122,6 @@ class Outcome(NamedTuple):
     cases: tuple[Touched, ...]
     step: Step | None = None
 
-    def of(self, case_id: str) -> Touched | None:
-        """The steps of one case, or None if the cascade left it as it was."""
-        for touched in self.cases:
-            if touched.case_id == case_id:
-                return touched
-        return None
-
-    @property
-    def steps(self) -> int:
-        """How many steps the outcome holds, over every case."""
-        return sum(len(touched.steps) for touched in self.cases)
-
 
 _NOTHING = Outcome((), None)
 
@@ -155,9 +149,7 @@ def act(
     """
     if at < snapshot.updated_at:
         not_before_last(snapshot, event, at)
-    if not has_due(snapshot, at) and not (
-        compiled.starts_children and _any(family.children_due(snapshot.case_id, at))
-    ):
+    if _nothing_due(family, compiled, snapshot, at):
         # Nothing to expire first (the common case): the event alone, unless it reaches
         # another case. Made as the cascade below would make it, without its bookkeeping.
         step = transition(compiled, snapshot, event, payload, at=at, actor=actor, calendar=calendar)
@@ -198,9 +190,7 @@ def catch_up(
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
         InvalidCaseData: a child case an expiry starts gets data its process refuses.
     """
-    if not has_due(snapshot, until) and not (
-        compiled.starts_children and _any(family.children_due(snapshot.case_id, until))
-    ):
+    if _nothing_due(family, compiled, snapshot, until):
         return _NOTHING  # most sweeps of a case find its deadline met or moved since
     cascade = _Cascade(family, calendar, until)
     cascade.add(compiled, snapshot, 0)
