@@ -121,14 +121,14 @@ def test_each_thread_writes_on_its_own_connection(sqlite_path):
 
 
 def test_first_use_creates_the_schema_at_the_newest_migration(sqlite_path):
-    """Opening a new file runs the shipped migrations: four tables, at revision head."""
+    """Opening a new file runs the shipped migrations: five tables, at revision head."""
     assert not sqlite_path.exists()
     database = Database(sqlite_path)
     tables = set(inspect(database.engine).get_table_names())
-    assert {"cases", "journal", "timers", "definitions", "alembic_version"} <= tables
-    assert database.revision() == "0001"
+    assert {"cases", "journal", "timers", "definitions", "ledger", "alembic_version"} <= tables
+    assert database.revision() == "0002"
     Database(sqlite_path)  # a second open is a no-op, not a second CREATE TABLE
-    assert database.revision() == "0001"
+    assert database.revision() == "0002"
 
 
 def test_the_due_timer_index_exists(sqlite_path):
@@ -154,14 +154,14 @@ def test_migration_files_ship_inside_the_package():
 
     versions = Path(module.__file__).parent / "migrations" / "versions"
     assert (versions.parent / "env.py").is_file()
-    assert sorted(p.name for p in versions.glob("*.py")) == ["0001_initial.py"]
+    assert sorted(p.name for p in versions.glob("*.py")) == ["0001_initial.py", "0002_ledger.py"]
 
 
 @pytest.mark.postgres
 def test_migrations_match_the_tables_on_postgres(postgres_url):
     """The same migrations build the same schema on PostgreSQL."""
     database = Database(postgres_url)
-    assert database.revision() == "0001"
+    assert database.revision() == "0002"
     assert _diff(database) == []
     database.dispose()
 

@@ -1,7 +1,8 @@
-"""`policyflow verify`: recompute the journal's hash chain; exit 5 at the first broken row."""
+"""`policyflow verify`: prove the stored state; exit 5 at the first difference found."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,15 +17,39 @@ def verify(
     case_id: Annotated[
         str | None, typer.Argument(metavar="[ID]", help="Only this case (default: all).")
     ] = None,
+    anchor: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchor",
+            metavar="FILE",
+            help="Write the chain heads to FILE, or, when FILE exists, check them against it.",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check that no journal row was changed, removed or reordered."""
+    """Check the journal's hash chain, the definitions, and every case against its journal.
+
+    Each stored definition must hash to its version; no case may be missing; each case's
+    journal, replayed through the rules, must give its state, data and deadlines.
+    """
+    checking = anchor is not None and anchor.exists()
     with open_engine(db) as engine:
-        checked = engine.verify(case_id)
+        checked = engine.verify(case_id, anchor=anchor)
     scope = "all cases" if case_id is None else f"case {case_id}"
+    done = "none" if anchor is None else ("checked" if checking else "written")
+    note = "" if anchor is None else f"; anchor {anchor} {done}"
     emit(
-        {"ok": True, "case": case_id, "entries": checked},
+        {
+            "ok": True,
+            "case": case_id,
+            "entries": checked,
+            "anchor": None if anchor is None else str(anchor),
+            "anchor_action": None if anchor is None else done,
+        },
         as_json=as_json,
-        render=lambda: console.print(f"journal intact: {checked} entries checked ({scope})"),
+        render=lambda: console.print(
+            f"journal intact: {checked} entries checked ({scope}){note}",
+            markup=False,
+        ),
     )

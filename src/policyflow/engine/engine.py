@@ -25,8 +25,8 @@ from policyflow.errors import ConcurrentUpdate, InvalidInput, UnknownCase
 from policyflow.legaltime import Calendar
 from policyflow.runtime import act
 from policyflow.runtime import start as start_case
+from policyflow.store import audit, journal, timers
 from policyflow.store import cases as case_store
-from policyflow.store import journal, timers
 from policyflow.store.cases import Lock
 from policyflow.store.convert import timer_from_row
 from policyflow.store.database import Database
@@ -338,17 +338,45 @@ class Engine:
             for r in rows
         ]
 
-    def verify(self, case_id: str | None = None) -> int:
-        """Recompute the journal's hash chain of one case, or of all; return rows checked.
+    def verify(self, case_id: str | None = None, *, anchor: str | Path | None = None) -> int:
+        """Prove the stored state of one case, or of all; return the journal rows checked.
+
+        Checks, in order: the journal's hash chain and each case's head; each stored
+        definition against its version hash; the ledger (no case deleted, none added
+        without a start); each case's journal replayed from its stored definition through
+        the runtime, against its case row and timer rows. With `anchor`, a file missing is
+        written with the chain heads (case id → newest hash, and their digest); a file
+        present is checked: each anchored head must still be in its case's journal.
 
         Raises:
-            JournalTampered: at the first broken row, naming the case and the sequence.
+            JournalTampered: the first difference found, naming the case and what differs.
             UnknownCase: `case_id` names no case.
+            InvalidInput: `anchor` is not an anchor file, or its digest does not match.
         """
         with self.database.read() as connection:
             if case_id is not None and case_store.find_case(connection, case_id) is None:
                 raise UnknownCase(f"no case {case_id!r} in {self._where()}")
-            return journal.verify(connection, case_id)
+            checked = journal.verify(connection, case_id)
+            definitions = audit.check_definitions(connection, case_id)
+            audit.check_ledger(connection, case_id)
+            audit.replay_cases(connection, definitions, case_id, calendar=self.calendar)
+            if anchor is None:
+                return checked
+            path = Path(anchor)
+            if path.exists():
+                try:
+                    text = path.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as error:
+                    raise InvalidInput(f"cannot read anchor {path}: {error}") from None
+                audit.check_anchor(connection, audit.read_anchor(text, where=str(path)), case_id)
+                return checked
+            heads = audit.heads(connection, case_id)
+        text = audit.to_anchor(heads, written_at=SystemClock().now())
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise InvalidInput(f"cannot write anchor {path}: {error.strerror}") from None
+        return checked
 
     def journals(self) -> Iterator[tuple[str, list[RecordedEntry]]]:
         """Yield (case id, journal) for every case, case by case."""

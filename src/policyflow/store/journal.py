@@ -158,8 +158,16 @@ def journal_values(
 
 
 def stage_append(batch: fast.Batch, dialect: str, values: Mapping[str, Any]) -> None:
-    """Queue in `batch` one journal row (every column in `values`)."""
+    """Queue in `batch` one journal row (every column in `values`).
+
+    A case's first row also records the case in the ``ledger``, in the same transaction:
+    ``verify`` finds a deleted case by the ledger row it leaves behind.
+    """
     batch.insert(dialect, "journal", values)
+    if values["sequence"] == 1:
+        batch.insert(
+            dialect, "ledger", {"case_id": values["case_id"], "first_hash": values["hash"]}
+        )
 
 
 def append(connection: Target, values: Mapping[str, Any]) -> None:

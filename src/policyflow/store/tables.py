@@ -1,4 +1,4 @@
-"""The tables: DefinitionRow, CaseRow, JournalRow and TimerRow, on policyflow's own metadata.
+"""The tables: DefinitionRow, CaseRow, JournalRow, TimerRow and LedgerRow, on our metadata.
 
 SQLModel classes, declared on a registry of their own so that an application's
 ``SQLModel.metadata`` never sees (or creates) them. Rows hold plain column values only;
@@ -35,10 +35,12 @@ __all__ = [
     "CASES",
     "DEFINITIONS",
     "JOURNAL",
+    "LEDGER",
     "TIMERS",
     "CaseRow",
     "DefinitionRow",
     "JournalRow",
+    "LedgerRow",
     "StoreModel",
     "TimerRow",
     "metadata",
@@ -167,8 +169,22 @@ class TimerRow(StoreModel, table=True):
     rollover: bool = Field(sa_column=Column(Boolean, nullable=False))
 
 
+class LedgerRow(StoreModel, table=True):
+    """One case ever started, written with its first journal row; never deleted.
+
+    ``verify`` finds a deleted case by its ledger row left behind. No foreign key: the
+    row must outlive the case it records.
+    """
+
+    __tablename__ = "ledger"
+
+    case_id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    first_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
+
+
 # The Core tables, for the hot paths (plain INSERT/UPDATE, no ORM unit of work).
 DEFINITIONS = metadata.tables["definitions"]
 CASES = metadata.tables["cases"]
 JOURNAL = metadata.tables["journal"]
 TIMERS = metadata.tables["timers"]
+LEDGER = metadata.tables["ledger"]

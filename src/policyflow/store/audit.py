@@ -1,0 +1,418 @@
+"""The check of the whole stored state, beyond the journal's hash chain.
+
+:func:`policyflow.store.journal.verify` proves that no journal row was changed, removed
+or reordered. This module proves the rest from it:
+
+- each stored definition hashes to the version it is stored under;
+- each case ever started is still there (the ``ledger`` table, one row per case, written
+  with the case's first journal row) and each case is in the ledger;
+- each case's journal, replayed from its stored definition through the pure runtime,
+  gives the case row (state, version, data, overdue flag, times) and its timer rows;
+- the chain heads (case id → newest hash) match an anchor kept outside the database.
+
+The runtime does the replay; nothing here decides what an event does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, RowMapping, select
+
+from policyflow.definition.canonical import canonical_json
+from policyflow.definition.model import Process
+from policyflow.errors import CalendarNotPublished, InvalidInput, JournalTampered, PolicyflowError
+from policyflow.legaltime import Calendar
+from policyflow.runtime import CaseSnapshot, CompiledProcess, TimerSnapshot, TimerStatus
+from policyflow.runtime.compiled import compile_process
+from policyflow.runtime.expiry import overdue
+from policyflow.runtime.journal import JournalEntry, TimerAction
+from policyflow.runtime.step import start, transition
+from policyflow.store.convert import entry_from_row, timer_values
+from policyflow.store.tables import CASES, DEFINITIONS, JOURNAL, LEDGER, TIMERS
+
+__all__ = [
+    "ANCHOR_FORMAT",
+    "check_anchor",
+    "check_definitions",
+    "check_ledger",
+    "heads",
+    "read_anchor",
+    "replay",
+    "replay_cases",
+    "to_anchor",
+]
+
+ANCHOR_FORMAT = "policyflow-anchor/1"
+
+_COMPARED = ("state", "version", "overdue", "started_at", "updated_at", "parent_id")
+
+
+def _tampered(case_id: str, sequence: int, why: str) -> JournalTampered:
+    return JournalTampered(f"case {case_id}: {why}", case_id=case_id, sequence=sequence)
+
+
+def check_definitions(connection: Connection, case_id: str | None = None) -> dict[str, Process]:
+    """Check that each stored definition hashes to its version; return them by key.
+
+    Args:
+        connection: an open connection.
+        case_id: only the definition this case runs under (default: every one).
+
+    Returns:
+        ``"process_id@version"`` → the parsed definition.
+
+    Raises:
+        JournalTampered: a body does not parse, or hashes to another id or version; it
+            names the first case that runs under it (none: an empty case id).
+    """
+    statement = select(DEFINITIONS.c.process_id, DEFINITIONS.c.version, DEFINITIONS.c.body)
+    if case_id is not None:
+        statement = statement.join(
+            CASES,
+            (CASES.c.process_id == DEFINITIONS.c.process_id)
+            & (CASES.c.process_version == DEFINITIONS.c.version),
+        ).where(CASES.c.id == case_id)
+    found: dict[str, Process] = {}
+    for row in connection.execute(statement.order_by(DEFINITIONS.c.process_id)).mappings():
+        key = f"{row['process_id']}@{row['version']}"
+        why: str | None = None
+        try:
+            process = Process.model_validate_json(row["body"])
+        except (ValidationError, ValueError) as error:
+            why = f"its body is not a definition ({str(error).splitlines()[0]})"
+        else:
+            if process.id != row["process_id"] or process.version != row["version"]:
+                why = f"its body hashes to {process.id}@{process.version}"
+            found[key] = process
+        if why is not None:
+            user = connection.execute(
+                select(CASES.c.id)
+                .where(CASES.c.process_id == row["process_id"])
+                .where(CASES.c.process_version == row["version"])
+                .order_by(CASES.c.id)
+                .limit(1)
+            ).scalar()
+            users = "no case" if user is None else f"case {user}"
+            raise JournalTampered(
+                f"definition {key} ({users} runs under it) was changed: {why}",
+                case_id=user or "",
+                sequence=0,
+            )
+    return found
+
+
+def check_ledger(connection: Connection, case_id: str | None = None) -> int:
+    """Check that every case in the ledger exists and every case is in the ledger.
+
+    Returns:
+        How many ledger rows were checked.
+
+    Raises:
+        JournalTampered: a case was deleted, or a case row was added without a start, or
+            a case's first journal row is not the one it started with.
+    """
+    first = JOURNAL.alias("first")
+    statement = (
+        select(LEDGER.c.case_id, LEDGER.c.first_hash, CASES.c.id, first.c.hash)
+        .select_from(
+            LEDGER.outerjoin(CASES, CASES.c.id == LEDGER.c.case_id).outerjoin(
+                first, (first.c.case_id == LEDGER.c.case_id) & (first.c.sequence == 1)
+            )
+        )
+        .order_by(LEDGER.c.case_id)
+    )
+    if case_id is not None:
+        statement = statement.where(LEDGER.c.case_id == case_id)
+    checked = 0
+    for ledger_id, first_hash, present, start_hash in connection.execute(statement):
+        if present is None:
+            raise _tampered(ledger_id, 0, "it was started but its row is gone (case deleted)")
+        if start_hash is not None and start_hash != first_hash:
+            raise _tampered(
+                ledger_id, 1, "its first journal entry is not the one it was started with"
+            )
+        checked += 1
+    missing = (
+        select(CASES.c.id)
+        .select_from(CASES.outerjoin(LEDGER, LEDGER.c.case_id == CASES.c.id))
+        .where(LEDGER.c.case_id.is_(None))
+        .order_by(CASES.c.id)
+        .limit(1)
+    )
+    if case_id is not None:
+        missing = missing.where(CASES.c.id == case_id)
+    stray = connection.execute(missing).scalar()
+    if stray is not None:
+        raise _tampered(stray, 0, "its row was added without a start (not in the ledger)")
+    return checked
+
+
+def _expiring(snapshot: CaseSnapshot, entry: JournalEntry) -> TimerSnapshot:
+    """The armed timer whose expiry an automatic entry records."""
+    for change in entry.timer_changes:
+        if change.action in (TimerAction.FIRED, TimerAction.OVERDUE):
+            for timer in reversed(snapshot.timers):
+                if timer.deadline == change.deadline and timer.status is TimerStatus.ARMED:
+                    return timer
+            break
+    raise _tampered(
+        snapshot.case_id,
+        entry.sequence,
+        f"entry {entry.sequence} records an expiry of no running deadline",
+    )
+
+
+def _step(
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    entry: JournalEntry,
+    calendar: Calendar | None,
+) -> CaseSnapshot:
+    fired = _expiring(snapshot, entry) if entry.automatic else None
+    if fired is not None and entry.event == "deadline_expired":
+        return overdue(compiled, snapshot, fired).snapshot
+    return transition(
+        compiled,
+        snapshot,
+        entry.event,
+        entry.payload,
+        at=entry.at,
+        actor=entry.actor,
+        calendar=calendar,
+        fired=fired,
+    ).snapshot
+
+
+def replay(
+    compiled: CompiledProcess,
+    case_id: str,
+    parent_id: str | None,
+    entries: Sequence[JournalEntry],
+    *,
+    calendar: Calendar | None = None,
+) -> CaseSnapshot:
+    """Rebuild a case from its journal: its start, then each entry at its own instant.
+
+    An automatic entry expires the running deadline its timer change names (with its
+    event, or ``deadline_expired``). Children started and signals sent are other cases'
+    journals, replayed with those cases.
+
+    Raises:
+        JournalTampered: the journal has no start, an entry is refused by the rules, or
+            it ends in another state than the runtime reaches.
+    """
+    if not entries or entries[0].event != "start":
+        raise _tampered(case_id, 1, "its journal does not begin with its start")
+    first = entries[0]
+    try:
+        snapshot = start(
+            compiled,
+            case_id,
+            first.payload,
+            at=first.at,
+            actor=first.actor,
+            parent_id=parent_id,
+            calendar=calendar,
+        ).snapshot
+        for entry in entries[1:]:
+            snapshot = _step(compiled, snapshot, entry, calendar)
+            if snapshot.state != entry.to_state:
+                raise _tampered(
+                    case_id,
+                    entry.sequence,
+                    f"entry {entry.sequence} ({entry.event}) leads to {snapshot.state!r} "
+                    f"when replayed, not {entry.to_state!r}",
+                )
+    except JournalTampered:
+        raise
+    except PolicyflowError as error:
+        if isinstance(error, CalendarNotPublished):
+            raise  # a year the calendar does not cover: the caller must say how to count it
+        raise _tampered(
+            case_id, len(entries), f"its journal does not replay: {str(error).splitlines()[0]}"
+        ) from None
+    return snapshot
+
+
+def _differs(what: str, stored: Any, replayed: Any) -> str:
+    return f"{what} is {stored!r} but its journal gives {replayed!r}"
+
+
+def _compare(
+    compiled: CompiledProcess,
+    case: RowMapping,
+    timers: Sequence[Mapping[str, Any]],
+    snapshot: CaseSnapshot,
+) -> None:
+    case_id = case["id"]
+    sequence = snapshot.version
+    for column in _COMPARED:
+        stored = bool(case[column]) if column == "overdue" else case[column]
+        replayed = getattr(snapshot, column)
+        if stored != replayed:
+            raise _tampered(case_id, sequence, _differs(column, stored, replayed))
+    data = canonical_json(compiled.dump_data(snapshot.data))
+    if case["data"] != data:
+        raise _tampered(case_id, sequence, _differs("its data", case["data"], data))
+    if len(timers) != len(snapshot.timers):
+        raise _tampered(
+            case_id,
+            sequence,
+            f"it has {len(timers)} timer rows but its journal gives {len(snapshot.timers)}",
+        )
+    for position, (row, timer) in enumerate(zip(timers, snapshot.timers, strict=True)):
+        expected = timer_values(case_id, position, timer)
+        for column, value in expected.items():
+            stored = row[column]
+            if isinstance(value, bool):
+                stored = bool(stored)
+            if stored != value:
+                raise _tampered(
+                    case_id,
+                    sequence,
+                    _differs(f"timer {position} ({timer.deadline}) {column}", stored, value),
+                )
+
+
+def replay_cases(
+    connection: Connection,
+    definitions: Mapping[str, Process],
+    case_id: str | None = None,
+    *,
+    calendar: Calendar | None = None,
+) -> int:
+    """Replay every case's journal (or one's) and compare it with the case and timer rows.
+
+    Args:
+        connection: an open connection.
+        definitions: the checked definitions, from :func:`check_definitions`.
+        case_id: only this case (default: every case).
+        calendar: the calendar the cases were run on (None: the official one).
+
+    Returns:
+        How many cases were replayed.
+
+    Raises:
+        JournalTampered: the first case whose rows differ from its replayed journal.
+    """
+    statement = select(CASES).order_by(CASES.c.id)
+    if case_id is not None:
+        statement = statement.where(CASES.c.id == case_id)
+    compiled: dict[str, CompiledProcess] = {}
+    replayed = 0
+    for case in connection.execute(statement).mappings().all():
+        key = f"{case['process_id']}@{case['process_version']}"
+        process = definitions.get(key)
+        if process is None:
+            raise _tampered(case["id"], 0, f"its definition {key} is not stored")
+        if key not in compiled:
+            compiled[key] = compile_process(process)
+        rows = connection.execute(
+            select(JOURNAL).where(JOURNAL.c.case_id == case["id"]).order_by(JOURNAL.c.sequence)
+        ).mappings()
+        entries = [entry_from_row(row) for row in rows]
+        timers = [
+            dict(row)
+            for row in connection.execute(
+                select(TIMERS).where(TIMERS.c.case_id == case["id"]).order_by(TIMERS.c.position)
+            ).mappings()
+        ]
+        snapshot = replay(compiled[key], case["id"], case["parent_id"], entries, calendar=calendar)
+        _compare(compiled[key], case, timers, snapshot)
+        replayed += 1
+    return replayed
+
+
+def heads(connection: Connection, case_id: str | None = None) -> dict[str, str]:
+    """Return each case's chain head: case id → the hash of its newest journal row."""
+    statement = select(CASES.c.id, CASES.c.last_hash).order_by(CASES.c.id)
+    if case_id is not None:
+        statement = statement.where(CASES.c.id == case_id)
+    return {row.id: row.last_hash for row in connection.execute(statement)}
+
+
+def _digest(chain_heads: Mapping[str, str]) -> str:
+    return hashlib.sha256(canonical_json(dict(chain_heads)).encode("utf-8")).hexdigest()
+
+
+def to_anchor(chain_heads: Mapping[str, str], *, written_at: datetime) -> str:
+    """Return the anchor text for `chain_heads`: JSON with the heads and their digest."""
+    return (
+        json.dumps(
+            {
+                "format": ANCHOR_FORMAT,
+                "written_at": written_at.isoformat(timespec="seconds"),
+                "cases": dict(sorted(chain_heads.items())),
+                "digest": _digest(chain_heads),
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+
+
+def read_anchor(text: str, *, where: str) -> dict[str, str]:
+    """Return the heads an anchor holds, after checking its digest.
+
+    Raises:
+        InvalidInput: the text is not an anchor, or its digest does not match its heads.
+    """
+    try:
+        anchor = json.loads(text)
+        cases = anchor["cases"]
+        digest = anchor["digest"]
+        ok = anchor["format"] == ANCHOR_FORMAT and isinstance(cases, dict)
+        ok = ok and all(isinstance(k, str) and isinstance(v, str) for k, v in cases.items())
+    except (ValueError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise InvalidInput(f"{where} is not a policyflow anchor (format {ANCHOR_FORMAT})")
+    if _digest(cases) != digest:
+        raise InvalidInput(f"{where}: its digest does not match its heads (the file was edited)")
+    return dict(cases)
+
+
+def check_anchor(
+    connection: Connection, anchored: Mapping[str, str], case_id: str | None = None
+) -> int:
+    """Check that every anchored head is still in its case's journal.
+
+    A case that moved on since the anchor was written still holds the anchored entry; a
+    case deleted, or whose journal was rewritten (even rehashed throughout), does not.
+    Cases started after the anchor was written are not in it and pass.
+
+    Returns:
+        How many heads were checked.
+
+    Raises:
+        JournalTampered: the first anchored case that vanished or whose head moved.
+    """
+    checked = 0
+    for anchored_id, head in sorted(anchored.items()):
+        if case_id is not None and anchored_id != case_id:
+            continue
+        if connection.execute(select(CASES.c.id).where(CASES.c.id == anchored_id)).first() is None:
+            raise _tampered(
+                anchored_id, 0, "it is in the anchor but not in the database (vanished)"
+            )
+        found = connection.execute(
+            select(JOURNAL.c.sequence)
+            .where(JOURNAL.c.case_id == anchored_id)
+            .where(JOURNAL.c.hash == head)
+        ).scalar()
+        if found is None:
+            raise _tampered(
+                anchored_id,
+                0,
+                f"its chain head moved against the anchor: entry {head[:16]}… is no longer "
+                "in its journal (rewritten)",
+            )
+        checked += 1
+    return checked

@@ -1,0 +1,68 @@
+"""`policyflow verify`: a tampered database exits 5 with one line naming the case."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TINY = Path(__file__).parents[1] / "engine" / "processes" / "tiny-permit.yaml"
+
+
+def run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+    """Run the command line on `db`."""
+    return subprocess.run(
+        [sys.executable, "-m", "policyflow", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def case_id(sqlite_path: Path) -> str:
+    """A tiny-permit case, accepted (its decision limit running)."""
+    started = run(
+        "case", "start", str(TINY), "--data", '{"applicant": "甲"}', "--at", "2023-10-09 09:00",
+        "--json", db=sqlite_path,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    identifier = str(json.loads(started.stdout)["id"])
+    fired = run("case", "fire", identifier, "accepted", "--at", "2023-10-09 10:00", db=sqlite_path)
+    assert fired.returncode == 0, fired.stderr
+    return identifier
+
+
+def test_an_edited_timer_exits_5_naming_the_case_and_the_column(sqlite_path, case_id):
+    """A decision limit moved by hand: exit 5, one line with the case, timer and column."""
+    assert run("verify", db=sqlite_path).returncode == 0
+    with sqlite3.connect(sqlite_path) as connection:
+        connection.execute("UPDATE timers SET due = '2024-01-31' WHERE deadline = 'decision_limit'")
+    connection.close()
+    done = run("verify", db=sqlite_path)
+    assert done.returncode == 5
+    [line] = done.stderr.strip().splitlines()
+    assert case_id in line and "decision_limit" in line and "due" in line
+
+
+def test_anchor_is_written_then_checked(sqlite_path, case_id, tmp_path):
+    """The first run writes FILE, the second checks it; a vanished case exits 5."""
+    anchor = tmp_path / "anchor.json"
+    written = run("verify", "--anchor", str(anchor), db=sqlite_path)
+    assert written.returncode == 0, written.stderr
+    assert "written" in written.stdout and anchor.is_file()
+    checked = run("verify", "--anchor", str(anchor), "--json", db=sqlite_path)
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["anchor_action"] == "checked"
+    with sqlite3.connect(sqlite_path) as connection:
+        for table, column in (("timers", "case_id"), ("journal", "case_id"), ("ledger", "case_id")):
+            connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (case_id,))
+        connection.execute("DELETE FROM cases WHERE id = ?", (case_id,))
+    connection.close()
+    done = run("verify", "--anchor", str(anchor), db=sqlite_path)
+    assert done.returncode == 5
+    assert case_id in done.stderr and "vanished" in done.stderr
