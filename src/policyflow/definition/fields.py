@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     TypeAdapter,
     ValidationError,
@@ -28,7 +29,16 @@ from pydantic import Field as PField
 from policyflow.definition.model import Field, FieldType
 from policyflow.errors import InvalidCaseData
 
-__all__ = ["MONEY_MAX", "FieldSet", "describe_type", "format_value"]
+__all__ = [
+    "INT_MAX",
+    "INT_MIN",
+    "LIST_MAX",
+    "MONEY_MAX",
+    "STR_MAX",
+    "FieldSet",
+    "describe_type",
+    "format_value",
+]
 
 #: The largest amount of money accepted (yuan). In CEL an amount is a whole number of fen,
 #: an int64 (money.py): 13 integer digits leave room for rates and counts before overflow.
@@ -62,11 +72,28 @@ Money = Annotated[
 ]
 BusinessTime = Annotated[datetime, AfterValidator(_naive_cst)]
 
+#: Integers are CEL int64: a larger one would be accepted and then fail every later guard.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+#: The longest text a str field holds, and the most items a list field holds.
+STR_MAX = 100_000
+LIST_MAX = 10_000
+
+
+def _no_text_or_bool(value: Any) -> Any:
+    # pydantic would read "3" as 3 and true as 1; a number must be given as a number
+    if isinstance(value, str | bool):
+        raise ValueError(f"a number, not {'text' if isinstance(value, str) else 'true/false'}")
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_no_text_or_bool), PField(ge=INT_MIN, le=INT_MAX)]
+Text = Annotated[str, PField(max_length=STR_MAX)]  # pydantic refuses a lone surrogate
+
 _SCALAR: dict[FieldType, Any] = {
     FieldType.MONEY: Money,
-    FieldType.INT: int,
-    FieldType.BOOL: bool,
-    FieldType.STR: str,
+    FieldType.INT: Whole,
+    FieldType.BOOL: Annotated[bool, PField(strict=True)],
+    FieldType.STR: Text,
     FieldType.DATE: date,
     FieldType.DATETIME: BusinessTime,
 }
@@ -81,11 +108,17 @@ def _element_annotation(field: Field) -> Any:
         field.min is not None or field.max is not None
     ):
         bounds: dict[str, Any] = {}
-        cast = int if kind is FieldType.INT else (lambda v: Decimal(str(v)))
-        if field.min is not None:
-            bounds["ge"] = cast(field.min)
-        if field.max is not None:
-            bounds["le"] = cast(field.max)
+        if kind is FieldType.INT:
+            # within the declared bounds and within int64, whichever is narrower
+            if field.min is not None:
+                bounds["ge"] = max(INT_MIN, min(INT_MAX, int(field.min)))
+            if field.max is not None:
+                bounds["le"] = min(INT_MAX, max(INT_MIN, int(field.max)))
+        else:
+            if field.min is not None:
+                bounds["ge"] = Decimal(str(field.min))
+            if field.max is not None:
+                bounds["le"] = Decimal(str(field.max))
         return Annotated[base, PField(**bounds)]
     return base
 
@@ -93,7 +126,11 @@ def _element_annotation(field: Field) -> Any:
 def annotation(field: Field) -> Any:
     """The Python type (with pydantic constraints) of `field`'s values."""
     element: Any = _element_annotation(field)
-    value: Any = tuple[element, ...] if field.type is FieldType.LIST else element
+    value: Any = (
+        Annotated[tuple[element, ...], PField(max_length=LIST_MAX)]
+        if field.type is FieldType.LIST
+        else element
+    )
     return value if field.required else value | None
 
 
@@ -195,6 +232,13 @@ def _memo_key(data: Mapping[str, Any]) -> tuple[tuple[str, type, Any], ...] | No
             return None
         key.append((name, kind, value))
     return tuple(key)
+
+
+def _shown(value: Any) -> str:
+    """A given value for a message: quoted, printable (a lone surrogate escaped), short."""
+    text = f"'{value}'" if isinstance(value, str) else repr(value)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= 80 else f"{text[:60]}… ({len(text):,} characters)"
 
 
 class FieldSet:
@@ -309,12 +353,13 @@ class FieldSet:
             got = data.get(top, item.get("input")) if top in data else item.get("input")
             detail = item["msg"]
             if (
-                "decimals" in detail
+                item["type"] in ("value_error", "string_too_long", "too_long", "string_unicode")
+                or "decimals" in detail
                 or "less than or equal" in detail
                 or "greater than or equal" in detail
             ):
                 expected += f"; {detail.removeprefix('Value error, ').lower()}"
-            problems.append((path, expected, repr(got) if not isinstance(got, str) else f"'{got}'"))
+            problems.append((path, expected, _shown(got)))
         text = "; ".join(f"field '{p}' expects {e}, got {g}" for p, e, g in problems)
         first = problems[0] if problems else ("", "", "")
         return InvalidCaseData(
