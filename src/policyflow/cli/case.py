@@ -77,19 +77,72 @@ def read_data(text: str | None, *, what: str) -> dict[str, Any]:
     if text.startswith("@"):
         path = Path(text[1:])
         try:
+            if path.is_file() and path.stat().st_size > 4 * JSON_MAX:
+                raise InvalidInput(
+                    f"{what} file {path} holds {path.stat().st_size:,} bytes, "
+                    f"more than the {JSON_MAX:,} characters allowed"
+                )
             text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidInput(f"cannot read {what} file {path}: {error.strerror}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise InvalidInput(f"cannot read {what} file {path}: {reason}") from None
         source = f"{what} file {path}"
+    if len(text) > JSON_MAX:
+        raise InvalidInput(
+            f"{source} holds {len(text):,} characters, more than the {JSON_MAX:,} allowed"
+        )
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         raise InvalidInput(
             f"invalid JSON in {source} at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
+    except RecursionError:
+        raise InvalidInput(
+            f"invalid JSON in {source}: nested more than {JSON_DEPTH} levels deep"
+        ) from None
+    except ValueError as error:  # a number of more than 4,300 digits, NaN, Infinity
+        raise InvalidInput(f"invalid JSON in {source}: {' '.join(str(error).split())}") from None
     if not isinstance(value, dict):
         raise InvalidInput(f"{source} must be a JSON object, such as '{{\"field\": 1}}'")
+    _check_plain(value, source)
     return value
+
+
+#: The most characters --data may hold, and the deepest nesting of its lists and objects.
+JSON_MAX = 1_000_000
+JSON_DEPTH = 32
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _check_plain(value: Any, source: str) -> None:
+    """Refuse JSON nested too deep or holding text that is not valid Unicode.
+
+    Raises:
+        InvalidInput: naming the bound crossed.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > JSON_DEPTH:
+            raise InvalidInput(f"{source} is nested more than {JSON_DEPTH} levels deep")
+        texts: list[Any] = [item]
+        if isinstance(item, dict):
+            texts = list(item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        for text in texts:
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InvalidInput(
+                        f"{source} holds text with a lone surrogate (not valid Unicode)"
+                    ) from None
 
 
 def _moment(text: str | None, what: str) -> date | datetime | None:
