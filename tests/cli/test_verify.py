@@ -66,3 +66,15 @@ def test_anchor_is_written_then_checked(sqlite_path, case_id, tmp_path):
     done = run("verify", "--anchor", str(anchor), db=sqlite_path)
     assert done.returncode == 5
     assert case_id in done.stderr and "vanished" in done.stderr
+
+
+def test_a_case_counted_provisionally_verifies_with_provisional(sqlite_path):
+    """A deadline in a year not yet published replays only on the same calendar."""
+    started = run(
+        "case", "start", str(TINY), "--data", '{"applicant": "甲"}', "--at", "2026-12-28 09:00",
+        "--provisional", db=sqlite_path,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    refused = run("verify", db=sqlite_path)
+    assert refused.returncode == 2 and "2027" in refused.stderr
+    assert run("verify", "--provisional", db=sqlite_path).returncode == 0

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from policyflow.cli import app
+from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.case import DbOption, JsonOption, open_engine
 from policyflow.cli.output import console, emit
 
@@ -25,16 +26,19 @@ def verify(
             help="Write the chain heads to FILE, or, when FILE exists, check them against it.",
         ),
     ] = None,
+    provisional: Provisional = False,
+    calendar_file: CalendarFile = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check the journal's hash chain, the definitions, and every case against its journal.
 
     Each stored definition must hash to its version; no case may be missing; each case's
-    journal, replayed through the rules, must give its state, data and deadlines.
+    journal, replayed through the rules, must give its state, data and deadlines
+    (counted on the calendar the cases were run on: --provisional, --calendar).
     """
     checking = anchor is not None and anchor.exists()
-    with open_engine(db) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
         checked = engine.verify(case_id, anchor=anchor)
     scope = "all cases" if case_id is None else f"case {case_id}"
     done = "none" if anchor is None else ("checked" if checking else "written")
