@@ -21,8 +21,8 @@ from policyflow.engine import tick as sweep
 from policyflow.engine.case import Case, OverdueDeadline, TickReport
 from policyflow.engine.clock import Clock, SystemClock
 from policyflow.engine.write import Definitions, Loaded, StoredFamily, Writer, new_id
-from policyflow.errors import ConcurrentUpdate, InvalidInput, UnknownCase
-from policyflow.legaltime import Calendar
+from policyflow.errors import ConcurrentUpdate, InvalidDate, InvalidInput, UnknownCase
+from policyflow.legaltime import Calendar, china
 from policyflow.runtime import act
 from policyflow.runtime import start as start_case
 from policyflow.store import audit, journal, timers
@@ -41,15 +41,41 @@ ProcessLike = Process | str | Path
 _RECENT_CASES = 10_000
 
 
-def _moment(value: datetime | date | None, what: str) -> datetime | None:
+def _moment(value: datetime | date | None, what: str, calendar: Calendar | None) -> datetime | None:
+    """`value` as a business time, refused if it has a zone or lies outside the calendar.
+
+    Raises:
+        InvalidInput: a time zone is given.
+        InvalidDate: the year is before the calendar's first or past its provisional horizon.
+    """
     if value is None or isinstance(value, datetime):
         if value is not None and value.tzinfo is not None:
             raise InvalidInput(
                 f"{what} {value.isoformat()} has a time zone: business times are naive "
                 "datetimes in China Standard Time"
             )
-        return value
-    return datetime.combine(value, time.min)
+        moment = value
+    else:
+        moment = datetime.combine(value, time.min)
+    if moment is not None:
+        first, last = business_years(calendar)
+        if not first <= moment.year <= last:
+            raise InvalidDate(
+                f"{what} {moment.isoformat(sep=' ', timespec='minutes')} is outside the "
+                f"years legal time can be counted in: {first}–{last} (the calendar's years "
+                "and the provisional horizon)"
+            )
+    return moment
+
+
+def business_years(calendar: Calendar | None) -> tuple[int, int]:
+    """The first and last year a business time may fall in under `calendar`.
+
+    From the calendar's first year to its last or the provisional horizon of the official
+    calendar (2060), whichever is later: a later time could never have a deadline counted.
+    """
+    used = china() if calendar is None else calendar
+    return used.first_year, max(used.last_year, china(provisional=True).last_year)
 
 
 class Engine:
@@ -152,7 +178,7 @@ class Engine:
             InvalidInput: a case with `case_id` already exists.
         """
         definition = process if isinstance(process, Process) else self.definitions.resolve(process)
-        moment = _moment(at, "start time") or self.clock.now()
+        moment = _moment(at, "start time", self.calendar) or self.clock.now()
         compiled = self.definitions.compile(definition)
         with self.database.transaction() as connection:
             if parent is not None and case_store.find_case(connection, parent) is None:
@@ -200,7 +226,7 @@ class Engine:
                 InvalidPayload); nothing is written.
             ConcurrentUpdate: another writer changed the case first; nothing is written.
         """
-        moment = _moment(at, "event time")
+        moment = _moment(at, "event time", self.calendar)
         cached = self._recent.pop(case_id, None)
         if cached is not None and expected_version in (None, cached.snapshot.version):
             try:
@@ -259,7 +285,7 @@ class Engine:
         would have had it expire first. Running tick twice, or in several processes at
         once, fires each timer once (:mod:`policyflow.engine.tick`).
         """
-        moment = _moment(now, "tick time") or self.clock.now()
+        moment = _moment(now, "tick time", self.calendar) or self.clock.now()
         return sweep.tick(self._writer, moment, self._forget)
 
     def get(self, case_id: str) -> Case:
@@ -330,7 +356,7 @@ class Engine:
         Both kinds: armed deadlines whose time has passed but that no tick has handled
         yet, and deadlines a tick marked overdue (expired without a named consequence).
         """
-        moment = _moment(now, "time") or self.clock.now()
+        moment = _moment(now, "time", self.calendar) or self.clock.now()
         with self.database.read() as connection:
             rows = timers.overdue_timers(connection, moment)
         return [
@@ -338,7 +364,13 @@ class Engine:
             for r in rows
         ]
 
-    def verify(self, case_id: str | None = None, *, anchor: str | Path | None = None) -> int:
+    def verify(
+        self,
+        case_id: str | None = None,
+        *,
+        anchor: str | Path | None = None,
+        key: bytes | None = None,
+    ) -> int:
         """Prove the stored state of one case, or of all; return the journal rows checked.
 
         Checks, in order: the journal's hash chain and each case's head; each stored
@@ -346,7 +378,8 @@ class Engine:
         without a start); each case's journal replayed from its stored definition through
         the runtime, against its case row and timer rows. With `anchor`, a file missing is
         written with the chain heads (case id → newest hash, and their digest); a file
-        present is checked: each anchored head must still be in its case's journal.
+        present is checked: each anchored head must still be in its case's journal. With
+        `key`, the anchor's digest is an HMAC-SHA256 under it, written and checked.
 
         Raises:
             JournalTampered: the first difference found, naming the case and what differs.
@@ -368,10 +401,12 @@ class Engine:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as error:
                     raise InvalidInput(f"cannot read anchor {path}: {error}") from None
-                audit.check_anchor(connection, audit.read_anchor(text, where=str(path)), case_id)
+                audit.check_anchor(
+                    connection, audit.read_anchor(text, where=str(path), key=key), case_id
+                )
                 return checked
             heads = audit.heads(connection, case_id)
-        text = audit.to_anchor(heads, written_at=SystemClock().now())
+        text = audit.to_anchor(heads, written_at=SystemClock().now(), key=key)
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as error:
