@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -13,13 +14,17 @@ import pytest
 TINY = Path(__file__).parents[1] / "engine" / "processes" / "tiny-permit.yaml"
 
 
-def run(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    """Run the command line on `db`."""
+def run(
+    *args: str, db: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command line on `db`, with `env` added to the environment (no key unless given)."""
+    environment = {k: v for k, v in os.environ.items() if k != "POLICYFLOW_HMAC_KEY"}
     return subprocess.run(
         [sys.executable, "-m", "policyflow", *args, "--db", str(db)],
         capture_output=True,
         text=True,
         timeout=120,
+        env={**environment, **(env or {})},
     )
 
 
@@ -78,3 +83,14 @@ def test_a_case_counted_provisionally_verifies_with_provisional(sqlite_path):
     refused = run("verify", db=sqlite_path)
     assert refused.returncode == 2 and "2027" in refused.stderr
     assert run("verify", "--provisional", db=sqlite_path).returncode == 0
+
+
+def test_the_hmac_key_comes_from_the_environment(sqlite_path, case_id, tmp_path):
+    """POLICYFLOW_HMAC_KEY keys the anchor; checking without it exits 2."""
+    anchor = tmp_path / "anchor.json"
+    keyed = {"POLICYFLOW_HMAC_KEY": "secret"}
+    assert run("verify", "--anchor", str(anchor), db=sqlite_path, env=keyed).returncode == 0
+    assert json.loads(anchor.read_text(encoding="utf-8"))["keyed"] is True
+    assert run("verify", "--anchor", str(anchor), db=sqlite_path, env=keyed).returncode == 0
+    unkeyed = run("verify", "--anchor", str(anchor), db=sqlite_path)
+    assert unkeyed.returncode == 2 and "POLICYFLOW_HMAC_KEY" in unkeyed.stderr

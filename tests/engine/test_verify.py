@@ -300,3 +300,19 @@ def test_verify_replays_every_case_on_postgres(postgres_url):
     raw.dispose()
     with Engine(postgres_url, processes=PROCESSES) as engine, pytest.raises(JournalTampered):
         engine.verify()
+
+
+def test_a_keyed_anchor_is_checked_only_with_its_key(filled, tmp_path):
+    """With a key, the digest is an HMAC: a rewritten file or another key is refused."""
+    path, ids = filled
+    anchor = tmp_path / "heads.json"
+    _verify(path, anchor=anchor, key=b"secret")
+    written = json.loads(anchor.read_text(encoding="utf-8"))
+    assert written["keyed"] is True
+    _verify(path, anchor=anchor, key=b"secret")
+    with pytest.raises(InvalidInput, match="written with a key"):
+        _verify(path, anchor=anchor)
+    with pytest.raises(InvalidInput, match="or the key is another"):
+        _verify(path, anchor=anchor, key=b"guess")
+    _rewrite_actor(path, ids["late"], "someone else")
+    assert "moved against the anchor" in str(_refused(path, anchor=anchor, key=b"secret"))

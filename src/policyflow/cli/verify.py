@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -35,11 +36,14 @@ def verify(
 
     Each stored definition must hash to its version; no case may be missing; each case's
     journal, replayed through the rules, must give its state, data and deadlines
-    (counted on the calendar the cases were run on: --provisional, --calendar).
+    (counted on the calendar the cases were run on: --provisional, --calendar). With
+    POLICYFLOW_HMAC_KEY set, the anchor's digest is an HMAC under that key.
     """
     checking = anchor is not None and anchor.exists()
+    secret = os.environ.get("POLICYFLOW_HMAC_KEY")
+    key = secret.encode("utf-8") if secret else None
     with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
-        checked = engine.verify(case_id, anchor=anchor)
+        checked = engine.verify(case_id, anchor=anchor, key=key)
     scope = "all cases" if case_id is None else f"case {case_id}"
     done = "none" if anchor is None else ("checked" if checking else "written")
     note = "" if anchor is None else f"; anchor {anchor} {done}"

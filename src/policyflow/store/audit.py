@@ -16,6 +16,7 @@ The runtime does the replay; nothing here decides what an event does.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -337,19 +338,29 @@ def heads(connection: Connection, case_id: str | None = None) -> dict[str, str]:
     return {row.id: row.last_hash for row in connection.execute(statement)}
 
 
-def _digest(chain_heads: Mapping[str, str]) -> str:
-    return hashlib.sha256(canonical_json(dict(chain_heads)).encode("utf-8")).hexdigest()
+def _digest(chain_heads: Mapping[str, str], key: bytes | None) -> str:
+    text = canonical_json(dict(chain_heads)).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(text).hexdigest()
+    return hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
-def to_anchor(chain_heads: Mapping[str, str], *, written_at: datetime) -> str:
-    """Return the anchor text for `chain_heads`: JSON with the heads and their digest."""
+def to_anchor(
+    chain_heads: Mapping[str, str], *, written_at: datetime, key: bytes | None = None
+) -> str:
+    """Return the anchor text for `chain_heads`: JSON with the heads and their digest.
+
+    With `key`, the digest is an HMAC-SHA256 under it: the file cannot be rewritten to
+    match a rewritten database without the key.
+    """
     return (
         json.dumps(
             {
                 "format": ANCHOR_FORMAT,
                 "written_at": written_at.isoformat(timespec="seconds"),
+                "keyed": key is not None,
                 "cases": dict(sorted(chain_heads.items())),
-                "digest": _digest(chain_heads),
+                "digest": _digest(chain_heads, key),
             },
             indent=1,
             ensure_ascii=False,
@@ -358,24 +369,35 @@ def to_anchor(chain_heads: Mapping[str, str], *, written_at: datetime) -> str:
     )
 
 
-def read_anchor(text: str, *, where: str) -> dict[str, str]:
-    """Return the heads an anchor holds, after checking its digest.
+def read_anchor(text: str, *, where: str, key: bytes | None = None) -> dict[str, str]:
+    """Return the heads an anchor holds, after checking its digest (keyed with `key`).
 
     Raises:
-        InvalidInput: the text is not an anchor, or its digest does not match its heads.
+        InvalidInput: the text is not an anchor, it is keyed and no key is given (or the
+            other way round), or its digest does not match its heads.
     """
     try:
         anchor = json.loads(text)
         cases = anchor["cases"]
         digest = anchor["digest"]
+        keyed = anchor.get("keyed", False) is True
         ok = anchor["format"] == ANCHOR_FORMAT and isinstance(cases, dict)
         ok = ok and all(isinstance(k, str) and isinstance(v, str) for k, v in cases.items())
     except (ValueError, KeyError, TypeError):
         ok = False
     if not ok:
         raise InvalidInput(f"{where} is not a policyflow anchor (format {ANCHOR_FORMAT})")
-    if _digest(cases) != digest:
-        raise InvalidInput(f"{where}: its digest does not match its heads (the file was edited)")
+    if keyed and key is None:
+        raise InvalidInput(f"{where} was written with a key: set POLICYFLOW_HMAC_KEY to check it")
+    if not keyed and key is not None:
+        raise InvalidInput(
+            f"{where} was written without a key: unset POLICYFLOW_HMAC_KEY to check it"
+        )
+    if not hmac.compare_digest(_digest(cases, key), str(digest)):
+        raise InvalidInput(
+            f"{where}: its digest does not match its heads (the file was edited"
+            + (", or the key is another)" if keyed else ")")
+        )
     return dict(cases)
 
 
