@@ -364,7 +364,13 @@ class Engine:
             for r in rows
         ]
 
-    def verify(self, case_id: str | None = None, *, anchor: str | Path | None = None) -> int:
+    def verify(
+        self,
+        case_id: str | None = None,
+        *,
+        anchor: str | Path | None = None,
+        key: bytes | None = None,
+    ) -> int:
         """Prove the stored state of one case, or of all; return the journal rows checked.
 
         Checks, in order: the journal's hash chain and each case's head; each stored
@@ -372,7 +378,8 @@ class Engine:
         without a start); each case's journal replayed from its stored definition through
         the runtime, against its case row and timer rows. With `anchor`, a file missing is
         written with the chain heads (case id → newest hash, and their digest); a file
-        present is checked: each anchored head must still be in its case's journal.
+        present is checked: each anchored head must still be in its case's journal. With
+        `key`, the anchor's digest is an HMAC-SHA256 under it, written and checked.
 
         Raises:
             JournalTampered: the first difference found, naming the case and what differs.
@@ -394,10 +401,12 @@ class Engine:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as error:
                     raise InvalidInput(f"cannot read anchor {path}: {error}") from None
-                audit.check_anchor(connection, audit.read_anchor(text, where=str(path)), case_id)
+                audit.check_anchor(
+                    connection, audit.read_anchor(text, where=str(path), key=key), case_id
+                )
                 return checked
             heads = audit.heads(connection, case_id)
-        text = audit.to_anchor(heads, written_at=SystemClock().now())
+        text = audit.to_anchor(heads, written_at=SystemClock().now(), key=key)
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as error:
