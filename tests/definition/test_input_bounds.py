@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from policyflow.definition.expressions import CEL_MAX_DEPTH, CEL_MAX_LENGTH, check_size
+from policyflow.definition.expression_size import CEL_MAX_DEPTH, CEL_MAX_LENGTH, check_size
 from policyflow.definition.fields import INT_MAX, INT_MIN, FieldSet
 from policyflow.definition.model import Field
 from policyflow.errors import InvalidCaseData, InvalidInput

@@ -46,6 +46,7 @@ from policyflow.definition.calendar_functions import (
     LegalTimeFunctions,
 )
 from policyflow.definition.conversion import from_cel, sample_value, to_amount, to_cel
+from policyflow.definition.expression_size import check_size
 from policyflow.definition.model import Field, FieldType, Process
 from policyflow.definition.money import MoneyPlan, plan_money
 from policyflow.definition.quick import Unsupported, compile_quick
@@ -317,64 +318,6 @@ class _UnsoundExpression(Expression):
         """
         reason = self.money.problems[0].message
         raise InvalidInput(f"CEL expression {self.source!r} cannot run: {reason}")
-
-
-#: Most characters in one CEL expression (the longest shipped guard holds under 500).
-CEL_MAX_LENGTH = 4_000
-#: Deepest nesting of brackets, of unary operators in a row, and most conditionals (?:).
-CEL_MAX_DEPTH = 32
-
-
-def check_size(source: str) -> None:
-    """Refuse an expression too long or too deeply nested to hand to CEL.
-
-    The CEL package and the money rewriting (syntax.py) both parse recursively: a long or
-    deep enough expression exhausts the stack, and in the CEL package that ends the
-    interpreter. The bounds are far above what a legal rule needs.
-
-    Raises:
-        InvalidInput: naming the bound crossed and where.
-    """
-    if len(source) > CEL_MAX_LENGTH:
-        raise InvalidInput(
-            f"CEL expression of {len(source):,} characters is longer than the "
-            f"{CEL_MAX_LENGTH:,} allowed: split it into named guards"
-        )
-    depth = unary = conditionals = 0
-    quote = ""
-    index = 0
-    while index < len(source):
-        char = source[index]
-        if quote:
-            if char == "\\":
-                index += 2
-                continue
-            if source.startswith(quote, index):
-                index += len(quote)
-                quote = ""
-                continue
-            index += 1
-            continue
-        if char in "\"'":
-            quote = char * 3 if source.startswith(char * 3, index) else char
-            index += len(quote)
-            continue
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == "?":
-            conditionals += 1
-        if char in "!-":
-            unary += 1
-        elif not char.isspace():
-            unary = 0
-        if max(depth, unary, conditionals) > CEL_MAX_DEPTH:
-            raise InvalidInput(
-                f"CEL expression nests more than {CEL_MAX_DEPTH} levels deep at character "
-                f"{index + 1} (brackets, unary operators in a row, or conditionals)"
-            )
-        index += 1
 
 
 def _compile(source: str) -> cel.Program:
