@@ -27,13 +27,11 @@ from sqlalchemy import Connection, RowMapping, select
 
 from policyflow.definition.canonical import canonical_json
 from policyflow.definition.model import Process
-from policyflow.errors import CalendarNotPublished, InvalidInput, JournalTampered, PolicyflowError
+from policyflow.errors import InvalidInput, JournalTampered
 from policyflow.legaltime import Calendar
-from policyflow.runtime import CaseSnapshot, CompiledProcess, TimerSnapshot, TimerStatus
+from policyflow.runtime import CaseSnapshot, CompiledProcess
 from policyflow.runtime.compiled import compile_process
-from policyflow.runtime.expiry import overdue
-from policyflow.runtime.journal import JournalEntry, TimerAction
-from policyflow.runtime.step import start, transition
+from policyflow.runtime.replay import replay
 from policyflow.store.convert import entry_from_row, timer_values
 from policyflow.store.tables import CASES, DEFINITIONS, JOURNAL, LEDGER, TIMERS
 
@@ -152,93 +150,6 @@ def check_ledger(connection: Connection, case_id: str | None = None) -> int:
     if stray is not None:
         raise _tampered(stray, 0, "its row was added without a start (not in the ledger)")
     return checked
-
-
-def _expiring(snapshot: CaseSnapshot, entry: JournalEntry) -> TimerSnapshot:
-    """The armed timer whose expiry an automatic entry records."""
-    for change in entry.timer_changes:
-        if change.action in (TimerAction.FIRED, TimerAction.OVERDUE):
-            for timer in reversed(snapshot.timers):
-                if timer.deadline == change.deadline and timer.status is TimerStatus.ARMED:
-                    return timer
-            break
-    raise _tampered(
-        snapshot.case_id,
-        entry.sequence,
-        f"entry {entry.sequence} records an expiry of no running deadline",
-    )
-
-
-def _step(
-    compiled: CompiledProcess,
-    snapshot: CaseSnapshot,
-    entry: JournalEntry,
-    calendar: Calendar | None,
-) -> CaseSnapshot:
-    fired = _expiring(snapshot, entry) if entry.automatic else None
-    if fired is not None and entry.event == "deadline_expired":
-        return overdue(compiled, snapshot, fired).snapshot
-    return transition(
-        compiled,
-        snapshot,
-        entry.event,
-        entry.payload,
-        at=entry.at,
-        actor=entry.actor,
-        calendar=calendar,
-        fired=fired,
-    ).snapshot
-
-
-def replay(
-    compiled: CompiledProcess,
-    case_id: str,
-    parent_id: str | None,
-    entries: Sequence[JournalEntry],
-    *,
-    calendar: Calendar | None = None,
-) -> CaseSnapshot:
-    """Rebuild a case from its journal: its start, then each entry at its own instant.
-
-    An automatic entry expires the running deadline its timer change names (with its
-    event, or ``deadline_expired``). Children started and signals sent are other cases'
-    journals, replayed with those cases.
-
-    Raises:
-        JournalTampered: the journal has no start, an entry is refused by the rules, or
-            it ends in another state than the runtime reaches.
-    """
-    if not entries or entries[0].event != "start":
-        raise _tampered(case_id, 1, "its journal does not begin with its start")
-    first = entries[0]
-    try:
-        snapshot = start(
-            compiled,
-            case_id,
-            first.payload,
-            at=first.at,
-            actor=first.actor,
-            parent_id=parent_id,
-            calendar=calendar,
-        ).snapshot
-        for entry in entries[1:]:
-            snapshot = _step(compiled, snapshot, entry, calendar)
-            if snapshot.state != entry.to_state:
-                raise _tampered(
-                    case_id,
-                    entry.sequence,
-                    f"entry {entry.sequence} ({entry.event}) leads to {snapshot.state!r} "
-                    f"when replayed, not {entry.to_state!r}",
-                )
-    except JournalTampered:
-        raise
-    except PolicyflowError as error:
-        if isinstance(error, CalendarNotPublished):
-            raise  # a year the calendar does not cover: the caller must say how to count it
-        raise _tampered(
-            case_id, len(entries), f"its journal does not replay: {str(error).splitlines()[0]}"
-        ) from None
-    return snapshot
 
 
 def _differs(what: str, stored: Any, replayed: Any) -> str:
