@@ -171,7 +171,7 @@ def test_a_case_row_added_by_hand_is_found(filled):
             "INSERT INTO cases SELECT 'forged', process_id, process_version, state, data, "
             "parent_id, 0, overdue, started_at, updated_at, created_at, modified_at, '"
             + GENESIS
-            + f"' FROM cases WHERE id = '{ids['waiting']}'"
+            + f"', previous_state FROM cases WHERE id = '{ids['waiting']}'"
         )
         connection.execute("UPDATE cases SET state = 'submitted' WHERE id = 'forged'")
     connection.close()
@@ -276,7 +276,14 @@ def test_an_edited_anchor_is_refused_as_input(filled, tmp_path):
 def test_a_database_from_before_the_ledger_is_migrated_with_its_cases(filled):
     """Upgrading from revision 0001 records every stored case in the ledger."""
     path, _ = filled
-    _sql(path, "DROP TABLE ledger", "UPDATE alembic_version SET version_num = '0001'")
+    _sql(
+        path,
+        "DROP TABLE ledger",
+        "ALTER TABLE timers DROP COLUMN label",
+        "ALTER TABLE journal DROP COLUMN overrides",
+        "ALTER TABLE cases DROP COLUMN previous_state",
+        "UPDATE alembic_version SET version_num = '0001'",
+    )
     assert _verify(path) > 0
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT count(*) FROM ledger").fetchone()[0] == 7

@@ -126,9 +126,9 @@ def test_first_use_creates_the_schema_at_the_newest_migration(sqlite_path):
     database = Database(sqlite_path)
     tables = set(inspect(database.engine).get_table_names())
     assert {"cases", "journal", "timers", "definitions", "ledger", "alembic_version"} <= tables
-    assert database.revision() == "0002"
+    assert database.revision() == "0003"
     Database(sqlite_path)  # a second open is a no-op, not a second CREATE TABLE
-    assert database.revision() == "0002"
+    assert database.revision() == "0003"
 
 
 def test_the_due_timer_index_exists(sqlite_path):
@@ -154,14 +154,18 @@ def test_migration_files_ship_inside_the_package():
 
     versions = Path(module.__file__).parent / "migrations" / "versions"
     assert (versions.parent / "env.py").is_file()
-    assert sorted(p.name for p in versions.glob("*.py")) == ["0001_initial.py", "0002_ledger.py"]
+    assert sorted(p.name for p in versions.glob("*.py")) == [
+        "0001_initial.py",
+        "0002_ledger.py",
+        "0003_ethics_format.py",
+    ]
 
 
 @pytest.mark.postgres
 def test_migrations_match_the_tables_on_postgres(postgres_url):
     """The same migrations build the same schema on PostgreSQL."""
     database = Database(postgres_url)
-    assert database.revision() == "0002"
+    assert database.revision() == "0003"
     assert _diff(database) == []
     database.dispose()
 

@@ -85,6 +85,7 @@ def case_values(
         "process_id": snapshot.process_id,
         "process_version": snapshot.process_version,
         "state": snapshot.state,
+        "previous_state": None,  # wired by the history change (to_previous)
         "data": data_json,
         "parent_id": snapshot.parent_id,
         "version": snapshot.version,
@@ -115,6 +116,7 @@ def timer_values(case_id: str, position: int, timer: TimerSnapshot) -> dict[str,
         "remaining": timer.remaining,
         "provisional": timer.provisional,
         "rollover": timer.rollover,
+        "label": None,  # wired by the recurring-deadline change
     }
 
 
@@ -142,6 +144,7 @@ def timer_row(case_id: str, position: int, timer: TimerSnapshot) -> tuple[Any, .
         timer.remaining,
         timer.provisional,
         timer.rollover,
+        None,  # label: wired by the recurring-deadline change
     )
 
 

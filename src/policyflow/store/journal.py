@@ -151,6 +151,7 @@ def journal_values(
         "basis": entry.basis,
         "timer_changes": timer_changes_json(entry.timer_changes),
         "automatic": entry.automatic,
+        "overrides": None,  # wired by the soft-guard change
         "prev_hash": prev_hash,
     }
     values["hash"] = row_hash(values)

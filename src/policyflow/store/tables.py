@@ -90,6 +90,7 @@ class CaseRow(StoreModel, table=True):
     process_id: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
     process_version: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
     state: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    previous_state: str | None = Field(default=None, sa_column=Column(String(NAME_LENGTH)))
     data: str = Field(sa_column=Column(Text, nullable=False))
     parent_id: str | None = Field(
         default=None,
@@ -132,6 +133,7 @@ class JournalRow(StoreModel, table=True):
     basis: str = Field(sa_column=Column(Text, nullable=False))
     timer_changes: str = Field(sa_column=Column(Text, nullable=False))
     automatic: bool = Field(sa_column=Column(Boolean, nullable=False))
+    overrides: str | None = Field(default=None, sa_column=Column(Text))
     prev_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
     hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
 
@@ -167,6 +169,7 @@ class TimerRow(StoreModel, table=True):
     remaining: int | None = Field(default=None, sa_column=Column(Integer))
     provisional: bool = Field(sa_column=Column(Boolean, nullable=False))
     rollover: bool = Field(sa_column=Column(Boolean, nullable=False))
+    label: str | None = Field(default=None, sa_column=Column(String(NAME_LENGTH)))
 
 
 class LedgerRow(StoreModel, table=True):
