@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -454,6 +455,29 @@ CATALOGUE: list[tuple[str, list[str], int, str]] = [
         2,
         "64 levels",
     ),
+    # databases: exit 6, and a command that only reads never creates one
+    ("database is a folder", ["case", "list", "--db", "sub"], 6, "it is a folder"),
+    ("database is not SQLite", ["case", "list", "--db", "data_ok.json"], 6, "not a database"),
+    ("database path empty", ["case", "list", "--db", ""], 2, "empty database path"),
+    ("database folder missing", ["case", "list", "--db", "no/such/x.db"], 2, "does not exist"),
+    ("list a missing database", ["case", "list", "--db", "missing.db"], 6, "none was created"),
+    ("show on a missing database", ["case", "show", "x", "--db", "missing.db"], 6, "only reads"),
+    ("verify a missing database", ["verify", "--db", "missing.db"], 6, "none was created"),
+    (
+        "export a missing database",
+        ["export", "--csv", "out.csv", "--db", "missing.db"],
+        6,
+        "none was created",
+    ),
+    ("newer schema", ["case", "list", "--db", "newer.db"], 6, "newer than this policyflow"),
+    ("no schema revision", ["case", "list", "--db", "norev.db"], 6, "no schema revision"),
+    ("a dropped table", ["case", "show", "target", "--db", "dropped.db"], 6, "no such table"),
+    (
+        "start on a newer schema",
+        ["case", "start", "hostile.yaml", "--data", OK, "--db", "newer.db"],
+        6,
+        "upgrade policyflow",
+    ),
     ("due in 9999", ["due", "9999-01-01", "15wd"], 2, "9999"),
     ("due negative", ["due", "2023-09-28", "-5d"], 2, "period"),
     ("due huge period", ["due", "2023-09-28", "99999999999wd"], 2, ""),
@@ -484,7 +508,24 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         here,
     )
     assert done.returncode == 0, done.stderr
+    _damaged_copies(here)
     return here
+
+
+def _damaged_copies(here: Path) -> None:
+    """Copies of the case database, each damaged one way (made by SQLite's backup)."""
+    damage = {
+        "newer.db": "UPDATE alembic_version SET version_num = '0999'",
+        "norev.db": "DELETE FROM alembic_version",
+        "dropped.db": "DROP TABLE timers",
+    }
+    with sqlite3.connect(here / "cases.db") as source:
+        for name, statement in damage.items():
+            with sqlite3.connect(here / name) as copy:
+                source.backup(copy)
+                copy.execute(statement)
+            copy.close()
+    source.close()
 
 
 @pytest.fixture(scope="module")
@@ -523,6 +564,23 @@ def test_hostile_input_is_refused_in_one_line(folder, initial, name, args, code,
     assert fragment in done.stderr + done.stdout, done.stderr[-500:]
     if code == 2 and args[0] != "lint" and not done.stderr.startswith("Usage:"):
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr[-1000:]
+
+
+def test_read_only_commands_created_no_database(folder, initial):
+    """The rows that read a missing database left no file behind them."""
+    assert not (folder / "missing.db").exists()
+    assert not (folder / "out.csv").exists()
+
+
+def test_a_damaged_database_is_left_as_it_was(folder, initial):
+    """Refusing a newer or unrevisioned schema did not migrate or write it."""
+    with sqlite3.connect(folder / "newer.db") as newer:
+        assert newer.execute("SELECT version_num FROM alembic_version").fetchall() == [("0999",)]
+    newer.close()
+    with sqlite3.connect(folder / "norev.db") as norev:
+        assert norev.execute("SELECT count(*) FROM alembic_version").fetchone() == (0,)
+        assert norev.execute("SELECT count(*) FROM cases").fetchone() == (1,)
+    norev.close()
 
 
 def test_catalogue_changed_nothing(folder, initial):

@@ -55,14 +55,17 @@ AtOption = Annotated[
 ActorOption = Annotated[str | None, typer.Option("--actor", help="Who acts (a role or a person).")]
 
 
-def open_engine(db: str | None, calendar: Calendar | None = None) -> Engine:
+def open_engine(
+    db: str | None, calendar: Calendar | None = None, *, reads_only: bool = False
+) -> Engine:
     """Open the engine on `db` (None: $POLICYFLOW_DB, else ./policyflow.db).
 
-    `calendar` counts its legal time (None: the official calendar of China).
+    `calendar` counts its legal time (None: the official calendar of China). A command
+    that `reads_only` never creates a database: a missing one is an error (exit 6).
     """
     from policyflow.engine import Engine
 
-    return Engine(db, calendar=calendar)
+    return Engine(db, calendar=calendar, create=not reads_only)
 
 
 def read_data(text: str | None, *, what: str) -> dict[str, Any]:
@@ -427,7 +430,7 @@ def show(
     from policyflow.runtime import expire
 
     moment = _moment(at, "time")
-    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file), reads_only=True) as engine:
         case = engine.get(case_id)
         history = engine.history(case_id)
         current = moment if moment is not None else engine.clock.now()
@@ -488,7 +491,7 @@ def list_cases(
     as_json: JsonOption = False,
 ) -> None:
     """List cases, oldest first."""
-    with open_engine(db) as engine:
+    with open_engine(db, reads_only=True) as engine:
         cases = engine.cases(process=process, state=state)
         if overdue:
             late = {item.case_id for item in engine.overdue()}

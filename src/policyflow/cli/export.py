@@ -28,7 +28,7 @@ def export(
     if xes is None and csv is None:
         raise InvalidInput("nothing to export: give --xes FILE, --csv FILE, or both")
     written = []
-    with open_engine(db) as engine:
+    with open_engine(db, reads_only=True) as engine:
         for path, kind in ((xes, "xes"), (csv, "csv")):
             if path is not None:
                 if not path.parent.is_dir():
