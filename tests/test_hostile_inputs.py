@@ -7,6 +7,7 @@ a traceback, a crash or a stall, and none may change the case the catalogue fire
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import sqlite3
@@ -478,6 +479,7 @@ CATALOGUE: list[tuple[str, list[str], int, str]] = [
         6,
         "upgrade policyflow",
     ),
+    ("export to a folder", ["export", "--csv", "sub"], 2, "it is a folder"),
     ("due in 9999", ["due", "9999-01-01", "15wd"], 2, "9999"),
     ("due negative", ["due", "2023-09-28", "-5d"], 2, "period"),
     ("due huge period", ["due", "2023-09-28", "99999999999wd"], 2, ""),
@@ -589,3 +591,22 @@ def test_catalogue_changed_nothing(folder, initial):
     done = _run(["case", "list", "--json"], folder)
     assert done.returncode == 0, done.stderr
     assert [case["id"] for case in json.loads(done.stdout)] == ["target"]
+
+
+def test_user_text_is_shown_as_text_never_as_markup_or_a_formula(tmp_path):
+    """An actor of `[/x]` shows as typed; a case id and actor of `=…` export inert."""
+    (tmp_path / "hostile.yaml").write_text(PROCESS, encoding="utf-8")
+    for case_id, actor in (("markup", "[/x] [bold]"), ("=HYPERLINK(1)", "=cmd|' /C calc'!A0")):
+        start = ["case", "start", "hostile.yaml", "--id", case_id, "--actor", actor]
+        done = _run([*start, "--data", OK, "--at", "2023-09-28"], tmp_path)
+        assert done.returncode == 0, done.stderr
+    shown = _run(["case", "show", "markup"], tmp_path)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr[-800:]
+    assert "[/x] [bold]" in shown.stdout
+    listed = _run(["case", "list"], tmp_path)
+    assert "=HYPERLINK(1)" in listed.stdout
+    assert _run(["export", "--csv", "log.csv"], tmp_path).returncode == 0
+    rows = list(csv.reader((tmp_path / "log.csv").read_text(encoding="utf-8").splitlines()))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'=HYPERLINK(1)" in cells and "'=cmd|' /C calc'!A0" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
