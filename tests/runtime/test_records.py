@@ -125,3 +125,21 @@ def test_committee_terms_are_typed_dates(meeting):
     [first, second] = started.snapshot.data["members"]
     assert first["term_end"] is None and second["term_end"] == date(2026, 12, 31)
     assert started.snapshot.data["present"] == ()  # the declared default
+
+
+def test_a_computed_record_list_is_assigned_typed(meeting):
+    """Records that went through CEL come back as typed records: a timestamp is a date again."""
+    text = MEETING.read_text(encoding="utf-8").replace(
+        "assign: {present: payload.present}",
+        'assign: {present: "payload.present.filter(m, !m.recused)",'
+        ' members: "members.filter(c, c.term_end != null)"}',
+    )
+    filtered = compile_process(load_text(text, MEETING, process_id="ethics-meeting"))
+    started = start(filtered, "review-3", {"members": committee()}, at=datetime(2024, 3, 1))
+    step = apply(filtered, started.snapshot, "meeting_opened",
+                 {"present": present(6, recused=(5,))}, at=OPENED)  # fmt: skip
+    assert [m["member_id"] for m in step.snapshot.data["present"]] == [f"M{i}" for i in range(5)]
+    assert all(m["recused"] is False for m in step.snapshot.data["present"])
+    kept = step.snapshot.data["members"]
+    assert [m["member_id"] for m in kept] == [f"M{i}" for i in range(1, 8)]  # M0: no term end
+    assert kept[0]["term_start"] == date(2023, 12, 1) and kept[0]["term_end"] == date(2026, 12, 31)
