@@ -51,6 +51,7 @@ from policyflow.definition.expression_size import check_size
 from policyflow.definition.model import Field, FieldType, Process
 from policyflow.definition.money import MoneyPlan, plan_money
 from policyflow.definition.quick import Unsupported, compile_quick
+from policyflow.definition.records import record_problems
 from policyflow.errors import CalendarNotPublished, InvalidInput, InvalidPeriod
 from policyflow.legaltime import Calendar, Period, china
 
@@ -424,6 +425,8 @@ def expression_problems(expression: Expression) -> list[ExpressionProblem]:
                 problems.append(ExpressionProblem(f"unknown payload field {name!r}{hint}"))
     elif expression.payload_names or "payload" in expression.names:
         problems.append(ExpressionProblem("'payload' is not available here"))
+    for problem in record_problems(expression.source, fields, payload):
+        problems.append(ExpressionProblem(problem))
     if problems:
         return problems
     money = expression.money
