@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
 
 from policyflow.definition.canonical import canonical_json
+from policyflow.definition.every import Every
 
 __all__ = [
     "ID_PATTERN",
@@ -33,6 +34,7 @@ __all__ = [
     "ChildProcess",
     "Deadline",
     "Event",
+    "Every",
     "Expiry",
     "Extension",
     "Field",
@@ -386,6 +388,9 @@ class Deadline(_Cited):
     A deadline has either a ``period`` or ``ends_on``, a CEL date (a permit's
     ``valid_until``): it then falls due on that day (moved to the next working day only
     with ``rollover``), an extension adds its period to it, and it cannot be suspended.
+
+    A recurring deadline (``every``) has neither: each occurrence falls due on its own
+    and is named by ``label``; a meeting event meets the occurrence ``label_from`` names.
     """
 
     period: Text | None = PField(
@@ -410,6 +415,20 @@ class Deadline(_Cited):
         default="overdue",
         description="'overdue', or {fire: event} where the text names a consequence.",
     )
+    every: Every | None = PField(
+        default=None,
+        description="A recurring deadline: {month, day}, {day}, {months, day} or {period}.",
+    )
+    label: Cel | None = PField(
+        default=None,
+        description="CEL string naming an occurrence, over `due` and the case data "
+        "(default: its due date, YYYY-MM-DD).",
+    )
+    label_from: Cel | None = PField(
+        default=None,
+        description="CEL over the meeting event's `payload` and the data: the label it meets "
+        "(default: the oldest open occurrence).",
+    )
 
     @property
     def expiry_event(self) -> str | None:
@@ -418,6 +437,8 @@ class Deadline(_Cited):
 
     @model_validator(mode="after")
     def _period_or_end(self) -> Deadline:
+        if self.every is not None or self.label is not None or self.label_from is not None:
+            return self._check_recurring()
         if (self.period is None) == (self.ends_on is None):
             which = "both" if self.period is not None else "neither"
             raise ValueError(
@@ -426,6 +447,34 @@ class Deadline(_Cited):
         if self.ends_on is not None and self.anchor is not None:
             raise ValueError(
                 f"deadline {self.id!r}: 'anchor' is for a period; 'ends_on' gives the day itself"
+            )
+        return self
+
+    def _check_recurring(self) -> Deadline:
+        """A recurring deadline: each occurrence falls due, is met or is overdue on its own."""
+        name = f"deadline {self.id!r}"
+        if self.every is None:
+            raise ValueError(f"{name}: 'label' and 'label_from' are for a recurring one (every)")
+        conflicts = [
+            key
+            for key, given in (
+                ("period", self.period is not None),
+                ("ends_on", self.ends_on is not None),
+                ("extension", self.extension is not None),
+                ("suspended_by", bool(self.suspended_by)),
+                ("resumed_by", bool(self.resumed_by)),
+            )
+            if given
+        ]
+        if conflicts:
+            raise ValueError(
+                f"{name} recurs (every), so it takes no {', '.join(map(repr, conflicts))}: "
+                "each occurrence falls due on its own day (give a period inside every)"
+            )
+        if self.expiry_event is not None:
+            raise ValueError(
+                f"{name} recurs (every): an occurrence that passes is only overdue "
+                "(on_expiry: overdue); an expiry event would fire once a year by itself"
             )
         return self
 
@@ -449,8 +498,11 @@ class OnFinal(FrozenModel):
 
 #: Optional keys added after the first version of the format (a deadline's ``ends_on``,
 #: ``period`` now optional, start conditions ``when``, an extension's ``period_from`` and
-#: ``unit``): left out of the content hash while they are null.
-_ADDED_KEYS = frozenset({"ends_on", "period", "when", "period_from", "unit"})
+#: ``unit``, a recurring deadline's ``every``, ``label`` and ``label_from``): left out of the
+#: content hash while they are null.
+_ADDED_KEYS = frozenset(
+    {"ends_on", "period", "when", "period_from", "unit", "every", "label", "label_from"}
+)
 
 
 def _without_unset(node: Any) -> Any:

@@ -24,8 +24,11 @@ def _deadline_basis(compiled: CompiledProcess, deadline: str) -> str | None:
 
 
 def timer_to_dict(timer: TimerSnapshot, *, basis: str | None = None) -> dict[str, Any]:
-    """Return one deadline as JSON-ready data (``deadline``, ``due``, ``status`` first)."""
-    return {
+    """Return one deadline as JSON-ready data (``deadline``, ``due``, ``status`` first).
+
+    An occurrence of a recurring deadline also has its ``label``.
+    """
+    data = {
         "deadline": timer.deadline,
         "due": None if timer.due is None else timer.due.isoformat(),
         "status": timer.status.value,
@@ -37,6 +40,9 @@ def timer_to_dict(timer: TimerSnapshot, *, basis: str | None = None) -> dict[str
         "provisional": timer.provisional,
         "basis": basis,
     }
+    if timer.label is not None:
+        data["label"] = timer.label
+    return data
 
 
 @dataclass(frozen=True, slots=True)
