@@ -36,9 +36,12 @@ states:
 transitions:
   - {{id: dissolve, zh: 撤销, en: Dissolve, event: dissolved, from: open, to: closed,
      basis: 国科发监〔2023〕167号 第四十五条}}
-  - {{id: report, zh: 报告, en: Report, event: reported, from: open, basis: 国科发监〔2023〕167号 第四十五条}}
-  - {{id: pause, zh: 中止, en: Pause, event: paused, from: open, basis: 国科发监〔2023〕167号 第四十五条}}
-  - {{id: resume, zh: 恢复, en: Resume, event: resumed, from: open, basis: 国科发监〔2023〕167号 第四十五条}}
+  - {{id: report, zh: 报告, en: Report, event: reported, from: open,
+     basis: 国科发监〔2023〕167号 第四十五条}}
+  - {{id: pause, zh: 中止, en: Pause, event: paused, from: open,
+     basis: 国科发监〔2023〕167号 第四十五条}}
+  - {{id: resume, zh: 恢复, en: Resume, event: resumed, from: open,
+     basis: 国科发监〔2023〕167号 第四十五条}}
 deadlines:
   - id: annual_report
     zh: 年度报告
