@@ -210,6 +210,7 @@ class TickAction:
         sequence: the journal entry's sequence.
         at: the legal time of expiry recorded in the journal (not the tick's time).
         to_state: the case's state afterwards.
+        label: the occurrence of a recurring deadline (``2024年度``), else None.
     """
 
     case_id: str
@@ -219,6 +220,7 @@ class TickAction:
     sequence: int
     at: datetime
     to_state: str
+    label: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return it as JSON-ready data."""
@@ -230,6 +232,7 @@ class TickAction:
             "sequence": self.sequence,
             "at": self.at.isoformat(),
             "state": self.to_state,
+            **({} if self.label is None else {"label": self.label}),
         }
 
 
