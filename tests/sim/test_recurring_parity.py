@@ -62,6 +62,12 @@ def test_the_simulator_and_the_engine_write_the_same_recurring_journals(tmp_path
         >= {("2023年度", TimerAction.OVERDUE), ("2023年度", TimerAction.MET)}
     ]
     assert late, "the sample must include a year reported late"
+    # the results count each occurrence as a run of its own, by its label
+    runs = result.deadlines()
+    annual = runs[runs["deadline"] == "annual_report"]
+    assert set(annual["label"]) >= {"2023年度", "2024年度"}
+    assert {"met", "met_late", "overdue"} <= set(annual["outcome"])
+    assert not annual.duplicated(subset=["case_id", "label"]).any()
     with Engine(f"sqlite:///{tmp_path / 'parity.db'}") as engine:
         ids = _replay(engine, ETHICS, result.records)
         assert _assert_same_journals(engine, ids, result.records) == 20
