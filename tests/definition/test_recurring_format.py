@@ -5,7 +5,7 @@ Each fault at file:line:column, nothing loaded; a process without them keeps its
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -202,3 +202,34 @@ def test_a_recurrence_says_itself():
     assert Recurrence.monthly(2).canonical == "every month 02"
     assert Recurrence.monthly(2).zh == "每月2日"
     assert Recurrence.yearly(3, 31).canonical == "every 03-31"
+
+
+# --- the date functions in CEL ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("add_months(date(2024, 1, 31), 1)", date(2024, 2, 29)),  # the month's last day
+        ("add_months(date(2023, 1, 31), 1)", date(2023, 2, 28)),
+        ("add_months(date(2024, 3, 31), -1)", date(2024, 2, 29)),
+        ("add_months(date(2024, 2, 29), 12)", date(2025, 2, 28)),
+        ("end_of_month(date(2024, 2, 10))", date(2024, 2, 29)),
+        ("end_of_month(date(2023, 12, 31))", date(2023, 12, 31)),
+        ("year(date(2024, 3, 31)) * 100 + month(date(2024, 3, 31))", 202403),
+        ("day(end_of_month(date(2024, 4, 2)))", 30),
+    ],
+)
+def test_the_date_functions(source, expected):
+    from policyflow.definition.expressions import compile_expression, from_cel
+
+    value = from_cel(compile_expression(source, {}).evaluate({}), None)
+    assert (value.date() if isinstance(value, datetime) else value) == expected
+
+
+def test_a_date_that_does_not_exist_names_itself():
+    from policyflow.definition.expressions import compile_expression
+    from policyflow.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"date\(2025, 2, 29\): day is out of range"):
+        compile_expression("date(2025, 2, 29)", {}).evaluate({})
