@@ -39,7 +39,7 @@ from policyflow.runtime.compiled import DeadlinePlan
 from policyflow.runtime.journal import TimerAction, TimerChange
 from policyflow.runtime.snapshot import TimerSnapshot, TimerStatus
 
-__all__ = ["after_expiry", "cancel", "meet", "start"]
+__all__ = ["after_expiry", "cancel", "meet", "nominal_day", "start"]
 
 _ARMED = TimerStatus.ARMED
 _SUSPENDED = TimerStatus.SUSPENDED
