@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from policyflow.definition.model import Deadline, LegalBasis, Process, Transition
+from policyflow.definition.history import return_states
+from policyflow.definition.model import Deadline, Guard, LegalBasis, Process, Transition
 from policyflow.errors import InvalidInput
 from policyflow.legaltime import Period, Unit
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
@@ -38,6 +39,8 @@ _UNIT_EN = {
     Unit.HOUR: "hours",
 }
 _ARTICLE = re.compile(r"第[^条]+条")
+#: state → the states a ``to_previous`` transition from it can return to
+Returns = Mapping[str, tuple[str, ...]]
 
 
 def article_of(basis: Iterable[LegalBasis]) -> str:
@@ -170,13 +173,27 @@ def rule_words(text: str, labels: Mapping[str, str], payload_labels: Mapping[str
 
 @dataclass(frozen=True, slots=True)
 class GuardMark:
-    """A guard on an edge: its id, its words and its CEL."""
+    """A guard on an edge: its id, its words and its CEL; soft: a rule "as a rule".
+
+    A soft guard's words say so: 原则上 and "as a rule" are put before them unless they
+    already say it (原则, 一般, "as a rule").
+    """
 
     id: str
     zh: str
     en: str
     when: str
     article: str
+    soft: bool = False
+
+
+def soft_words(zh: str, en: str) -> tuple[str, str]:
+    """A soft guard's words, marked as a rule that may be passed with a reason."""
+    if "原则" not in zh and "一般" not in zh:
+        zh = f"原则上{zh}"
+    if "as a rule" not in en.lower():
+        en = f"as a rule, {en}"
+    return zh, en
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +246,8 @@ class Edge:
         children: the ids of child processes it starts.
         internal: the case stays in its state (no exit, no entry).
         expiry_of: the deadlines whose expiry fires this event by itself.
+        history: a ``to_previous`` transition, drawn to one state the case may return to
+            (H, 返回原状态): one edge for each such state.
     """
 
     id: str
@@ -247,6 +266,7 @@ class Edge:
     children: tuple[str, ...]
     internal: bool
     expiry_of: tuple[str, ...]
+    history: bool = False
 
     @property
     def guard_label(self) -> str | None:
@@ -318,29 +338,36 @@ def _period(deadline: Deadline) -> Period | None:
     return None if deadline.period is None else Period.parse(deadline.period)
 
 
-def _start_states(process: Process, deadline: Deadline) -> tuple[str, ...]:
+def _targets(transition: Transition, source: str, returns: Returns) -> tuple[str, ...]:
+    """The states `transition` can lead to from `source` (a to_previous: each return)."""
+    if transition.to_previous:
+        return returns.get(source, ())
+    return (transition.target(source),)
+
+
+def _start_states(process: Process, deadline: Deadline, returns: Returns) -> tuple[str, ...]:
     found: list[str] = list(deadline.start_on.enter)
     for transition in process.transitions:
         if transition.event in deadline.start_on.events:
-            found.extend(transition.target(s) for s in transition.from_)
-        if set(transition.from_) & set(deadline.start_on.leave) and transition.to is not None:
-            found.append(transition.to)
+            found.extend(t for s in transition.from_ for t in _targets(transition, s, returns))
+        for source in set(transition.from_) & set(deadline.start_on.leave):
+            found.extend(t for t in _targets(transition, source, returns) if t != source)
     return tuple(dict.fromkeys(found))
 
 
-def _stops(deadline: Deadline, transition: Transition, source: str) -> bool:
-    """Whether taking `transition` from `source` ends the deadline (met or cancelled)."""
+def _stops(deadline: Deadline, transition: Transition, source: str, target: str) -> bool:
+    """Whether taking `transition` from `source` to `target` ends the deadline."""
+    moves = target != source
     for triggers in (deadline.met_by, deadline.cancelled_by):
         if transition.event in triggers.events:
             return True
-        moves = transition.to is not None and transition.to != source
-        if moves and (transition.to in triggers.enter or source in triggers.leave):
+        if moves and (target in triggers.enter or source in triggers.leave):
             return True
-    return deadline.expiry_event == transition.event and transition.to not in (None, source)
+    return deadline.expiry_event == transition.event and moves
 
 
 def _running_states(
-    process: Process, deadline: Deadline, starts: tuple[str, ...]
+    process: Process, deadline: Deadline, starts: tuple[str, ...], returns: Returns
 ) -> tuple[str, ...]:
     """The states a deadline may be running in: flood from its starts until met or cancelled."""
     finals = {s.id for s in process.final_states}
@@ -352,15 +379,20 @@ def _running_states(
             continue
         seen.append(state)
         for transition in process.transitions:
-            if state in transition.from_ and not _stops(deadline, transition, state):
-                todo.append(transition.target(state))
+            if state not in transition.from_:
+                continue
+            for target in _targets(transition, state, returns):
+                if not _stops(deadline, transition, state, target):
+                    todo.append(target)
     order = {s.id: i for i, s in enumerate(process.states)}
     return tuple(sorted(seen, key=lambda s: order.get(s, len(order))))
 
 
-def _mark(process: Process, deadline: Deadline, timer: TimerSnapshot | None) -> DeadlineMark:
+def _mark(
+    process: Process, deadline: Deadline, timer: TimerSnapshot | None, returns: Returns
+) -> DeadlineMark:
     period = _period(deadline)
-    starts = _start_states(process, deadline)
+    starts = _start_states(process, deadline, returns)
     extension = None
     if deadline.extension is not None:
         ext = Period.parse(deadline.extension.period)
@@ -381,7 +413,7 @@ def _mark(process: Process, deadline: Deadline, timer: TimerSnapshot | None) -> 
         basis=full_basis(deadline.basis),
         expiry_event=deadline.expiry_event,
         start_states=starts,
-        running_states=_running_states(process, deadline, starts),
+        running_states=_running_states(process, deadline, starts, returns),
         extension=extension,
         due=timer.due if running and timer is not None else None,
         status=str(timer.status) if running and timer is not None else None,
@@ -406,8 +438,9 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
     """
     if snapshot is not None:
         _check_snapshot(process, snapshot)
+    returns = return_states(process)
     marks = tuple(
-        _mark(process, d, snapshot.timer(d.id) if snapshot is not None else None)
+        _mark(process, d, snapshot.timer(d.id) if snapshot is not None else None, returns)
         for d in process.deadlines
     )
     nodes = tuple(
@@ -439,39 +472,35 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
         zh_payload = {f.id: f.zh for f in payload}
         en_payload = {f.id: f.en for f in payload}
         guards = tuple(
-            GuardMark(
-                g.id,
-                rule_words(g.zh, zh_labels, zh_payload),
-                rule_words(g.en, en_labels, en_payload),
-                g.when,
-                article_of(g.basis),
-            )
-            for g in transition.guard
+            _guard_mark(g, zh_labels, en_labels, zh_payload, en_payload) for g in transition.guard
         )
         for source in transition.from_:
             edge_id = transition.id if len(transition.from_) == 1 else f"{transition.id}__{source}"
             kids = tuple(child.process for child in transition.start_child)
             children.extend(kids)
-            edges.append(
-                Edge(
-                    id=edge_id,
-                    transition=transition.id,
-                    source=source,
-                    target=transition.target(source),
-                    event=transition.event,
-                    event_zh=event.zh if event is not None else transition.event,
-                    event_en=event.en if event is not None else transition.event,
-                    zh=transition.zh,
-                    en=transition.en,
-                    guards=guards,
-                    article=article_of(transition.basis),
-                    basis=full_basis(transition.basis),
-                    actor=transition.actor,
-                    children=kids,
-                    internal=transition.to is None,
-                    expiry_of=tuple(m.id for m in marks if m.expiry_event == transition.event),
+            history = transition.to_previous
+            for target in _targets(transition, source, returns):
+                edges.append(
+                    Edge(
+                        id=f"{edge_id}__{target}" if history else edge_id,
+                        transition=transition.id,
+                        source=source,
+                        target=target,
+                        event=transition.event,
+                        event_zh=event.zh if event is not None else transition.event,
+                        event_en=event.en if event is not None else transition.event,
+                        zh=transition.zh,
+                        en=transition.en,
+                        guards=guards,
+                        article=article_of(transition.basis),
+                        basis=full_basis(transition.basis),
+                        actor=transition.actor,
+                        children=kids,
+                        internal=transition.to is None and not history,
+                        expiry_of=tuple(m.id for m in marks if m.expiry_event == transition.event),
+                        history=history,
+                    )
                 )
-            )
     case = None
     if snapshot is not None:
         case = CaseOverlay(snapshot.case_id, snapshot.state, snapshot.updated_at, snapshot.overdue)
@@ -491,6 +520,20 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
         signal_parent=signal,
         case=case,
     )
+
+
+def _guard_mark(
+    guard: Guard,
+    zh_labels: Mapping[str, str],
+    en_labels: Mapping[str, str],
+    zh_payload: Mapping[str, str],
+    en_payload: Mapping[str, str],
+) -> GuardMark:
+    zh = rule_words(guard.zh, zh_labels, zh_payload)
+    en = rule_words(guard.en, en_labels, en_payload)
+    if guard.soft:
+        zh, en = soft_words(zh, en)
+    return GuardMark(guard.id, zh, en, guard.when, article_of(guard.basis), guard.soft)
 
 
 def _check_snapshot(process: Process, snapshot: CaseSnapshot) -> None:

@@ -58,6 +58,7 @@ def _step(
         actor=entry.actor,
         calendar=calendar,
         fired=fired,
+        overrides=dict(entry.overrides),
     ).snapshot
 
 
