@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 
 from policyflow.definition.catalog import load
+from policyflow.definition.loader import parse
 from policyflow.errors import EventNotAllowed, GuardFailed, InvalidPayload
 from policyflow.runtime import CompiledProcess, allowed, apply, compile_process, start
 from policyflow.runtime.journal import TimerAction
@@ -216,3 +217,18 @@ def test_replay_of_a_reopened_and_returned_case_gives_the_same_case(ethics):
         entries.append(step.entry)
         snapshot = step.snapshot
     assert replay(ethics, "c1", None, entries) == snapshot
+
+
+def test_a_parent_is_signalled_on_each_entry_into_a_final_state(ethics):
+    """Decided, reopened (no signal), dismissed back to the decision: signalled again."""
+    text = (FIXTURES / "ethics-review.yaml").read_text(encoding="utf-8")
+    text += 'on_final: {signal_parent: {event: review_done, payload: {reached: "state"}}}\n'
+    child = compile_process(parse(text, "child.yaml").process)
+    case = start(child, "k1", {"age": 50}, at=T0, parent_id="p1").snapshot
+    case = apply(child, case, "review_started", at=_at(2)).snapshot
+    decided = apply(child, case, "decided", {"outcome": "rejected"}, at=_at(3))
+    assert decided.signal is not None and decided.signal.payload == {"reached": "decided"}
+    reopened = apply(child, decided.snapshot, "appeal_filed", {"grounds": "g"}, at=_at(4))
+    assert reopened.signal is None
+    again = apply(child, reopened.snapshot, "appeal_dismissed", at=_at(5))
+    assert again.signal is not None and again.signal.parent_id == "p1"
