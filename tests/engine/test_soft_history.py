@@ -114,6 +114,20 @@ def test_reopening_and_returning_are_stored_and_verified(sqlite_path):
         assert engine.verify("c3") == 7
 
 
+def test_a_return_reads_the_previous_state_back_from_the_file(sqlite_path):
+    """A second engine (nothing cached) returns the case to the state stored as previous."""
+    with Engine(sqlite_path) as engine:
+        engine.start(ETHICS, {"age": 40}, at=_at(1), case_id="c5")
+        engine.fire("c5", "review_started", at=_at(2))
+        engine.fire("c5", "change_reported", at=_at(3))
+    with Engine(sqlite_path) as engine:
+        assert engine.get("c5").state == "change_review"
+        back = engine.fire("c5", "change_cleared", at=_at(4))
+        assert back.state == "reviewing"
+        assert back.previous_state == back.to_dict()["previous_state"] == "change_review"
+        assert [t.status.value for t in back.timers] == ["armed"]  # the review limit resumed
+
+
 def test_a_tampered_previous_state_is_found_by_verify(sqlite_path):
     with Engine(sqlite_path) as engine:
         engine.start(ETHICS, {"age": 40}, at=_at(1), case_id="c4")

@@ -214,7 +214,7 @@ def transition(
     candidates = compiled.table.get((state, event))
     if candidates is None:
         raise not_allowed(compiled, snapshot, event)
-    reasons = checked_overrides(snapshot, event, candidates, overrides)
+    reasons = checked_overrides(snapshot, event, candidates, overrides) if overrides else _EMPTY
     first = candidates[0]
     # payload
     fields = first.payload
@@ -242,13 +242,14 @@ def transition(
     # guards: the first candidate whose guards all hold
     chosen: TransitionPlan | None = None
     failures: list[tuple[str, str]] = []
-    passed: list[tuple[str, str]] = []
+    passed: list[tuple[str, str]] | None = None  # the soft guards passed with a reason
     for plan in candidates:
-        passed.clear()
+        passed = None
         for guard in plan.guards:
             if guard_holds(guard, variables):
                 continue
-            if guard.soft and guard.id in reasons:
+            if reasons and guard.soft and guard.id in reasons:
+                passed = [] if passed is None else passed
                 passed.append((guard.id, reasons[guard.id]))
                 continue
             reason = guard_failure(guard, variables, compiled.data_fields.fields)
@@ -385,7 +386,7 @@ def transition(
             chosen.basis,
             tuple(changes),
             fired is not None,
-            tuple(passed),
+            tuple(passed) if passed else (),
         ),
     )
     return _new(Step, (new, entry, spawn, signal, ()))

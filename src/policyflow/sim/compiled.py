@@ -12,20 +12,16 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from policyflow.definition.catalog import load as load_process
 from policyflow.definition.expressions import Expression, compile_condition
-from policyflow.definition.model import Field as FieldDefinition
-from policyflow.definition.model import Process
-from policyflow.errors import InvalidInput, UnknownProcess
+from policyflow.errors import InvalidInput
 from policyflow.legaltime import Calendar, Period, Unit
 from policyflow.runtime import CompiledProcess, enabled
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
-from policyflow.sim.names import check_names
+from policyflow.sim.facts import FieldFacts, ProcessFacts, check_names
 from policyflow.sim.scenario import (
     WAIT,
     Branch,
@@ -346,96 +342,7 @@ class CompiledScenario:
         return period
 
 
-# --- what the scenario needs to know of a process -----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FieldFacts:
-    """One declared field of a process (case data or an event's payload)."""
-
-    name: str
-    type: str
-    values: tuple[str, ...] = ()
-    required: bool = True
-    min: float | None = None
-    max: float | None = None
-
-    def bounded(self, number: float) -> float:
-        """`number`, moved into the field's declared range (以上/以下: both ends included)."""
-        if self.min is not None and number < self.min:
-            number = self.min
-        if self.max is not None and number > self.max:
-            number = self.max
-        return number
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessFacts:
-    """The names in a process that a scenario may use, read once from its definition."""
-
-    process_id: str
-    states: frozenset[str]
-    finals: frozenset[str]
-    events: tuple[str, ...]
-    actors: Mapping[str, str | None]
-    roles: frozenset[str]
-    expiry_events: frozenset[str]
-    signalled_events: frozenset[str]
-    fields: Mapping[str, FieldFacts]
-    payloads: Mapping[str, Mapping[str, FieldFacts]]
-    soft_guards: Mapping[str, frozenset[str]]
-
-    @classmethod
-    def of(cls, process: Process) -> ProcessFacts:
-        """Read the facts of `process`."""
-        actors: dict[str, str | None] = {event.id: None for event in process.events}
-        for transition in process.transitions:
-            if actors.get(transition.event) is None:
-                actors[transition.event] = transition.actor
-        return cls(
-            process_id=process.id,
-            states=frozenset(s.id for s in process.states),
-            finals=frozenset(s.id for s in process.final_states),
-            events=tuple(actors),
-            actors=actors,
-            roles=frozenset(r.id for r in process.roles),
-            expiry_events=frozenset(
-                d.expiry_event for d in process.deadlines if d.expiry_event is not None
-            ),
-            signalled_events=_signalled_events(process),
-            fields={f.id: _field_facts(f) for f in process.fields},
-            payloads={e.id: {f.id: _field_facts(f) for f in e.payload} for e in process.events},
-            soft_guards={
-                e.id: frozenset(
-                    g.id for t in process.transitions if t.event == e.id for g in t.guard if g.soft
-                )
-                for e in process.events
-            },
-        )
-
-
-def _signalled_events(process: Process) -> frozenset[str]:
-    """The events of `process` that its child processes signal when they finish.
-
-    Such an event is a child's outcome arriving, not a person's choice: the generic
-    choice leaves it to the child, as it leaves an expiry event to its deadline.
-    """
-    events: set[str] = set()
-    for child_id in {c.process for t in process.transitions for c in t.start_child}:
-        try:
-            child = load_process(child_id)
-        except UnknownProcess:
-            continue  # the run reports it when the child is started
-        if child.on_final is not None and child.on_final.signal_parent is not None:
-            events.add(child.on_final.signal_parent.event)
-    return frozenset(events)
-
-
-def _field_facts(field: FieldDefinition) -> FieldFacts:
-    # A field with a default needs no drawn value: the definition supplies one.
-    return FieldFacts(
-        field.id, str(field.type), tuple(field.values), field.must_be_given, field.min, field.max
-    )
+# --- drawing values (the process's facts are in facts.py) ---------------------------------
 
 
 FieldSampler = Callable[[random.Random, datetime, Mapping[str, Any]], Any]
