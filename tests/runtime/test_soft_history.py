@@ -232,3 +232,10 @@ def test_a_parent_is_signalled_on_each_entry_into_a_final_state(ethics):
     assert reopened.signal is None
     again = apply(child, reopened.snapshot, "appeal_dismissed", at=_at(5))
     assert again.signal is not None and again.signal.parent_id == "p1"
+
+
+def test_a_final_state_that_may_be_reopened_names_the_reopening_event(ethics):
+    with pytest.raises(
+        EventNotAllowed, match=r"only a reopening event leaves it \('appeal_filed'\)"
+    ):
+        apply(ethics, _decided(ethics), "decided", {"outcome": "approved"}, at=_at(6))
