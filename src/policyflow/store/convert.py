@@ -25,6 +25,8 @@ __all__ = [
     "canonical_json",
     "case_values",
     "entry_from_row",
+    "overrides_from_json",
+    "overrides_json",
     "snapshot_from_rows",
     "timer_change_to_json",
     "timer_changes_json",
@@ -92,7 +94,7 @@ def case_values(
         "process_id": snapshot.process_id,
         "process_version": snapshot.process_version,
         "state": snapshot.state,
-        "previous_state": None,  # wired by the history change (to_previous)
+        "previous_state": snapshot.previous_state,
         "data": data_json,
         "parent_id": snapshot.parent_id,
         "version": snapshot.version,
@@ -205,6 +207,7 @@ def snapshot_from_rows(case: Row, timers: Sequence[Row], data: Mapping[str, Any]
         timers=tuple([timer_from_row(row) for row in timers]),
         parent_id=case["parent_id"],
         overdue=bool(case["overdue"]),
+        previous_state=case["previous_state"],
     )
 
 
@@ -248,4 +251,23 @@ def entry_from_row(row: Row) -> JournalEntry:
             _timer_change_from_json(item) for item in json.loads(row["timer_changes"])
         ),
         automatic=bool(row["automatic"]),
+        overrides=overrides_from_json(row["overrides"]),
     )
+
+
+def overrides_json(overrides: tuple[tuple[str, str], ...]) -> str | None:
+    """The soft guards an entry passed, as canonical JSON ``[[guard, reason], ...]``; None if none.
+
+    None (NULL) for an entry that passed none: such a row is hashed as rows were before
+    the column existed.
+    """
+    if not overrides:
+        return None
+    return canonical_json([[guard, reason] for guard, reason in overrides])
+
+
+def overrides_from_json(text: str | None) -> tuple[tuple[str, str], ...]:
+    """The inverse of :func:`overrides_json`."""
+    if text is None:
+        return ()
+    return tuple((str(guard), str(reason)) for guard, reason in json.loads(text))
