@@ -17,11 +17,14 @@ from typing import Any
 from sqlalchemy import RowMapping
 
 from policyflow.definition.canonical import canonical_json
+from policyflow.errors import InvalidInput
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 
 __all__ = [
+    "STORED_JSON_MAX",
     "Row",
+    "bounded_json",
     "canonical_json",
     "case_values",
     "entry_from_row",
@@ -34,6 +37,27 @@ __all__ = [
     "timer_row",
     "timer_values",
 ]
+
+#: The most characters of JSON one event's payload, or one case's data, is stored as. Each
+#: field is bounded (a text 100,000 characters, a list 10,000 items), but a list of long
+#: texts or of records could still reach gigabytes through the Python API.
+STORED_JSON_MAX = 1_000_000
+
+
+def bounded_json(value: Any, *, what: str) -> str:
+    """`value` as canonical JSON, refused when longer than :data:`STORED_JSON_MAX`.
+
+    Raises:
+        InvalidInput: naming `what` and its size; the transaction writing it rolls back.
+    """
+    text = canonical_json(value)
+    if len(text) > STORED_JSON_MAX:
+        raise InvalidInput(
+            f"{what} holds {len(text):,} characters of JSON, more than the "
+            f"{STORED_JSON_MAX:,} allowed: keep documents outside and refer to them"
+        )
+    return text
+
 
 # A row as the database returns it, or as a plain mapping (tests, bulk loads).
 Row = Mapping[str, Any] | RowMapping

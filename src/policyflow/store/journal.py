@@ -24,6 +24,7 @@ from policyflow.errors import JournalTampered
 from policyflow.runtime.journal import JournalEntry
 from policyflow.store import fast
 from policyflow.store.convert import (
+    bounded_json,
     canonical_json,
     entry_from_row,
     overrides_json,
@@ -167,7 +168,7 @@ def journal_values(
         "at": entry.at,
         "recorded_at": recorded_at,
         "actor": entry.actor,
-        "payload": canonical_json(dict(entry.payload)),
+        "payload": bounded_json(dict(entry.payload), what=f"the payload of {entry.event!r}"),
         "basis": entry.basis,
         "timer_changes": timer_changes_json(entry.timer_changes),
         "automatic": entry.automatic,
