@@ -287,17 +287,19 @@ class Engine:
             self._remember(after)
         return self._case(after)
 
-    def tick(self, now: datetime | date | None = None) -> TickReport:
+    def tick(self, now: datetime | date | None = None, *, dry_run: bool = False) -> TickReport:
         """Bring every case with a deadline due at `now` up to `now`; return what was done.
 
         Each case is brought up by :func:`policyflow.runtime.catch_up`: every deadline
         expired by `now` expires at its legal instant, with its consequence (an expiry
         event, or the deadline marked overdue), exactly as the next event on the case
         would have had it expire first. Running tick twice, or in several processes at
-        once, fires each timer once (:mod:`policyflow.engine.tick`).
+        once, fires each timer once (:mod:`policyflow.engine.tick`). With `dry_run`, the
+        same expiries are computed and nothing is written: the report says what a tick at
+        `now` would do.
         """
         moment = _moment(now, "tick time", self.calendar) or self.clock.now()
-        return sweep.tick(self._writer, moment, self._forget)
+        return sweep.tick(self._writer, moment, self._forget, dry_run=dry_run)
 
     def get(self, case_id: str) -> Case:
         """Return one case as it stands.
