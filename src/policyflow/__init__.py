@@ -33,6 +33,7 @@ from policyflow.errors import (
     JournalTampered,
     MissingExtra,
     PolicyflowError,
+    RoleRefused,
     TransitionRefused,
     UnknownCase,
     UnknownEvent,
@@ -42,11 +43,13 @@ from policyflow.errors import (
 if TYPE_CHECKING:
     from policyflow.definition.catalog import catalog, load
     from policyflow.engine import Engine
+    from policyflow.runtime.roles import Actor
 
 __version__ = "0.1.0"  # the one place the version is written (pyproject reads it)
 
 # name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {
+    "Actor": "policyflow.runtime.roles",
     "Engine": "policyflow.engine",
     "catalog": "policyflow.definition.catalog",
     "load": "policyflow.definition.catalog",
@@ -54,6 +57,7 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "Actor",
     "CalendarFileError",
     "CalendarNotPublished",
     "ConcurrentUpdate",
@@ -71,6 +75,7 @@ __all__ = [
     "JournalTampered",
     "MissingExtra",
     "PolicyflowError",
+    "RoleRefused",
     "TransitionRefused",
     "UnknownCase",
     "UnknownEvent",

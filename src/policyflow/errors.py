@@ -60,6 +60,7 @@ __all__ = [
     "JournalTampered",
     "MissingExtra",
     "PolicyflowError",
+    "RoleRefused",
     "TransitionRefused",
     "UnknownCase",
     "UnknownEvent",
@@ -226,6 +227,30 @@ class UnknownEvent(EventNotAllowed):
 
 class GuardFailed(TransitionRefused):
     """A guard of the only candidate transitions is false."""
+
+
+class RoleRefused(TransitionRefused):
+    """The actor holds no role the transition allows (or, where roles are required, none).
+
+    An act by a body the law does not empower is a legal defect (for example the head,
+    not the department, approves the filing of a case: 第二十一条).
+
+    Attributes:
+        required: the roles that could have taken the event here, in the order written.
+        transitions: the ids of the transitions it was refused for.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        required: tuple[str, ...] = (),
+        transitions: tuple[str, ...] = (),
+        **facts: str | None,
+    ) -> None:
+        super().__init__(message, **facts)
+        self.required = ", ".join(required)
+        self.transitions = ", ".join(transitions)
 
 
 class InvalidPayload(TransitionRefused):

@@ -273,14 +273,45 @@ def test_an_edited_anchor_is_refused_as_input(filled, tmp_path):
         _verify(path, anchor=anchor)
 
 
+def _as_before_roles(path: Path) -> None:
+    """Rows written before revision 0004 carry no role: clear it, rehash every chain."""
+    with sqlite3.connect(path) as connection:
+        connection.row_factory = sqlite3.Row
+        cases = [row["id"] for row in connection.execute("SELECT id FROM cases")]
+        for case_id in cases:
+            rows = [
+                dict(row)
+                for row in connection.execute(
+                    "SELECT * FROM journal WHERE case_id = ? ORDER BY sequence", (case_id,)
+                )
+            ]
+            previous = GENESIS
+            for row in rows:
+                row["role"] = None
+                row["automatic"] = bool(row["automatic"])
+                row["at"] = datetime.fromisoformat(row["at"])
+                row["recorded_at"] = datetime.fromisoformat(row["recorded_at"])
+                row["prev_hash"] = previous
+                row["hash"] = previous = row_hash(row)
+                connection.execute(
+                    "UPDATE journal SET role = NULL, prev_hash = ?, hash = ? "
+                    "WHERE case_id = ? AND sequence = ?",
+                    (row["prev_hash"], row["hash"], case_id, row["sequence"]),
+                )
+            connection.execute("UPDATE cases SET last_hash = ? WHERE id = ?", (previous, case_id))
+    connection.close()
+
+
 def test_a_database_from_before_the_ledger_is_migrated_with_its_cases(filled):
     """Upgrading from revision 0001 records every stored case in the ledger."""
     path, _ = filled
+    _as_before_roles(path)
     _sql(
         path,
         "DROP TABLE ledger",
         "ALTER TABLE timers DROP COLUMN label",
         "ALTER TABLE journal DROP COLUMN overrides",
+        "ALTER TABLE journal DROP COLUMN role",
         "ALTER TABLE cases DROP COLUMN previous_state",
         "UPDATE alembic_version SET version_num = '0001'",
     )

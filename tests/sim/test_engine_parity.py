@@ -22,6 +22,7 @@ from policyflow.definition.catalog import discover, load
 from policyflow.engine import Engine
 from policyflow.errors import UnknownProcess
 from policyflow.runtime.journal import JournalEntry
+from policyflow.runtime.roles import Actor
 from policyflow.sim import simulate
 from policyflow.sim.record import CaseRecord
 
@@ -39,7 +40,15 @@ def _comparable(entry: JournalEntry) -> tuple:
         entry.timer_changes,
         entry.automatic,
         entry.overrides,
+        entry.role,
     )
+
+
+def _actor(entry: JournalEntry) -> Actor | str | None:
+    """The simulated actor, given to the engine in the role the simulator recorded."""
+    if entry.role is None:
+        return entry.actor
+    return Actor(entry.actor or "", frozenset({entry.role}))
 
 
 def _signals_received(record: CaseRecord, engine: Engine) -> set[tuple[str, datetime]]:
@@ -117,7 +126,7 @@ def _replay(
                 entry.event,
                 dict(entry.payload) or None,
                 at=at,
-                actor=entry.actor,
+                actor=_actor(entry),
                 overrides=dict(entry.overrides) or None,
             )
     while pending:

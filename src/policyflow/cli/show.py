@@ -88,7 +88,7 @@ def describe(process: Process) -> dict[str, Any]:
                 "to": t.to,
                 "to_previous": t.to_previous,
                 "reopens": t.reopens,
-                "actor": t.actor,
+                "actor": t.actor if isinstance(t.actor, str) or t.actor is None else list(t.actor),
                 "guards": [
                     {
                         "id": g.id,
@@ -186,7 +186,7 @@ def _render(process: Process, children: list[Process]) -> None:
         transitions.add_row(
             t.event,
             f"{', '.join(t.from_)} → {target}" + (" (reopens)" if t.reopens else ""),
-            t.actor or "",
+            " | ".join(t.roles),
             guards,
             t.basis_text,
         )

@@ -10,6 +10,7 @@ from policyflow.definition.checks import Problem
 from policyflow.definition.expressions import Expression, compile_condition
 from policyflow.definition.loader import load_file, load_text, parse
 from policyflow.definition.model import (
+    SYSTEM_ROLE,
     ChildProcess,
     Deadline,
     Event,
@@ -32,6 +33,7 @@ from policyflow.definition.model import (
 )
 
 __all__ = [
+    "SYSTEM_ROLE",
     "CatalogEntry",
     "ChildProcess",
     "Deadline",

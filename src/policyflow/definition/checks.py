@@ -22,7 +22,14 @@ from policyflow.definition.expressions import (
 )
 from policyflow.definition.fields import FieldSet
 from policyflow.definition.history import check_history, return_states
-from policyflow.definition.model import Extension, Field, FieldType, Process, Triggers
+from policyflow.definition.model import (
+    SYSTEM_ROLE,
+    Extension,
+    Field,
+    FieldType,
+    Process,
+    Triggers,
+)
 from policyflow.definition.offsets import locate_offset
 from policyflow.definition.recurring_checks import check_recurring
 from policyflow.errors import InvalidInput, InvalidPeriod
@@ -282,12 +289,15 @@ class _Checker:
                     )
             if transition.to is not None:
                 self.state(transition.to, (*where, "to"), f"{name} goes to")
-            if transition.actor is not None and transition.actor not in self.roles:
+            for number, role in enumerate(transition.roles):
+                if role in self.roles or role == SYSTEM_ROLE:
+                    continue
                 self.add(
-                    (*where, "actor"),
+                    (*where, "actor") if isinstance(transition.actor, str) else
+                    (*where, "actor", number),
                     "unknown",
-                    f"{name} names unknown role {transition.actor!r}"
-                    f"{closest(transition.actor, self.roles)}",
+                    f"{name} names unknown role {role!r} (declare it in roles:)"
+                    f"{closest(role, self.roles)}",
                     blocking=True,
                 )
             self.basis(transition.basis, (*where, "id"), name)

@@ -47,6 +47,7 @@ __all__ = [
     "ID_PATTERN",
     "LIST_MAX",
     "PROCESS_ID_PATTERN",
+    "SYSTEM_ROLE",
     "ChildProcess",
     "Deadline",
     "Event",
@@ -70,6 +71,11 @@ __all__ = [
     "Triggers",
     "basis_text",
 ]
+
+
+#: The role of the law acting by itself: a deadline's expiry, the signal a child case sends
+#: its parent, the child cases an act starts. Every process has it without declaring it.
+SYSTEM_ROLE = "system"
 
 
 class Role(Labelled):
@@ -255,7 +261,11 @@ class Transition(Cited):
         default=False,
         description="Leaves a final state on purpose (an appeal against a decision).",
     )
-    actor: Id | None = PField(default=None, description="The role that acts.")
+    actor: Id | tuple[Id, ...] | None = PField(
+        default=None,
+        description="The role that takes it, or a list of roles (any of them may); each "
+        "declared in `roles:` (`system`, the law acting by itself, needs no declaration).",
+    )
     guard: tuple[Guard, ...] = PField(default=(), description="One guard or a list; all must hold.")
     assign: dict[Id, Cel] = PField(
         default_factory=dict, description="Case field -> CEL expression, set when taken."
@@ -282,6 +292,13 @@ class Transition(Cited):
         possible previous states (:func:`policyflow.definition.history.return_states`).
         """
         return source if self.to is None else self.to
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles that may take it, in the order written; () when it names none."""
+        if self.actor is None:
+            return ()
+        return (self.actor,) if isinstance(self.actor, str) else self.actor
 
 
 class Triggers(FrozenModel):

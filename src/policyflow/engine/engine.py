@@ -9,6 +9,7 @@ cases nobody acted on up to an instant (:mod:`.tick`).
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
@@ -32,6 +33,7 @@ from policyflow.errors import ConcurrentUpdate, InvalidDate, InvalidInput, Unkno
 from policyflow.legaltime import Calendar, business_years
 from policyflow.runtime import act
 from policyflow.runtime import start as start_case
+from policyflow.runtime.roles import Actor, RoleMode, role_mode
 from policyflow.store import audit, journal, timers
 from policyflow.store import cases as case_store
 from policyflow.store.cases import Lock
@@ -42,7 +44,10 @@ from policyflow.store.journal import RecordedEntry
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Engine", "ProcessLike"]
+__all__ = ["ROLES_ENV", "Engine", "ProcessLike"]
+
+#: The environment variable giving the default roles mode (required, check or off).
+ROLES_ENV = "POLICYFLOW_ROLES"
 
 ProcessLike = Process | str | Path
 _RECENT_CASES = 10_000
@@ -88,6 +93,10 @@ class Engine:
             id it declares), or None for the built-in processes.
         create: whether a missing SQLite file is created (the default); False opens only
             an existing database and raises DatabaseUnavailable otherwise.
+        roles: who may act, how strictly (:mod:`policyflow.runtime.roles`): ``required``
+            (every act carries an :class:`~policyflow.Actor` whose roles allow it: the
+            mode for real case handling), ``check`` (roles are checked when the actor
+            carries them) or ``off``. None means ``$POLICYFLOW_ROLES``, else ``check``.
 
     Usage::
 
@@ -105,7 +114,9 @@ class Engine:
         calendar: Calendar | None = None,
         processes: ProcessSources = None,
         create: bool = True,
+        roles: RoleMode | str | None = None,
     ) -> None:
+        self.roles: RoleMode = role_mode(roles if roles is not None else os.environ.get(ROLES_ENV))
         self.database = Database(url, create=create)
         self.processes = Finder(processes)
         self.clock: Clock = SystemClock() if clock is None else clock
@@ -156,7 +167,7 @@ class Engine:
         process: ProcessLike,
         data: Mapping[str, Any],
         at: datetime | date | None = None,
-        actor: str | None = None,
+        actor: Actor | str | None = None,
         parent: str | None = None,
         *,
         case_id: str | None = None,
@@ -167,13 +178,16 @@ class Engine:
             process: a :class:`Process`, a built-in process id, or a path to a YAML file.
             data: the initial case data, checked against the process's fields.
             at: the business time of the start (default: the clock's now).
-            actor: who started it.
+            actor: who started it: an :class:`~policyflow.Actor` (id and roles), or a
+                plain id (an unidentified actor, refused in ``required`` mode).
             parent: the parent case, for a sub-procedure.
             case_id: the new case's id (default: 16 random hex digits): at most 64
                 characters, no control characters.
 
         Raises:
             UnknownProcess: no such process.
+            RoleRefused: the engine's roles mode refuses the actor (none of its roles is
+                declared by the process; in ``required`` mode, no role at all).
             InvalidCaseData: the data fails the declared fields; nothing is written.
             UnknownCase: the parent does not exist.
             InvalidInput: a case with `case_id` already exists, or the id is empty, too
@@ -197,6 +211,7 @@ class Engine:
                 actor=actor,
                 parent_id=parent,
                 calendar=self.calendar,
+                roles=self.roles,
             )
             self.definitions.store(connection, definition)
             loaded = self._writer.stage_alone(connection, step, compiled)
@@ -210,7 +225,7 @@ class Engine:
         event: str,
         payload: Mapping[str, Any] | None = None,
         at: datetime | date | None = None,
-        actor: str | None = None,
+        actor: Actor | str | None = None,
         expected_version: int | None = None,
         overrides: Mapping[str, str] | None = None,
     ) -> Case:
@@ -221,7 +236,9 @@ class Engine:
             event: the event's id.
             payload: the event's data, checked against its declared fields.
             at: the business time of the event (default: the clock's now).
-            actor: who did it.
+            actor: who did it: an :class:`~policyflow.Actor` (id and the roles held), or
+                a plain id (an unidentified actor). The journal records the id and the
+                role the act was taken in.
             expected_version: the version the caller saw; if the case moved on since,
                 :class:`ConcurrentUpdate` is raised instead of applying the event.
             overrides: guard id → reason: the soft guards (一般应, 原则上) to pass when
@@ -229,8 +246,8 @@ class Engine:
 
         Raises:
             UnknownCase: no such case.
-            TransitionRefused: the rules refuse the event (EventNotAllowed, GuardFailed,
-                InvalidPayload); nothing is written. An override naming a guard the
+            TransitionRefused: the rules refuse the event (EventNotAllowed, RoleRefused,
+                GuardFailed, InvalidPayload); nothing is written. An override naming a guard the
                 event's transitions do not have here, or a hard guard, is an
                 InvalidPayload (exit 2).
             ConcurrentUpdate: another writer changed the case first; nothing is written.
@@ -251,7 +268,7 @@ class Engine:
         event: str,
         payload: Mapping[str, Any] | None,
         at: datetime | None,
-        actor: str | None,
+        actor: Actor | str | None,
         expected_version: int | None,
         overrides: Mapping[str, str] | None = None,
     ) -> Case:
@@ -278,6 +295,7 @@ class Engine:
                 actor=actor,
                 calendar=self.calendar,
                 overrides=overrides,
+                roles=self.roles,
             )
             written = self._writer.commit(connection, outcome, family.loaded)
         for touched in outcome.cases:

@@ -152,7 +152,7 @@ class Edge:
         guards: its guards (all must hold).
         article: the short citation.
         basis: every citation with its document.
-        actor: the role that acts, if named.
+        actor: the role that acts (roles joined by " | "), if named.
         children: the ids of child processes it starts.
         internal: the case stays in its state (no exit, no entry).
         expiry_of: the deadlines whose expiry fires this event by itself.
@@ -395,7 +395,7 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
                         guards=guards,
                         article=article_of(transition.basis),
                         basis=full_basis(transition.basis),
-                        actor=transition.actor,
+                        actor=" | ".join(transition.roles) or None,
                         children=kids,
                         internal=transition.to is None and not history,
                         expiry_of=tuple(m.id for m in marks if m.expiry_event == transition.event),

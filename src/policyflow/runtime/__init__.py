@@ -13,10 +13,13 @@ from policyflow.runtime.compiled import CompiledProcess, compile_process
 from policyflow.runtime.enabled import AllowedEvent, allowed, enabled
 from policyflow.runtime.expiry import apply, due_timers, expire
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
+from policyflow.runtime.roles import ROLE_MODES, Actor, RoleMode, role_mode
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 from policyflow.runtime.step import ChildStart, ParentSignal, Step, start, transition
 
 __all__ = [
+    "ROLE_MODES",
+    "Actor",
     "AllowedEvent",
     "CaseSnapshot",
     "ChildStart",
@@ -25,6 +28,7 @@ __all__ = [
     "JournalEntry",
     "Outcome",
     "ParentSignal",
+    "RoleMode",
     "Step",
     "TimerAction",
     "TimerChange",
@@ -39,6 +43,7 @@ __all__ = [
     "due_timers",
     "enabled",
     "expire",
+    "role_mode",
     "start",
     "transition",
 ]

@@ -42,6 +42,7 @@ from policyflow.runtime.expiry import (
     not_before_last,
     overdue,
 )
+from policyflow.runtime.roles import Actor, RoleMode
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 from policyflow.runtime.step import ChildStart, Step, start, transition
 
@@ -134,19 +135,23 @@ def act(
     payload: Mapping[str, Any] | None = None,
     *,
     at: datetime,
-    actor: str | None = None,
+    actor: Actor | str | None = None,
     calendar: Calendar | None = None,
     overrides: Mapping[str, str] | None = None,
+    roles: RoleMode = "check",
 ) -> Outcome:
     """Apply `event` to the case at `at`, with its whole cascade (see the module's text).
 
     `overrides` (guard id → reason) passes the event's false soft guards it names
     (:mod:`policyflow.runtime.overrides`); it is the event's alone, not the signal's.
+    `actor` and `roles` say who acts and how strictly that is checked
+    (:mod:`policyflow.runtime.roles`); the signals and child starts the event causes are
+    the law's own acts, taken as ``system``.
 
     Raises:
-        EventNotAllowed, GuardFailed, InvalidPayload: the event is refused, or the parent
-            refuses the signal it makes the case send; nothing is to be written (a
-            refusal after expiries names them).
+        EventNotAllowed, RoleRefused, GuardFailed, InvalidPayload: the event is refused,
+            or the parent refuses the signal it makes the case send; nothing is to be
+            written (a refusal after expiries names them).
         InvalidPayload: also an override naming a guard the event does not have here, or
             a hard guard.
         InvalidInput: `at` is earlier than the case's last event.
@@ -167,6 +172,7 @@ def act(
             actor=actor,
             calendar=calendar,
             overrides=overrides,
+            roles=roles,
         )
         if not step.spawn and step.signal is None:
             return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
@@ -186,6 +192,7 @@ def act(
             actor=actor,
             calendar=calendar,
             overrides=overrides,
+            roles=roles,
         )
     except TransitionRefused as error:
         if case.steps:
@@ -319,6 +326,7 @@ class _Cascade:
             at=at,
             actor=step.entry.actor,
             calendar=self.calendar,
+            by_law=True,  # the law answers the child's decision: taken as system
         )
         self.take(parent, answered)
 
@@ -335,6 +343,7 @@ class _Cascade:
             actor=step.entry.actor,
             parent_id=parent_id,
             calendar=self.calendar,
+            by_law=True,  # started by the law on the parent's act: as system
         )
         opened = _Open(compiled, None, started.snapshot, parent.depth + 1, [])
         self.open[started.snapshot.case_id] = opened

@@ -189,6 +189,7 @@ class TransitionPlan:
     has_effects: bool = False
     to_previous: bool = False
     returns: Mapping[str, Effects] = field(default_factory=dict)
+    roles: tuple[str, ...] = ()  # the roles that may take it (:mod:`.roles`); () = any
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +351,7 @@ class CompiledProcess:
                     has_effects=bool(effects),
                     to_previous=transition.to_previous,
                     returns=returns,
+                    roles=transition.roles,
                 )
                 table.setdefault((source, transition.event), []).append(plan)
                 by_state.setdefault(source, []).append(plan)

@@ -21,6 +21,7 @@ from policyflow.legaltime import Calendar, china
 from policyflow.runtime import deadlines, recurrence
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
+from policyflow.runtime.roles import SYSTEM_ROLE, Actor, RoleMode
 from policyflow.runtime.scope import scope
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 from policyflow.runtime.step import Step, index_of, transition
@@ -48,9 +49,10 @@ def apply(
     payload: Mapping[str, Any] | None = None,
     *,
     at: datetime,
-    actor: str | None = None,
+    actor: Actor | str | None = None,
     calendar: Calendar | None = None,
     overrides: Mapping[str, str] | None = None,
+    roles: RoleMode = "check",
 ) -> Step:
     """Apply `event` to the case at business time `at`, after the expiries due by then.
 
@@ -63,6 +65,7 @@ def apply(
     Raises:
         EventNotAllowed: no transition for `event` leaves the case's state (after the
             expiries: the message names them).
+        RoleRefused: the actor may not take the event (`roles`: :mod:`.roles`).
         InvalidPayload: the payload fails the event's declared fields.
         GuardFailed: a guard is false (its words and legal basis), or an extension is
             beyond its limits.
@@ -81,6 +84,7 @@ def apply(
             actor=actor,
             calendar=calendar,
             overrides=overrides,
+            roles=roles,
         )
     expired = expire(compiled, snapshot, now=at, calendar=calendar)
     try:
@@ -93,6 +97,7 @@ def apply(
             actor=actor,
             calendar=calendar,
             overrides=overrides,
+            roles=roles,
         )
     except TransitionRefused as error:
         raise after_expiries(error, expired) from None
@@ -279,6 +284,8 @@ def overdue(
         change.basis,
         tuple(changes),
         True,
+        (),
+        SYSTEM_ROLE,
     )
     return Step(new, entry)
 

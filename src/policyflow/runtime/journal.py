@@ -60,7 +60,7 @@ class JournalEntry(NamedTuple):
         from_state: the state before (None for the start).
         to_state: the state after.
         at: the business time of the event.
-        actor: who did it (a role or a person), if known.
+        actor: who did it (a person's or body's id), if known.
         payload: the event's validated payload, JSON-ready.
         basis: the legal basis of the transition taken.
         timer_changes: what the event did to the case's deadlines.
@@ -68,6 +68,9 @@ class JournalEntry(NamedTuple):
         overrides: (guard id, reason) of each soft guard that was false and was passed
             with a recorded reason, in the transition's order (a soft guard that held is
             not recorded, whatever reason was given).
+        role: the role the act was taken in (:mod:`policyflow.runtime.roles`): ``system``
+            for the law acting by itself (an expiry, a child's signal, a child started by
+            an act); None for an act by an unidentified actor.
     """
 
     sequence: int
@@ -81,3 +84,4 @@ class JournalEntry(NamedTuple):
     timer_changes: tuple[TimerChange, ...] = ()
     automatic: bool = False
     overrides: tuple[tuple[str, str], ...] = ()
+    role: str | None = None

@@ -3,7 +3,9 @@
 What a journal entry means, read back: the start with its data; an event with its payload
 at its instant (:func:`~.step.transition`); an automatic entry, the expiry of the running
 deadline its timer change names, with its event or as ``deadline_expired``
-(:func:`~.expiry.overdue`). ``verify`` compares what this gives with the stored case.
+(:func:`~.expiry.overdue`). Each act is replayed in the role it records, checked again
+(:mod:`~.roles`), so an entry whose role may not take its transition does not replay.
+``verify`` compares what this gives with the stored case.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from policyflow.legaltime import Calendar
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.expiry import overdue
 from policyflow.runtime.journal import JournalEntry, TimerAction
+from policyflow.runtime.roles import SYSTEM_ROLE, Actor
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 from policyflow.runtime.step import start, transition
 
@@ -59,11 +62,19 @@ def _step(
         entry.event,
         entry.payload,
         at=entry.at,
-        actor=entry.actor,
+        actor=_actor(entry),
         calendar=calendar,
         fired=fired,
         overrides=dict(entry.overrides),
+        by_law=entry.role == SYSTEM_ROLE,
     ).snapshot
+
+
+def _actor(entry: JournalEntry) -> Actor | str | None:
+    """The actor as the entry records it: in its role, so the role is checked again."""
+    if entry.role is None or entry.role == SYSTEM_ROLE:
+        return entry.actor
+    return Actor(entry.actor or "", frozenset({entry.role}))
 
 
 def replay(
@@ -93,9 +104,10 @@ def replay(
             case_id,
             first.payload,
             at=first.at,
-            actor=first.actor,
+            actor=_actor(first),
             parent_id=parent_id,
             calendar=calendar,
+            by_law=first.role == SYSTEM_ROLE,
         ).snapshot
         for entry in entries[1:]:
             snapshot = _step(compiled, snapshot, entry, calendar)

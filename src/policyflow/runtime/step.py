@@ -38,6 +38,16 @@ from policyflow.runtime.deadlines import extension_refusal
 from policyflow.runtime.journal import JournalEntry, TimerChange
 from policyflow.runtime.overrides import checked_overrides, soft_note
 from policyflow.runtime.refusal import guard_failure, not_allowed, refusal
+from policyflow.runtime.roles import (
+    SYSTEM_ROLE,
+    Actor,
+    RoleMode,
+    actor_id,
+    held_roles,
+    permitted,
+    role_taken,
+    start_role,
+)
 from policyflow.runtime.scope import guard_holds, holds, scope
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 
@@ -111,20 +121,26 @@ def start(
     data: Mapping[str, Any],
     *,
     at: datetime,
-    actor: str | None = None,
+    actor: Actor | str | None = None,
     parent_id: str | None = None,
     calendar: Calendar | None = None,
+    roles: RoleMode = "check",
+    by_law: bool = False,
 ) -> Step:
     """Start a case of `compiled` in its initial state.
 
     The journal entry has sequence 1, event ``start``, no from-state and the initial data
     (JSON-ready) as payload; deadlines started on entry of the initial state start, counted
-    from the day of `at`.
+    from the day of `at`. The entry records the role the case was started in
+    (:func:`~.roles.start_role`; ``system`` when `by_law`: a child case an act started).
 
     Raises:
+        RoleRefused: `roles` is ``required`` and `actor` carries no role, or the actor's
+            roles are none the process declares (:mod:`policyflow.runtime.roles`).
         InvalidCaseData: `data` fail the process's fields (naming the field and its type).
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
     """
+    role = SYSTEM_ROLE if by_law else start_role(compiled, case_id, held_roles(actor), roles)
     cal = calendar if calendar is not None else china()
     typed = compiled.validate_data(data)
     state = compiled.initial
@@ -162,12 +178,13 @@ def start(
             None,
             state,
             at,
-            actor,
+            actor_id(actor),
             compiled.dump_data(typed),
             compiled.initial_basis,
             tuple(changes),
             False,
             (),
+            role,
         ),
     )
     return _new(Step, (snapshot, entry, (), None, ()))
@@ -180,10 +197,12 @@ def transition(
     payload: Mapping[str, Any] | None,
     *,
     at: datetime,
-    actor: str | None = None,
+    actor: Actor | str | None = None,
     calendar: Calendar | None = None,
     fired: TimerSnapshot | None = None,
     overrides: Mapping[str, str] | None = None,
+    roles: RoleMode = "check",
+    by_law: bool = False,
 ) -> Step:
     """Take the first transition for (state, `event`) whose guards hold, on the case as it is.
 
@@ -200,8 +219,17 @@ def transition(
     expiry applies the event (it becomes ``fired``). Nothing expires first: that is
     :func:`policyflow.runtime.expiry.apply`'s work.
 
+    Who may act (:mod:`policyflow.runtime.roles`): in `roles` mode ``check`` an
+    :class:`~.roles.Actor` carrying roles must hold one the transition allows, in
+    ``required`` every act must carry one; among several transitions for the state and
+    event, the first whose roles allow the actor and whose guards hold is taken. The entry
+    records the role the act was taken in. An expiry (`fired`) or another act of the law
+    (`by_law`: a child's signal) is taken as ``system``, unchecked.
+
     Raises:
         EventNotAllowed: no transition for `event` leaves the case's state.
+        RoleRefused: the actor holds no role a transition for the event allows here (or,
+            in ``required`` mode, carries none).
         InvalidPayload: the payload fails the event's declared fields.
         GuardFailed: a guard is false (its words and legal basis; a soft one says how to
             pass it), or an extension is beyond its limits.
@@ -214,6 +242,14 @@ def transition(
     candidates = compiled.table.get((state, event))
     if candidates is None:
         raise not_allowed(compiled, snapshot, event)
+    held = None
+    if by_law or fired is not None:
+        by_law = True
+    elif actor is not None and not isinstance(actor, str):
+        held = frozenset(actor.roles)
+        candidates = permitted(compiled, snapshot, event, candidates, held, roles)
+    elif roles == "required":
+        candidates = permitted(compiled, snapshot, event, candidates, None, roles)
     reasons = checked_overrides(snapshot, event, candidates, overrides) if overrides else _EMPTY
     first = candidates[0]
     # payload
@@ -381,12 +417,13 @@ def transition(
             state,
             target,
             at,
-            actor,
+            actor_id(actor),
             fields.dump(typed_payload) if fields is not None else {},
             chosen.basis,
             tuple(changes),
             fired is not None,
             tuple(passed) if passed else (),
+            SYSTEM_ROLE if by_law else role_taken(chosen, held),
         ),
     )
     return _new(Step, (new, entry, spawn, signal, ()))

@@ -30,6 +30,7 @@ from policyflow.runtime import (
 )
 from policyflow.runtime.expiry import has_due
 from policyflow.runtime.journal import JournalEntry
+from policyflow.runtime.roles import Actor
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
 from policyflow.sim.compiled import CompiledScenario
@@ -228,7 +229,7 @@ class BatchRunner:
         self,
         case: _Case,
         at: datetime,
-        action: tuple[str, Any, str | None],
+        action: tuple[str, Any, Actor | str | None],
         queue: Queue,
     ) -> None:
         event, payload, actor = action

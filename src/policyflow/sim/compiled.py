@@ -20,6 +20,7 @@ from policyflow.definition.expressions import Expression, compile_condition
 from policyflow.errors import InvalidInput
 from policyflow.legaltime import Calendar, Period, Unit
 from policyflow.runtime import CompiledProcess, enabled
+from policyflow.runtime.roles import Actor
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.facts import FieldFacts, ProcessFacts, check_names
 from policyflow.sim.scenario import (
@@ -96,6 +97,16 @@ class CompiledScenario:
         self._durations = {
             event: events.get(event) or actors.get(facts.actors.get(event) or "") or default
             for event in facts.events
+        }
+        # Who acts: the event's role as the process names it (its first), holding every
+        # role its transitions allow, so the runtime takes the transition it would take
+        # without roles and records the role it is taken in (policyflow.runtime.roles).
+        allowed: dict[str, dict[str, None]] = {}
+        for transition in compiled.process.transitions:
+            allowed.setdefault(transition.event, {}).update(dict.fromkeys(transition.roles))
+        self._actors: dict[str, Actor | str | None] = {
+            event: Actor(name, frozenset(allowed[event])) if name and allowed.get(event) else name
+            for event, name in facts.actors.items()
         }
         self._hours = scenario.arrivals.hours
         # every minute of the day as a time, so that an instant is one datetime.combine()
@@ -226,9 +237,9 @@ class CompiledScenario:
         """True for a final state of the process."""
         return state in self.facts.finals
 
-    def actor(self, event: str) -> str | None:
-        """The role that performs `event`, as the process names it."""
-        return self.facts.actors.get(event)
+    def actor(self, event: str) -> Actor | str | None:
+        """Who performs `event`: its role as the process names it, in the roles allowed."""
+        return self._actors.get(event)
 
     def choose(
         self,

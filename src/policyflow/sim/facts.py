@@ -62,7 +62,7 @@ class ProcessFacts:
         actors: dict[str, str | None] = {event.id: None for event in process.events}
         for transition in process.transitions:
             if actors.get(transition.event) is None:
-                actors[transition.event] = transition.actor
+                actors[transition.event] = transition.roles[0] if transition.roles else None
         return cls(
             process_id=process.id,
             states=frozenset(s.id for s in process.states),

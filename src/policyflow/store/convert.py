@@ -276,6 +276,7 @@ def entry_from_row(row: Row) -> JournalEntry:
         ),
         automatic=bool(row["automatic"]),
         overrides=overrides_from_json(row["overrides"]),
+        role=row["role"],
     )
 
 

@@ -1,9 +1,9 @@
 """The journal: append-only rows chained by SHA-256, and the check of that chain.
 
 Each row's hash is the SHA-256 of the canonical JSON of the row (every column but the
-hash itself, the previous row's hash included; ``overrides`` only when it is not NULL, so
-rows written before the column existed, and rows that passed no soft guard, keep their
-hash). The first row of a case chains to
+hash itself, the previous row's hash included; ``overrides`` and ``role`` only when they
+are not NULL, so rows written before the columns existed, rows that passed no soft guard
+and acts by an unidentified actor keep their hash). The first row of a case chains to
 :data:`GENESIS`. The case row keeps the newest hash and the sequence (its version), so
 deleting the newest rows is caught as well as changing any row.
 """
@@ -83,8 +83,9 @@ _HASHED = (
     "automatic",
     "prev_hash",
 )
-# Hashed only when not NULL (added by migration 0003): a row without it hashes as before.
-_HASHED_WHEN_SET = ("overrides",)
+# Hashed only when not NULL (added by migrations 0003 and 0004): a row without them hashes
+# as before.
+_HASHED_WHEN_SET = ("overrides", "role")
 
 
 def _plain(value: Any) -> Any:
@@ -109,7 +110,7 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
     """
     actor, from_state = values["actor"], values["from_state"]
     sequence, automatic = values["sequence"], values["automatic"]
-    overrides = values.get("overrides")
+    overrides, role = values.get("overrides"), values.get("role")
     if type(sequence) is not int or type(automatic) is not bool:
         return _canonical_text(values)
     if overrides is not None:
@@ -118,6 +119,12 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
         set_ = f'"overrides":{_json_string(overrides)},'
     else:
         set_ = ""
+    if role is not None:
+        if type(role) is not str:
+            return _canonical_text(values)
+        role_ = f'"role":{_json_string(role)},'
+    else:
+        role_ = ""
     try:
         return (
             f'{{"actor":{"null" if actor is None else _json_string(actor)},'
@@ -131,6 +138,7 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
             f'"payload":{_json_string(values["payload"])},'
             f'"prev_hash":{_json_string(values["prev_hash"])},'
             f'"recorded_at":{_json_string(_plain(values["recorded_at"]))},'
+            f"{role_}"
             f'"sequence":{int.__repr__(sequence)},'
             f'"timer_changes":{_json_string(values["timer_changes"])},'
             f'"to_state":{_json_string(values["to_state"])}}}'
@@ -173,6 +181,7 @@ def journal_values(
         "timer_changes": timer_changes_json(entry.timer_changes),
         "automatic": entry.automatic,
         "overrides": overrides_json(entry.overrides),
+        "role": entry.role,
         "prev_hash": prev_hash,
     }
     values["hash"] = row_hash(values)

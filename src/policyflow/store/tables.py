@@ -134,6 +134,8 @@ class JournalRow(StoreModel, table=True):
     timer_changes: str = Field(sa_column=Column(Text, nullable=False))
     automatic: bool = Field(sa_column=Column(Boolean, nullable=False))
     overrides: str | None = Field(default=None, sa_column=Column(Text))
+    # the role the act was taken in (policyflow.runtime.roles); NULL: unidentified actor
+    role: str | None = Field(default=None, sa_column=Column(String(NAME_LENGTH)))
     prev_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
     hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
 
