@@ -21,6 +21,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from policyflow.cli import app
+from policyflow.cli.acting import (
+    OverrideOption,
+    RoleOption,
+    RolesModeOption,
+    acted_text,
+    case_process,
+    checked_actor,
+    mode_of,
+    parse_overrides,
+)
 from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.due import parse_moment
 from policyflow.cli.output import console, emit, error_console, print_json
@@ -53,20 +63,28 @@ AtOption = Annotated[
     str | None,
     typer.Option("--at", metavar="WHEN", help="Business time: 2023-09-28 or 2023-09-28T10:00."),
 ]
-ActorOption = Annotated[str | None, typer.Option("--actor", help="Who acts (a role or a person).")]
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", metavar="ID", help="Who acts (with --role: in that role).")
+]
 
 
 def open_engine(
-    db: str | None, calendar: Calendar | None = None, *, reads_only: bool = False
+    db: str | None,
+    calendar: Calendar | None = None,
+    *,
+    reads_only: bool = False,
+    roles: str | None = None,
 ) -> Engine:
     """Open the engine on `db` (None: $POLICYFLOW_DB, else ./policyflow.db).
 
     `calendar` counts its legal time (None: the official calendar of China). A command
     that `reads_only` never creates a database: a missing one is an error (exit 6).
+    `roles` is the roles mode (None: check).
     """
     from policyflow.engine import Engine
 
-    return Engine(db, calendar=calendar, create=not reads_only)
+    mode = None if roles is None else mode_of(roles)  # None: $POLICYFLOW_ROLES, else check
+    return Engine(db, calendar=calendar, create=not reads_only, roles=mode)
 
 
 def read_data(text: str | None, *, what: str) -> dict[str, Any]:
@@ -164,6 +182,7 @@ def entry_to_dict(recorded: RecordedEntry) -> dict[str, Any]:
         "at": entry.at.isoformat(),
         "recorded_at": recorded.recorded_at.isoformat(),
         "actor": entry.actor,
+        "role": entry.role,
         "automatic": entry.automatic,
         "payload": dict(entry.payload),
         "basis": entry.basis,
@@ -207,6 +226,8 @@ def start(
     ] = None,
     at: AtOption = None,
     actor: ActorOption = None,
+    role: RoleOption = None,
+    roles: RolesModeOption = None,
     parent: Annotated[str | None, typer.Option("--parent", help="The parent case.")] = None,
     case_id: Annotated[
         str | None,
@@ -220,8 +241,11 @@ def start(
     """Start a case of PROCESS."""
     values = read_data(data, what="case data")
     moment = _moment(at, "start time")
-    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
-        case = engine.start(process, values, at=moment, actor=actor, parent=parent, case_id=case_id)
+    with open_engine(db, calendar_from(provisional, calendar_file), roles=roles) as engine:
+        acting = checked_actor(actor, role or [], engine.definitions.resolve(process))
+        case = engine.start(
+            process, values, at=moment, actor=acting, parent=parent, case_id=case_id
+        )
     emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
 
 
@@ -234,18 +258,13 @@ def fire(
     ] = None,
     at: AtOption = None,
     actor: ActorOption = None,
+    role: RoleOption = None,
+    roles: RolesModeOption = None,
     expected_version: Annotated[
         int | None,
         typer.Option("--expect-version", metavar="N", help="Refuse if the case moved past N."),
     ] = None,
-    override: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--override",
-            metavar="GUARD=REASON",
-            help="Pass a false soft guard (一般应, 原则上) with the reason recorded; repeatable.",
-        ),
-    ] = None,
+    override: OverrideOption = None,
     provisional: Provisional = False,
     calendar_file: CalendarFile = None,
     db: DbOption = None,
@@ -255,38 +274,18 @@ def fire(
     payload = read_data(data, what="event payload")
     moment = _moment(at, "event time")
     overrides = parse_overrides(override or [])
-    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file), roles=roles) as engine:
+        acting = checked_actor(actor, role or [], case_process(engine, case_id)) if role else actor
         case = engine.fire(
             case_id,
             event,
             payload,
             at=moment,
-            actor=actor,
+            actor=acting,
             expected_version=expected_version,
             overrides=overrides,
         )
     emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
-
-
-def parse_overrides(items: list[str]) -> dict[str, str]:
-    """``--override GUARD=REASON`` options as guard id → reason.
-
-    Raises:
-        InvalidInput: an option without ``=`` or without a guard id, or a guard twice.
-    """
-    found: dict[str, str] = {}
-    for item in items:
-        guard, equals, reason = item.partition("=")
-        guard = guard.strip()
-        if not equals or not guard:
-            raise InvalidInput(
-                f"--override {item!r}: give GUARD=REASON, such as "
-                "--override within_age_limit='retired professor, rare expertise'"
-            )
-        if guard in found:
-            raise InvalidInput(f"--override names guard {guard!r} twice: give one reason")
-        found[guard] = reason
-    return found
 
 
 def _working_days_left(engine: Engine, today: date, due: date | None) -> int | None:
@@ -380,7 +379,15 @@ def render_case(
     """
     _summary(case)
     table = Table(title="journal", title_justify="left")
-    for column in ("#", "business time", "event", "from → to", "actor", "deadlines", "basis"):
+    for column in (
+        "#",
+        "business time",
+        "event",
+        "from → to",
+        "actor (role)",
+        "deadlines",
+        "basis",
+    ):
         table.add_column(column, overflow="fold")
     for recorded in history:
         entry = recorded.entry
@@ -392,7 +399,7 @@ def render_case(
             entry.at.isoformat(sep=" ", timespec="minutes"),
             event,
             escape(f"{entry.from_state or '·'} → {entry.to_state}"),
-            escape(entry.actor or ""),  # the actor is what a user typed: never markup
+            acted_text(entry),  # who, in which role (escaped: what a user typed)
             escape(_changes_text(recorded)),
             escape(entry.basis),
         )

@@ -22,14 +22,7 @@ from policyflow.definition.expressions import (
 )
 from policyflow.definition.fields import FieldSet
 from policyflow.definition.history import check_history, return_states
-from policyflow.definition.model import (
-    SYSTEM_ROLE,
-    Extension,
-    Field,
-    FieldType,
-    Process,
-    Triggers,
-)
+from policyflow.definition.model import SYSTEM_ROLE, Extension, Field, FieldType, Process, Triggers
 from policyflow.definition.offsets import locate_offset
 from policyflow.definition.recurring_checks import check_recurring
 from policyflow.errors import InvalidInput, InvalidPeriod
@@ -293,8 +286,9 @@ class _Checker:
                 if role in self.roles or role == SYSTEM_ROLE:
                     continue
                 self.add(
-                    (*where, "actor") if isinstance(transition.actor, str) else
-                    (*where, "actor", number),
+                    (*where, "actor")
+                    if isinstance(transition.actor, str)
+                    else (*where, "actor", number),
                     "unknown",
                     f"{name} names unknown role {role!r} (declare it in roles:)"
                     f"{closest(role, self.roles)}",

@@ -73,8 +73,7 @@ __all__ = [
 ]
 
 
-#: The role of the law acting by itself: a deadline's expiry, the signal a child case sends
-#: its parent, the child cases an act starts. Every process has it without declaring it.
+#: The law acting by itself (an expiry, a child's signal, a child started): never declared.
 SYSTEM_ROLE = "system"
 
 
@@ -262,9 +261,7 @@ class Transition(Cited):
         description="Leaves a final state on purpose (an appeal against a decision).",
     )
     actor: Id | tuple[Id, ...] | None = PField(
-        default=None,
-        description="The role that takes it, or a list of roles (any of them may); each "
-        "declared in `roles:` (`system`, the law acting by itself, needs no declaration).",
+        default=None, description="The role that takes it, or a list (any of them may)."
     )
     guard: tuple[Guard, ...] = PField(default=(), description="One guard or a list; all must hold.")
     assign: dict[Id, Cel] = PField(
@@ -296,9 +293,8 @@ class Transition(Cited):
     @property
     def roles(self) -> tuple[str, ...]:
         """The roles that may take it, in the order written; () when it names none."""
-        if self.actor is None:
-            return ()
-        return (self.actor,) if isinstance(self.actor, str) else self.actor
+        actor = self.actor
+        return (actor,) if isinstance(actor, str) else actor or ()
 
 
 class Triggers(FrozenModel):

@@ -159,20 +159,26 @@ def _refused(
     )
 
 
-def role_taken(plan: TransitionPlan, held: frozenset[str] | None) -> str | None:
+def role_taken(
+    compiled: CompiledProcess, plan: TransitionPlan, held: frozenset[str] | None
+) -> str | None:
     """The role the act was taken in: the first of the transition's roles the actor holds.
 
-    A transition naming no role is taken in the actor's role that sorts first. None for
-    an unidentified actor, or (in ``off`` mode) one holding none of the transition's roles.
+    A transition naming no role is taken in the first role the process declares that the
+    actor holds. None for an unidentified actor, or one holding none of those roles (in
+    ``off`` mode, or a role another process declares).
     """
     if not held:
         return None
-    if not plan.roles:
-        return min(held)
-    for role in plan.roles:
+    for role in plan.roles or _declared(compiled):
         if role in held:
             return role
     return None
+
+
+def _declared(compiled: CompiledProcess) -> tuple[str, ...]:
+    """The process's roles in the order declared, then ``system``."""
+    return (*(r.id for r in compiled.process.roles), SYSTEM_ROLE)
 
 
 def start_role(
@@ -187,7 +193,7 @@ def start_role(
         RoleRefused: in ``required`` mode the actor carries no role; in ``required`` or
             ``check`` mode it carries roles the process does not declare at all.
     """
-    declared = (*(r.id for r in compiled.process.roles), SYSTEM_ROLE)
+    declared = _declared(compiled)
     if held:
         for role in declared:
             if role in held:
@@ -196,8 +202,7 @@ def start_role(
         return None
     where = f"refused start of case {snapshot_id} of process {compiled.id!r}"
     rule = (
-        f"{_unidentified(held)}, and the process declares "
-        f"{', '.join(declared[:-1]) or 'no role'}"
+        f"{_unidentified(held)}, and the process declares {', '.join(declared[:-1]) or 'no role'}"
     )
     if not held:
         rule = f"roles are required and {rule}"

@@ -423,7 +423,7 @@ def transition(
             tuple(changes),
             fired is not None,
             tuple(passed) if passed else (),
-            SYSTEM_ROLE if by_law else role_taken(chosen, held),
+            SYSTEM_ROLE if by_law else role_taken(compiled, chosen, held),
         ),
     )
     return _new(Step, (new, entry, spawn, signal, ()))
