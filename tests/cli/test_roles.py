@@ -128,3 +128,31 @@ def test_show_lists_who_acted_in_which_role_and_marks_the_unidentified(sqlite_pa
     assert table.returncode == 0, table.stderr
     assert "zhang.san as enforcement_dept" in table.stdout
     assert "[red]mallory[/red] (unidentified)" in table.stdout  # escaped, and marked
+
+
+def test_show_lists_the_delegations_of_the_case(sqlite_path):
+    from datetime import date
+
+    from policyflow.engine import Engine
+
+    case_id = _case_id(sqlite_path)
+    with Engine(sqlite_path) as engine:
+        engine.delegate(
+            "[b]entrusted[/b]",
+            "enforcement_dept",
+            case_id=case_id,
+            until=date(2024, 3, 6),
+            basis="委托书 7号",
+        )
+    shown = run("case", "show", case_id, "--json", db=sqlite_path)
+    assert json.loads(shown.stdout)["delegations"] == [
+        {
+            "grantee_id": "[b]entrusted[/b]",
+            "role": "enforcement_dept",
+            "case_id": case_id,
+            "until": "2024-03-06",
+            "basis": "委托书 7号",
+        }
+    ]
+    table = run("case", "show", case_id, db=sqlite_path)
+    assert "[b]entrusted[/b]" in table.stdout and "2024-03-06" in table.stdout

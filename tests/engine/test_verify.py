@@ -309,6 +309,7 @@ def test_a_database_from_before_the_ledger_is_migrated_with_its_cases(filled):
     _sql(
         path,
         "DROP TABLE ledger",
+        "DROP TABLE delegations",
         "ALTER TABLE timers DROP COLUMN label",
         "ALTER TABLE journal DROP COLUMN overrides",
         "ALTER TABLE journal DROP COLUMN role",

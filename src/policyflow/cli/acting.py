@@ -8,7 +8,8 @@ show``, who acted in which role.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -16,6 +17,7 @@ from rich.markup import escape
 from policyflow.definition.expressions import closest
 from policyflow.definition.model import SYSTEM_ROLE, Process
 from policyflow.errors import InvalidInput
+from policyflow.runtime.delegation import Delegation
 from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.roles import Actor, RoleMode, role_mode
 
@@ -29,8 +31,10 @@ __all__ = [
     "acted_text",
     "case_process",
     "checked_actor",
+    "grant_to_dict",
     "mode_of",
     "parse_overrides",
+    "print_grants",
 ]
 
 OverrideOption = Annotated[
@@ -127,3 +131,30 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
             raise InvalidInput(f"--override names guard {guard!r} twice: give one reason")
         found[guard] = reason
     return found
+
+
+def grant_to_dict(grant: Delegation) -> dict[str, Any]:
+    """One delegation as JSON-ready data."""
+    return {**grant._asdict(), "until": grant.until.isoformat()}
+
+
+def print_grants(grants: Sequence[Delegation]) -> None:
+    """Print the delegations (who may act as what, until when, on what basis), if any."""
+    if not grants:
+        return
+    from rich.table import Table
+
+    from policyflow.cli.output import console
+
+    table = Table(title="delegations (委托)", title_justify="left")
+    for column in ("grantee", "as role", "case", "until (inclusive)", "basis"):
+        table.add_column(column, overflow="fold")
+    for grant in grants:  # ids and basis are what users typed: never markup
+        table.add_row(
+            escape(grant.grantee_id),
+            escape(grant.role),
+            escape(grant.case_id or "every case"),
+            grant.until.isoformat(),
+            escape(grant.basis),
+        )
+    console.print(table)

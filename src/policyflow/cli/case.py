@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -28,11 +29,13 @@ from policyflow.cli.acting import (
     acted_text,
     case_process,
     checked_actor,
+    grant_to_dict,
     mode_of,
     parse_overrides,
+    print_grants,
 )
 from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
-from policyflow.cli.due import parse_moment
+from policyflow.cli.due import parse_moment, working_days_left
 from policyflow.cli.output import console, emit, error_console, print_json
 from policyflow.errors import CalendarNotPublished, InvalidInput
 
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
     from policyflow.engine import Case, Engine
     from policyflow.legaltime import Calendar
     from policyflow.runtime import AllowedEvent, JournalEntry
+    from policyflow.runtime.delegation import Delegation
     from policyflow.store.journal import RecordedEntry
 
 case_app = typer.Typer(
@@ -288,18 +292,6 @@ def fire(
     emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
 
 
-def _working_days_left(engine: Engine, today: date, due: date | None) -> int | None:
-    if due is None:
-        return None
-    from policyflow.legaltime import china
-
-    calendar = engine.calendar or china()
-    try:
-        return calendar.working_days_between(today, due)
-    except CalendarNotPublished:
-        return None
-
-
 def _changes_text(recorded: RecordedEntry) -> str:
     return ", ".join(
         f"{c.deadline} {c.action.value}"
@@ -371,13 +363,16 @@ def render_case(
     pending: list[dict[str, Any]] | None = None,
     allowed: list[dict[str, Any]] | None = None,
     moment: str | None = None,
+    grants: Sequence[Delegation] = (),
 ) -> None:
     """Print a case's timeline: its journal, its running deadlines, then what may happen next.
 
     `pending` are the expiries due by `moment` that no act or tick has recorded yet;
-    `allowed` the events that leave the state the case is in at `moment`.
+    `allowed` the events that leave the state the case is in at `moment`; `grants` the
+    delegations of a role for this case or for all.
     """
     _summary(case)
+    print_grants(grants)
     table = Table(title="journal", title_justify="left")
     for column in (
         "#",
@@ -490,6 +485,7 @@ def show(
     with open_engine(db, calendar_from(provisional, calendar_file), reads_only=True) as engine:
         case = engine.get(case_id)
         history = engine.history(case_id)
+        grants = engine.delegations(case_id)
         current = moment if moment is not None else engine.clock.now()
         instant = current if isinstance(current, datetime) else datetime.combine(current, time())
         today = instant.date()
@@ -499,7 +495,7 @@ def show(
                 "deadline": timer.deadline,
                 "status": timer.status.value,
                 "due": None if timer.due is None else timer.due.isoformat(),
-                "working_days_left": _working_days_left(engine, today, timer.due),
+                "working_days_left": working_days_left(engine.calendar, today, timer.due),
                 "provisional": timer.provisional,
                 "basis": case.deadline_basis(timer.deadline),
             }
@@ -529,12 +525,20 @@ def show(
     data["as_of"] = instant.isoformat()
     data["pending"] = pending
     data["allowed"] = allowed
+    data["delegations"] = [grant_to_dict(g) for g in grants]
     when = instant.isoformat(sep=" ", timespec="minutes")
     emit(
         data,
         as_json=as_json,
         render=lambda: render_case(
-            case, history, deadlines, today, pending=pending, allowed=allowed, moment=when
+            case,
+            history,
+            deadlines,
+            today,
+            pending=pending,
+            allowed=allowed,
+            moment=when,
+            grants=grants,
         ),
     )
 

@@ -12,8 +12,8 @@ from policyflow import legaltime
 from policyflow.cli import app
 from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.output import console, emit
-from policyflow.errors import InvalidDate, InvalidInput
-from policyflow.legaltime import DayStatus, DueDate, Interval
+from policyflow.errors import CalendarNotPublished, InvalidDate, InvalidInput
+from policyflow.legaltime import Calendar, DayStatus, DueDate, Interval
 
 _WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 _STATUS_STYLE = {
@@ -168,3 +168,13 @@ def render_due(result: DueDate, *, explain: bool) -> None:
             console.print(f"note: {note}")
     for basis in explanation.basis:
         console.print(f"[dim]legal basis: {basis}[/dim]")
+
+
+def working_days_left(calendar: Calendar | None, today: date, due: date | None) -> int | None:
+    """Working days from `today` to `due` (None: no due date, or a year not published)."""
+    if due is None:
+        return None
+    try:
+        return (calendar or legaltime.china()).working_days_between(today, due)
+    except CalendarNotPublished:
+        return None

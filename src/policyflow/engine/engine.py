@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from policyflow.definition.catalog import Finder, ProcessSources
+from policyflow.definition.expressions import closest
 from policyflow.definition.model import Process
 from policyflow.engine import tick as sweep
 from policyflow.engine.case import Case, OverdueDeadline, TickReport
@@ -29,13 +30,21 @@ from policyflow.engine.write import (
     checked_id,
     new_id,
 )
-from policyflow.errors import ConcurrentUpdate, InvalidDate, InvalidInput, UnknownCase
+from policyflow.errors import (
+    ConcurrentUpdate,
+    InvalidDate,
+    InvalidInput,
+    RoleRefused,
+    UnknownCase,
+)
 from policyflow.legaltime import Calendar, business_years
 from policyflow.runtime import act
 from policyflow.runtime import start as start_case
+from policyflow.runtime.delegation import Delegation, delegated_actor, lapsed
 from policyflow.runtime.roles import Actor, RoleMode, role_mode
 from policyflow.store import audit, journal, timers
 from policyflow.store import cases as case_store
+from policyflow.store import delegations as grants_store
 from policyflow.store.cases import Lock
 from policyflow.store.convert import timer_from_row
 from policyflow.store.database import Database
@@ -285,18 +294,23 @@ class Engine:
                 # never later than ours. A wall clock that stepped back is not earlier.
                 at = max(self.clock.now(), loaded.snapshot.updated_at)
             family = StoredFamily(self._writer, connection, {case_id: loaded})
-            outcome = act(
-                family,
-                loaded.compiled,
-                loaded.snapshot,
-                event,
-                payload,
-                at=at,
-                actor=actor,
-                calendar=self.calendar,
-                overrides=overrides,
-                roles=self.roles,
-            )
+            grantee = actor if isinstance(actor, str) else None if actor is None else actor.id
+            grants = grants_store.for_grantee(connection, grantee) if grantee else []
+            try:
+                outcome = act(
+                    family,
+                    loaded.compiled,
+                    loaded.snapshot,
+                    event,
+                    payload,
+                    at=at,
+                    actor=delegated_actor(actor, grants, case_id, at.date()),
+                    calendar=self.calendar,
+                    overrides=overrides,
+                    roles=self.roles,
+                )
+            except RoleRefused as refused:
+                raise lapsed(refused, actor, grants, case_id, at.date()) from None
             written = self._writer.commit(connection, outcome, family.loaded)
         for touched in outcome.cases:
             self._forget(touched.case_id)
@@ -304,6 +318,50 @@ class Engine:
         if len(outcome.cases) == 1:
             self._remember(after)
         return self._case(after)
+
+    def delegate(
+        self,
+        grantee_id: str,
+        role: str,
+        *,
+        case_id: str | None = None,
+        until: date,
+        basis: str,
+    ) -> Delegation:
+        """Let `grantee_id` act as `role`, for `case_id` (None: every case), until `until`.
+
+        The grant (a 委托书, 科学技术部令第20号 第七条) is stored; every act by an actor
+        with that id, on that case, dated on or before `until` (inclusive), holds the role
+        as well as its own; after that day, an act that needed it is refused citing
+        `basis` (:mod:`policyflow.runtime.delegation`). ``case show`` lists the grants.
+
+        Raises:
+            InvalidInput: an empty id, role or basis; `until` not a date; a role the
+                case's process does not declare (naming the closest).
+            UnknownCase: `case_id` names no case.
+        """
+        for name, value in (("grantee_id", grantee_id), ("role", role), ("basis", basis)):
+            if not str(value).strip():
+                raise InvalidInput(f"delegate: {name} must be a non-empty text, got {value!r}")
+        if type(until) is not date:  # a datetime is not a last day
+            raise InvalidInput(f"delegate: until must be a date (the last day), got {until!r}")
+        grant = Delegation(checked_id(grantee_id), role, case_id, until, basis)
+        if case_id is not None:  # a role of the case's process (UnknownCase: no such case)
+            process = self.get(case_id).compiled.process
+            declared = [r.id for r in process.roles]
+            if role not in declared:
+                raise InvalidInput(
+                    f"delegate: process {process.id!r} of case {case_id} declares no role "
+                    f"{role!r}{closest(role, declared)}"
+                )
+        with self.database.transaction() as connection:
+            grants_store.add(connection, new_id(), grant, granted_at=SystemClock().now())
+        return grant
+
+    def delegations(self, case_id: str) -> list[Delegation]:
+        """The grants for `case_id` and those for every case, by end date."""
+        with self.database.read() as connection:
+            return grants_store.for_case(connection, case_id)
 
     def tick(self, now: datetime | date | None = None, *, dry_run: bool = False) -> TickReport:
         """Bring every case with a deadline due at `now` up to `now`; return what was done.

@@ -1,4 +1,4 @@
-"""The tables: DefinitionRow, CaseRow, JournalRow, TimerRow and LedgerRow, on our metadata.
+"""The tables: DefinitionRow, CaseRow, JournalRow, TimerRow, LedgerRow, DelegationRow.
 
 SQLModel classes, declared on a registry of their own so that an application's
 ``SQLModel.metadata`` never sees (or creates) them. Rows hold plain column values only;
@@ -34,11 +34,13 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "CASES",
     "DEFINITIONS",
+    "DELEGATIONS",
     "JOURNAL",
     "LEDGER",
     "TIMERS",
     "CaseRow",
     "DefinitionRow",
+    "DelegationRow",
     "JournalRow",
     "LedgerRow",
     "StoreModel",
@@ -187,9 +189,28 @@ class LedgerRow(StoreModel, table=True):
     first_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
 
 
+class DelegationRow(StoreModel, table=True):
+    """A grant of a role to a person or body, for one case (or all) until a date (第七条).
+
+    Read by the grantee's id before every act (:mod:`policyflow.store.delegations`).
+    """
+
+    __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_grantee_id", "grantee_id"),)
+
+    id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
+    grantee_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
+    role: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    case_id: str | None = Field(default=None, sa_column=Column(String(ID_LENGTH)))
+    until: date = Field(sa_column=Column(Date, nullable=False))
+    basis: str = Field(sa_column=Column(Text, nullable=False))
+    granted_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
 # The Core tables, for the hot paths (plain INSERT/UPDATE, no ORM unit of work).
 DEFINITIONS = metadata.tables["definitions"]
 CASES = metadata.tables["cases"]
 JOURNAL = metadata.tables["journal"]
 TIMERS = metadata.tables["timers"]
 LEDGER = metadata.tables["ledger"]
+DELEGATIONS = metadata.tables["delegations"]
