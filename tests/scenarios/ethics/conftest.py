@@ -1,4 +1,4 @@
-"""Fixtures for the ethics review scenarios (国科发监〔2023〕167号): a real engine on a SQLite file."""
+"""Fixtures for the ethics review scenarios (国科发监〔2023〕167号): a real engine."""
 
 from __future__ import annotations
 

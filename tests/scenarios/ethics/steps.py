@@ -13,7 +13,7 @@ from typing import Any
 from policyflow import Engine
 from policyflow.engine.case import Case
 
-#: 第七条's categories: a science peer, an ethics and a law expert, both genders, an external member.
+#: 第七条's categories: a science peer, an ethics and a law expert (genders alternate).
 _CATEGORIES = ["science_peer", "ethics", "law", "science_peer", "other", "science_peer", "other"]
 
 
@@ -98,7 +98,7 @@ def accepted(
 
 
 def in_meeting(engine: Engine, day: str = "2024-03-11", count: int = 6, **data: Any) -> str:
-    """An ethics-review case accepted on `day`, its meeting held on 2024-03-25 with `count` present."""
+    """A case accepted on `day`, its meeting held on 2024-03-25 with `count` present."""
     case_id = accepted(engine, day, **data)
     engine.fire(
         case_id,

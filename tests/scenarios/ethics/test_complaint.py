@@ -16,7 +16,11 @@ from .steps import at
     ("facts", "state", "investigator"),
     [
         # 第五十一条 comes first: a fiscally funded project, even with the unit implicated
-        ({"fiscal_project": True, "unit_implicated": True}, "project_investigation", "project_manager"),
+        (
+            {"fiscal_project": True, "unit_implicated": True},
+            "project_investigation",
+            "project_manager",
+        ),
         ({"unit_implicated": True}, "superior_investigation", "superior"),
         ({"unit_implicated": True, "has_superior": False}, "province_investigation", "province"),
         ({"unit_implicated": True, "major_case": True}, "superior_investigation", "superior"),
@@ -38,7 +42,9 @@ def test_an_investigation_ends_concluded_or_referred(engine: Engine) -> None:
     """第四十九条第一款 (追责问责) or 第四十七、四十八条 (the body with jurisdiction)."""
     first = engine.start("ethics-complaint", {}, at=at("2024-07-01"))
     engine.fire(first.id, "complaint_routed", at=at("2024-07-02"))
-    assert engine.fire(first.id, "investigation_concluded", at=at("2024-09-02")).state == "concluded"
+    assert (
+        engine.fire(first.id, "investigation_concluded", at=at("2024-09-02")).state == "concluded"
+    )
     second = engine.start("ethics-complaint", {"major_case": True}, at=at("2024-07-01"))
     engine.fire(second.id, "complaint_routed", at=at("2024-07-02"))
     assert engine.fire(second.id, "referred_for_sanction", at=at("2024-09-02")).state == "referred"

@@ -39,7 +39,7 @@ def test_registration_on_day_thirty_is_in_time_day_thirty_one_overdue(
 
 
 def test_a_late_registration_is_taken_and_stays_on_record_as_late(engine: Engine) -> None:
-    """No consequence is stated (spec Errata 3): the registration is accepted, the delay recorded."""
+    """No consequence is stated (spec Errata 3): a late registration is taken, on record."""
     case_id = _approved(engine)
     engine.tick(at("2024-07-04", 0))
     case = engine.fire(case_id, "activity_registered", at=at("2024-07-10"))
