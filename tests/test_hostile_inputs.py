@@ -7,8 +7,10 @@ a traceback, a crash or a stall, and none may change the case the catalogue fire
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -454,6 +456,30 @@ CATALOGUE: list[tuple[str, list[str], int, str]] = [
         2,
         "64 levels",
     ),
+    # databases: exit 6, and a command that only reads never creates one
+    ("database is a folder", ["case", "list", "--db", "sub"], 6, "it is a folder"),
+    ("database is not SQLite", ["case", "list", "--db", "data_ok.json"], 6, "not a database"),
+    ("database path empty", ["case", "list", "--db", ""], 2, "empty database path"),
+    ("database folder missing", ["case", "list", "--db", "no/such/x.db"], 2, "does not exist"),
+    ("list a missing database", ["case", "list", "--db", "missing.db"], 6, "none was created"),
+    ("show on a missing database", ["case", "show", "x", "--db", "missing.db"], 6, "only reads"),
+    ("verify a missing database", ["verify", "--db", "missing.db"], 6, "none was created"),
+    (
+        "export a missing database",
+        ["export", "--csv", "out.csv", "--db", "missing.db"],
+        6,
+        "none was created",
+    ),
+    ("newer schema", ["case", "list", "--db", "newer.db"], 6, "newer than this policyflow"),
+    ("no schema revision", ["case", "list", "--db", "norev.db"], 6, "no schema revision"),
+    ("a dropped table", ["case", "show", "target", "--db", "dropped.db"], 6, "no such table"),
+    (
+        "start on a newer schema",
+        ["case", "start", "hostile.yaml", "--data", OK, "--db", "newer.db"],
+        6,
+        "upgrade policyflow",
+    ),
+    ("export to a folder", ["export", "--csv", "sub"], 2, "it is a folder"),
     ("due in 9999", ["due", "9999-01-01", "15wd"], 2, "9999"),
     ("due negative", ["due", "2023-09-28", "-5d"], 2, "period"),
     ("due huge period", ["due", "2023-09-28", "99999999999wd"], 2, ""),
@@ -484,7 +510,24 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         here,
     )
     assert done.returncode == 0, done.stderr
+    _damaged_copies(here)
     return here
+
+
+def _damaged_copies(here: Path) -> None:
+    """Copies of the case database, each damaged one way (made by SQLite's backup)."""
+    damage = {
+        "newer.db": "UPDATE alembic_version SET version_num = '0999'",
+        "norev.db": "DELETE FROM alembic_version",
+        "dropped.db": "DROP TABLE timers",
+    }
+    with sqlite3.connect(here / "cases.db") as source:
+        for name, statement in damage.items():
+            with sqlite3.connect(here / name) as copy:
+                source.backup(copy)
+                copy.execute(statement)
+            copy.close()
+    source.close()
 
 
 @pytest.fixture(scope="module")
@@ -525,9 +568,45 @@ def test_hostile_input_is_refused_in_one_line(folder, initial, name, args, code,
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr[-1000:]
 
 
+def test_read_only_commands_created_no_database(folder, initial):
+    """The rows that read a missing database left no file behind them."""
+    assert not (folder / "missing.db").exists()
+    assert not (folder / "out.csv").exists()
+
+
+def test_a_damaged_database_is_left_as_it_was(folder, initial):
+    """Refusing a newer or unrevisioned schema did not migrate or write it."""
+    with sqlite3.connect(folder / "newer.db") as newer:
+        assert newer.execute("SELECT version_num FROM alembic_version").fetchall() == [("0999",)]
+    newer.close()
+    with sqlite3.connect(folder / "norev.db") as norev:
+        assert norev.execute("SELECT count(*) FROM alembic_version").fetchone() == (0,)
+        assert norev.execute("SELECT count(*) FROM cases").fetchone() == (1,)
+    norev.close()
+
+
 def test_catalogue_changed_nothing(folder, initial):
     """After every row ran, the target case is as it was and no other case exists."""
     assert _snapshot(folder) == initial
     done = _run(["case", "list", "--json"], folder)
     assert done.returncode == 0, done.stderr
     assert [case["id"] for case in json.loads(done.stdout)] == ["target"]
+
+
+def test_user_text_is_shown_as_text_never_as_markup_or_a_formula(tmp_path):
+    """An actor of `[/x]` shows as typed; a case id and actor of `=…` export inert."""
+    (tmp_path / "hostile.yaml").write_text(PROCESS, encoding="utf-8")
+    for case_id, actor in (("markup", "[/x] [bold]"), ("=HYPERLINK(1)", "=cmd|' /C calc'!A0")):
+        start = ["case", "start", "hostile.yaml", "--id", case_id, "--actor", actor]
+        done = _run([*start, "--data", OK, "--at", "2023-09-28"], tmp_path)
+        assert done.returncode == 0, done.stderr
+    shown = _run(["case", "show", "markup"], tmp_path)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr[-800:]
+    assert "[/x] [bold]" in shown.stdout
+    listed = _run(["case", "list"], tmp_path)
+    assert "=HYPERLINK(1)" in listed.stdout
+    assert _run(["export", "--csv", "log.csv"], tmp_path).returncode == 0
+    rows = list(csv.reader((tmp_path / "log.csv").read_text(encoding="utf-8").splitlines()))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert "'=HYPERLINK(1)" in cells and "'=cmd|' /C calc'!A0" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)

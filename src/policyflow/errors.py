@@ -22,7 +22,10 @@ Our exception hierarchy::
     │   ├── GuardFailed                   a guard is false; .rule is its words, .basis its article
     │   └── InvalidPayload                the event's payload fails its declared fields → exit 2
     ├── ConcurrentUpdate                  another writer changed the case first → exit 4
-    └── JournalTampered(.case_id, .sequence)   verify found a broken hash chain → exit 5
+    ├── JournalTampered(.case_id, .sequence)   verify found a broken hash chain → exit 5
+    └── DatabaseUnavailable(.database)    missing (for a command that only reads), not a
+                                          policyflow database, of a newer schema, or
+                                          unreachable → exit 6
 
 The exit-code rule: **2** when the request is wrong whatever state the case is in (fix
 the command: a malformed value, an unknown name, data or a payload that fails its declared
@@ -44,6 +47,7 @@ __all__ = [
     "CalendarFileError",
     "CalendarNotPublished",
     "ConcurrentUpdate",
+    "DatabaseUnavailable",
     "DefinitionError",
     "EventNotAllowed",
     "GuardFailed",
@@ -245,3 +249,19 @@ class JournalTampered(PolicyflowError):
         super().__init__(message)
         self.case_id = case_id
         self.sequence = sequence
+
+
+class DatabaseUnavailable(PolicyflowError):
+    """The database cannot be used as it is; nothing was created or changed in it.
+
+    It is missing where a command only reads (``case show``, ``case list``, ``verify``,
+    ``export`` never create one), a folder, a file that is not an SQLite database, a
+    database whose tables are not policyflow's, of a schema newer than this version of
+    policyflow, or a server that cannot be reached.
+    """
+
+    exit_code: ClassVar[int] = 6
+
+    def __init__(self, message: str, *, database: str) -> None:
+        super().__init__(message)
+        self.database = database

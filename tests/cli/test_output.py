@@ -12,6 +12,8 @@ from typing import Any
 
 import typer
 
+from policyflow.store.database import Database
+
 LONG_ID = "科罚〔2023〕第0001号-a-case-number-much-wider-than-its-column"
 
 
@@ -116,6 +118,7 @@ def test_schema_json_is_the_schema_and_with_output_says_what_it_wrote(tmp_path):
 
 def test_an_error_with_json_is_one_line_of_json_on_stderr(tmp_path):
     """With --json an error is its facts as JSON (kind, message, attributes, exit code)."""
+    Database(tmp_path / "c.db").dispose()  # an empty database: `case show` only reads
     done = run("case", "show", "no-such-case", "--db", str(tmp_path / "c.db"), "--json")
     assert done.returncode == 2 and done.stdout == ""
     [line] = done.stderr.strip().splitlines()

@@ -71,6 +71,9 @@ def test_help_and_due_import_no_database_or_simulation_code(args):
 
 def test_the_probe_sees_a_command_that_does_load_the_engine(tmp_path):
     """The check can fail: `case list` does import SQLAlchemy."""
+    from policyflow.store.database import Database
+
+    Database(tmp_path / "cases.db").dispose()  # `case list` only reads: it needs one
     code, modules = loaded("case", "list", "--db", str(tmp_path / "cases.db"))
     assert code in (0, None) and "sqlalchemy" in modules
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from policyflow.errors import InvalidInput
+from policyflow.errors import DatabaseUnavailable, InvalidInput
 from policyflow.store import fast
 from policyflow.store.database import Database, resolve_url
 from policyflow.store.tables import metadata
@@ -198,3 +199,37 @@ def test_the_file_is_read_through_a_memory_map(sqlite_path):
         read = connection.exec_driver_sql("PRAGMA mmap_size").scalar()
     database.dispose()
     assert (next(iter(row.values())), read) == (1 << 30, 1 << 30)
+
+
+def test_a_database_that_only_reads_is_never_created(tmp_path):
+    """create=False refuses a missing file and leaves no file behind."""
+    with pytest.raises(DatabaseUnavailable, match="none was created"):
+        Database(tmp_path / "missing.db", create=False)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_a_folder_or_a_foreign_file_is_refused(tmp_path):
+    """A folder, or a file that is not SQLite, is DatabaseUnavailable (exit 6), unchanged."""
+    with pytest.raises(DatabaseUnavailable, match="it is a folder"):
+        Database(tmp_path)
+    foreign = tmp_path / "notes.db"
+    foreign.write_text("not a database\n")
+    with pytest.raises(DatabaseUnavailable, match="file is not a database") as raised:
+        Database(foreign)
+    assert raised.value.exit_code == 6
+    assert foreign.read_text() == "not a database\n"
+
+
+def test_a_newer_schema_is_refused_before_any_write(sqlite_path):
+    """A revision this policyflow does not know is not 'upgraded' over: it is refused."""
+    Database(sqlite_path).dispose()
+    with sqlite3.connect(sqlite_path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0999'")
+    connection.close()
+    with pytest.raises(DatabaseUnavailable, match="newer than this policyflow knows"):
+        Database(sqlite_path)
+    with sqlite3.connect(sqlite_path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("0999",)
+        ]
+    connection.close()

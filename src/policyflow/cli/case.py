@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from policyflow.cli import app
@@ -55,14 +56,17 @@ AtOption = Annotated[
 ActorOption = Annotated[str | None, typer.Option("--actor", help="Who acts (a role or a person).")]
 
 
-def open_engine(db: str | None, calendar: Calendar | None = None) -> Engine:
+def open_engine(
+    db: str | None, calendar: Calendar | None = None, *, reads_only: bool = False
+) -> Engine:
     """Open the engine on `db` (None: $POLICYFLOW_DB, else ./policyflow.db).
 
-    `calendar` counts its legal time (None: the official calendar of China).
+    `calendar` counts its legal time (None: the official calendar of China). A command
+    that `reads_only` never creates a database: a missing one is an error (exit 6).
     """
     from policyflow.engine import Engine
 
-    return Engine(db, calendar=calendar)
+    return Engine(db, calendar=calendar, create=not reads_only)
 
 
 def read_data(text: str | None, *, what: str) -> dict[str, Any]:
@@ -180,13 +184,14 @@ def entry_to_dict(recorded: RecordedEntry) -> dict[str, Any]:
 def _summary(case: Case) -> None:
     overdue = " [red]overdue[/red]" if case.overdue else ""
     console.print(
-        f"case [bold]{case.id}[/bold] · {case.process_id}@{case.process_version} · "
-        f"state [bold cyan]{case.state}[/bold cyan] · version {case.version}{overdue}"
+        f"case [bold]{escape(case.id)}[/bold] · {escape(case.process_id)}@"
+        f"{case.process_version} · state [bold cyan]{escape(case.state)}[/bold cyan] · "
+        f"version {case.version}{overdue}"
     )
     running = case.running_timers
     for timer in running:
         due = "suspended" if timer.due is None else timer.due.isoformat()
-        console.print(f"  deadline {timer.deadline}: {timer.status.value}, due {due}")
+        console.print(f"  deadline {timer.deadline}: {timer.status.value}, due {due}", markup=False)
 
 
 @case_app.command("start")
@@ -333,15 +338,15 @@ def render_case(
         table.add_column(column, overflow="fold")
     for recorded in history:
         entry = recorded.entry
-        event = entry.event + (" [dim](automatic)[/dim]" if entry.automatic else "")
+        event = escape(entry.event) + (" [dim](automatic)[/dim]" if entry.automatic else "")
         table.add_row(
             str(entry.sequence),
             entry.at.isoformat(sep=" ", timespec="minutes"),
             event,
-            f"{entry.from_state or '·'} → {entry.to_state}",
-            entry.actor or "",
-            _changes_text(recorded),
-            entry.basis,
+            escape(f"{entry.from_state or '·'} → {entry.to_state}"),
+            escape(entry.actor or ""),  # the actor is what a user typed: never markup
+            escape(_changes_text(recorded)),
+            escape(entry.basis),
         )
     console.print(table)
     if not deadlines:
@@ -356,11 +361,11 @@ def render_case(
             if left is not None and left < 0:
                 left_text = f"[red]{left}[/red]"
             running.add_row(
-                str(item["deadline"]),
+                escape(str(item["deadline"])),
                 str(item["status"]),
                 str(item["due"] or "suspended") + (" (provisional)" if item["provisional"] else ""),
                 left_text,
-                str(item["basis"] or ""),
+                escape(str(item["basis"] or "")),
             )
         console.print(running)
     if pending:
@@ -427,7 +432,7 @@ def show(
     from policyflow.runtime import expire
 
     moment = _moment(at, "time")
-    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file), reads_only=True) as engine:
         case = engine.get(case_id)
         history = engine.history(case_id)
         current = moment if moment is not None else engine.clock.now()
@@ -488,7 +493,7 @@ def list_cases(
     as_json: JsonOption = False,
 ) -> None:
     """List cases, oldest first."""
-    with open_engine(db) as engine:
+    with open_engine(db, reads_only=True) as engine:
         cases = engine.cases(process=process, state=state)
         if overdue:
             late = {item.case_id for item in engine.overdue()}
@@ -513,9 +518,9 @@ def list_cases(
             table.add_column(column)
         for row in rows:
             table.add_row(
-                row["id"],
-                row["process"],
-                row["state"],
+                escape(row["id"]),
+                escape(row["process"]),
+                escape(row["state"]),
                 str(row["version"]),
                 "yes" if row["overdue"] else "",
                 row["updated_at"],

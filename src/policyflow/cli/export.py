@@ -27,8 +27,11 @@ def export(
     """Export every case's journal as an event log (XES column names; process mining)."""
     if xes is None and csv is None:
         raise InvalidInput("nothing to export: give --xes FILE, --csv FILE, or both")
+    for path in (xes, csv):
+        if path is not None and path.is_dir():
+            raise InvalidInput(f"cannot write {path}: it is a folder; give a file name")
     written = []
-    with open_engine(db) as engine:
+    with open_engine(db, reads_only=True) as engine:
         for path, kind in ((xes, "xes"), (csv, "csv")):
             if path is not None:
                 if not path.parent.is_dir():

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console, ConsoleDimensions, RenderableType
 from rich.rule import Rule
 
-from policyflow.errors import PolicyflowError
+from policyflow.errors import DatabaseUnavailable, PolicyflowError
 
 #: the width of output that is not a terminal: wide enough that no table wraps or is cut
 PIPE_WIDTH = 10_000
@@ -116,3 +116,19 @@ def run_app(app: typer.Typer) -> None:
         app()
     except PolicyflowError as error:
         fail(error, as_json="--json" in sys.argv[1:])
+    except Exception as error:
+        if not _from_the_database(error):
+            raise
+        # A database edited or damaged behind the engine's back (a dropped table, a full
+        # disk): its transaction was rolled back, so say so in one line, not a traceback.
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        found = DatabaseUnavailable(
+            f"database error, nothing was changed: {reason[0] if reason else type(error).__name__}",
+            database="",
+        )
+        fail(found, as_json="--json" in sys.argv[1:])
+
+
+def _from_the_database(error: BaseException) -> bool:
+    """Whether `error` was raised by the database driver or SQLAlchemy."""
+    return type(error).__module__.partition(".")[0] in ("sqlalchemy", "sqlite3", "psycopg")

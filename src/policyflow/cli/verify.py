@@ -42,7 +42,7 @@ def verify(
     checking = anchor is not None and anchor.exists()
     secret = os.environ.get("POLICYFLOW_HMAC_KEY")
     key = secret.encode("utf-8") if secret else None
-    with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
+    with open_engine(db, calendar_from(provisional, calendar_file), reads_only=True) as engine:
         checked = engine.verify(case_id, anchor=anchor, key=key)
     scope = "all cases" if case_id is None else f"case {case_id}"
     done = "none" if anchor is None else ("checked" if checking else "written")

@@ -89,6 +89,8 @@ class Engine:
         processes: where process ids (and the ids of child processes) are looked up: a
             folder laid out like ``processes/``, a list of process files (each under the
             id it declares), or None for the built-in processes.
+        create: whether a missing SQLite file is created (the default); False opens only
+            an existing database and raises DatabaseUnavailable otherwise.
 
     Usage::
 
@@ -105,8 +107,9 @@ class Engine:
         clock: Clock | None = None,
         calendar: Calendar | None = None,
         processes: ProcessSources = None,
+        create: bool = True,
     ) -> None:
-        self.database = Database(url)
+        self.database = Database(url, create=create)
         self.processes = Finder(processes)
         self.clock: Clock = SystemClock() if clock is None else clock
         self.calendar = calendar

@@ -161,13 +161,28 @@ def to_csv(
     processes: Mapping[str, str] | None = None,
     recorded: Mapping[tuple[str, int], datetime] | None = None,
 ) -> str:
-    """Return the event log as CSV text: a header of the XES column names, one row per entry."""
+    """Return the event log as CSV text: a header of the XES column names, one row per entry.
+
+    A cell that a spreadsheet would read as a formula (text starting ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return, such as an actor typed as ``=HYPERLINK(…)``) is
+    written with a leading ``'``, which spreadsheets show as text and do not run (OWASP,
+    CSV injection). No cell policyflow itself writes starts so: times and numbers begin
+    with a digit, payloads with ``{``, timer changes with ``[``.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for record in to_records(journals, process=process, processes=processes, recorded=recorded):
-        writer.writerow([_text(record[column]) for column in COLUMNS])
+        writer.writerow([_inert(_text(record[column])) for column in COLUMNS])
     return out.getvalue()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    """`cell`, with a leading ``'`` if a spreadsheet would take it for a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
 _EXTENSIONS = (

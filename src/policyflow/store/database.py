@@ -31,10 +31,10 @@ from typing import Any
 from sqlalchemy import Connection, create_engine, event, make_url
 from sqlalchemy import Engine as SAEngine
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from policyflow.errors import InvalidInput, MissingExtra
+from policyflow.errors import DatabaseUnavailable, InvalidInput, MissingExtra
 from policyflow.store.fast import Transaction
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Database", "resolve_url"]
@@ -66,6 +66,8 @@ def resolve_url(url: str | Path | None = None) -> URL:
         MissingExtra: a PostgreSQL URL, and psycopg is not installed.
     """
     text = str(url) if url is not None else os.environ.get(ENV_VAR) or DEFAULT_PATH
+    if not text.strip():
+        raise InvalidInput("empty database path: give a file path or a postgresql:// URL")
     if "://" not in text:
         if text == ":memory:":
             return make_url("sqlite://")
@@ -125,26 +127,54 @@ def _head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
+@cache
+def _known_revisions() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
+    return frozenset(r.revision for r in ScriptDirectory(str(MIGRATIONS)).walk_revisions())
+
+
+def _check_file(path: Path, *, create: bool) -> None:
+    """Refuse an SQLite path that cannot be opened as asked, before SQLite creates it."""
+    name = str(path)
+    if path.is_dir():
+        raise DatabaseUnavailable(
+            f"cannot use database {name}: it is a folder, not a file", database=name
+        )
+    if not path.parent.is_dir():
+        raise InvalidInput(f"cannot open database {name}: folder {path.parent} does not exist")
+    if not create and not path.exists():
+        raise DatabaseUnavailable(
+            f"no database at {name}: this command only reads, so none was created "
+            "(check --db or $POLICYFLOW_DB)",
+            database=name,
+        )
+
+
 class Database:
     """One database: its SQLAlchemy engine, transactions, and schema.
 
     Args:
         url: a path, an SQLite or PostgreSQL URL, or None (see :func:`resolve_url`).
         migrate: create or upgrade the schema now (the default).
+        create: whether a missing SQLite file may be created; False for what only reads.
+
+    Raises:
+        DatabaseUnavailable: the file is missing (with `create` False) or a folder, is not
+            an SQLite database or not policyflow's, its schema is newer than this
+            policyflow, or the server cannot be reached. Nothing is created or changed.
     """
 
-    def __init__(self, url: str | Path | None = None, *, migrate: bool = True) -> None:
+    def __init__(
+        self, url: str | Path | None = None, *, migrate: bool = True, create: bool = True
+    ) -> None:
         self.url = resolve_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_postgres = not self.is_sqlite
         if self.is_sqlite:
             memory = self.url.database in (None, "", ":memory:")
             if not memory and self.url.database is not None:
-                parent = Path(self.url.database).parent
-                if not parent.is_dir():
-                    raise InvalidInput(
-                        f"cannot open database {self.url.database}: folder {parent} does not exist"
-                    )
+                _check_file(Path(self.url.database), create=create)
             self.engine = create_engine(
                 self.url,
                 connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
@@ -162,7 +192,29 @@ class Database:
         self._held_lock = threading.Lock()
         self._dbapi_error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
         if migrate:
-            self.migrate()
+            try:
+                self.migrate()
+            except (SQLAlchemyError, self._dbapi_error) as error:
+                self.dispose()
+                raise self.unavailable(error) from None
+            except DatabaseUnavailable:
+                self.dispose()
+                raise
+
+    @property
+    def name(self) -> str:
+        """The database as a user named it: the file, or the URL without its password."""
+        if self.is_sqlite:
+            return self.url.database or ":memory:"
+        return self.url.render_as_string(hide_password=True)
+
+    def unavailable(self, error: BaseException) -> DatabaseUnavailable:
+        """The one-line error for a database error `error` met on this database."""
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        return DatabaseUnavailable(
+            f"cannot use database {self.name}: {reason[0] if reason else type(error).__name__}",
+            database=self.name,
+        )
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
@@ -232,10 +284,33 @@ class Database:
             current = MigrationContext.configure(connection).get_current_revision()
             if current == head:
                 return
+            self._check_upgradable(connection, current, head)
             config = Config()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+    def _check_upgradable(
+        self, connection: Connection, current: str | None, head: str | None
+    ) -> None:
+        """Refuse a schema this policyflow cannot upgrade, before anything is written."""
+        from sqlalchemy import inspect
+
+        if current is None:
+            tables = set(inspect(connection).get_table_names())
+            if tables & {"cases", "journal", "timers"}:
+                raise DatabaseUnavailable(
+                    f"cannot use database {self.name}: it has policyflow's tables but no "
+                    "schema revision (alembic_version is missing or empty), so which "
+                    "migrations it has had is unknown; restore it from a backup",
+                    database=self.name,
+                )
+        elif current not in _known_revisions():
+            raise DatabaseUnavailable(
+                f"cannot use database {self.name}: its schema is at revision {current}, "
+                f"newer than this policyflow knows (newest {head}); upgrade policyflow",
+                database=self.name,
+            )
 
     def revision(self) -> str | None:
         """Return the schema's current Alembic revision (None before the first migration)."""
