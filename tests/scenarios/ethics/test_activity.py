@@ -53,7 +53,9 @@ def test_a_suspension_stops_the_tracking_until_the_activity_resumes(engine: Engi
     assert case.state == "suspended"
     assert not [t for t in case.running_timers if t.deadline == "tracking_review"]
     case = engine.fire(case_id, "suspension_lifted", at=at("2024-10-08"))
-    assert due(case, "tracking_review") == date(2025, 10, 8)
+    # 2024-10-08 + 12 months = 2025-10-08, the last day of the 2025 National Day and
+    # Mid-Autumn holiday (1–8 October): the period ends on Thu 2025-10-09 (民法典 第二百零三条)
+    assert due(case, "tracking_review") == date(2025, 10, 9)
 
 
 def test_a_reported_risk_change_may_lead_to_a_new_review(engine: Engine) -> None:
