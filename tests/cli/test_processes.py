@@ -108,3 +108,22 @@ def test_show_lists_the_deadlines_of_the_whole_family():
     expected = {"most-penalty.execution", "most-penalty.seizure", "most-penalty.entrustment"}
     assert expected <= children
     assert all(d["basis"].startswith("科学技术部令第20号") for d in data["child_deadlines"])
+
+
+def test_show_lists_the_sub_fields_of_a_record_list():
+    """show --json gives a record list's sub-fields; the table lists them beneath it."""
+    meeting = str(Path(__file__).parents[1] / "fixtures" / "ethics_meeting.yaml")
+    out = run("show", meeting, "--json")
+    assert out.returncode == 0, out.stderr
+    present = next(f for f in json.loads(out.stdout)["fields"] if f["id"] == "present")
+    assert (present["type"], present["items"]) == ("list", "record")
+    assert [s["id"] for s in present["fields"]] == [
+        "member_id", "category", "gender", "external", "recused"
+    ]  # fmt: skip
+    assert present["text"].startswith("present?: list of record {member_id: str, category:")
+    assert present["fields"][4] == {
+        "id": "recused", "zh": "回避", "en": "Recused", "type": "bool", "items": None,
+        "required": False, "text": "recused?: bool",
+    }  # fmt: skip
+    table = run("show", meeting, width=200)
+    assert table.returncode == 0 and "  .recused?" in table.stdout

@@ -270,12 +270,15 @@ def _changes_text(recorded: RecordedEntry) -> str:
 def field_text(field: Field) -> str:
     """One payload or data field in a few words: ``officers: int``, ``kind: a|b``, ``note?: str``.
 
-    An enum lists its values; a list says what it holds; ``?`` marks a field that may be
-    left out (optional, or with a default).
+    An enum lists its values; a list says what it holds, a record list its sub-fields
+    (``present: list of record {member_id: str, recused?: bool}``); ``?`` marks a field that
+    may be left out (optional, or with a default).
     """
     kind = field.element_type.value
     if field.values:
         kind = "|".join(field.values)
+    if field.fields:
+        kind += " {" + ", ".join(field_text(sub) for sub in field.fields) + "}"
     if field.type.value == "list":
         kind = f"list of {kind}"
     return f"{field.id}{'' if field.must_be_given else '?'}: {kind}"

@@ -68,6 +68,7 @@ def describe(process: Process) -> dict[str, Any]:
         "version": process.version,
         "title": {"zh": process.title.zh, "en": process.title.en},
         "sources": [s.model_dump(mode="json") for s in process.sources],
+        "fields": [_field(f) for f in process.fields],
         "states": [
             {
                 "id": s.id,
@@ -98,6 +99,24 @@ def describe(process: Process) -> dict[str, Any]:
         ],
         "deadlines": [_deadline(d) for d in process.deadlines],
     }
+
+
+def _field(field: Any) -> dict[str, Any]:
+    """A case field as JSON-ready data; a record list with its sub-fields, each alike."""
+    from policyflow.cli.case import field_text
+
+    data: dict[str, Any] = {
+        "id": field.id,
+        "zh": field.zh,
+        "en": field.en,
+        "type": field.type.value,
+        "items": None if field.items is None else field.items.value,
+        "required": field.must_be_given,
+        "text": field_text(field),
+    }
+    if field.fields:
+        data["fields"] = [_field(sub) for sub in field.fields]
+    return data
 
 
 def _deadline(deadline: Any) -> dict[str, Any]:
@@ -144,6 +163,8 @@ def _render(process: Process, children: list[Process]) -> None:
         kind = "initial" if s.initial else ("final" if s.final else "")
         states.add_row(s.id, f"{s.zh} · {s.en}", kind, s.basis_text)
     console.print(states)
+    if process.fields:
+        console.print(_field_table(process))
     transitions = Table(title="transitions", title_justify="left")
     for column in ("event", "from → to", "actor", "guard", "basis"):
         transitions.add_column(column, overflow="fold")
@@ -161,6 +182,22 @@ def _render(process: Process, children: list[Process]) -> None:
     for child in children:
         if child.deadlines:
             console.print(_deadline_table(f"deadlines of the child process {child.id}", child))
+
+
+def _field_table(process: Process) -> Table:
+    """The case fields; a record list's sub-fields below it, indented."""
+    from policyflow.cli.case import field_text
+
+    table = Table(title="fields", title_justify="left")
+    for column in ("id", "label", "type"):
+        table.add_column(column, overflow="fold")
+    for field in process.fields:
+        name, text = field_text(field).split(": ", 1)
+        table.add_row(name, f"{field.zh} · {field.en}", escape(text.split(" {", 1)[0]))
+        for sub in field.fields or ():
+            sub_name, sub_text = field_text(sub).split(": ", 1)
+            table.add_row(f"  .{sub_name}", f"{sub.zh} · {sub.en}", escape(sub_text))
+    return table
 
 
 def _deadline_table(title: str, process: Process) -> Table:

@@ -71,6 +71,7 @@ _FIELD_TYPES = {
     FieldType.ENUM: STRING,
     FieldType.DATE: TIMESTAMP,
     FieldType.DATETIME: TIMESTAMP,
+    FieldType.RECORD: CelType("map"),  # its sub-fields hold no money (model.py refuses it)
 }
 _RESULTS: Mapping[str, CelType] = {
     "int": INT,

@@ -228,6 +228,12 @@ class _Checker:
                 )
         groups: list[tuple[Path_, tuple[Field, ...]]] = [(("fields",), self.process.fields)]
         groups += [(("events", i, "payload"), e.payload) for i, e in enumerate(self.process.events)]
+        groups += [  # the sub-fields of each record list: their defaults as well
+            ((*where, index, "fields"), field.fields)
+            for where, fields in list(groups)
+            for index, field in enumerate(fields)
+            if field.fields
+        ]
         for where, fields in groups:
             for index, field in enumerate(fields):
                 if field.default is None:

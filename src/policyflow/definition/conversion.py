@@ -8,7 +8,8 @@ Values cross into CEL as follows (quick.py mirrors it for the values it reads):
   half up to the fen.
 * date → timestamp at 00:00 UTC, datetime → timestamp (the zone is only a label:
   business times are naive China Standard Time); ``duration('86400s')`` adds a day.
-* enum → string, list → list, a missing optional value → null.
+* enum → string, list → list, a record (an item of a record list) → map, a missing
+  optional value → null.
 
 Which expressions read money, and how they are rewritten to compute on fen, is money.py's;
 evaluating them is expressions.py's.
@@ -99,6 +100,8 @@ def from_cel(value: Any, kind: FieldType | None) -> Any:
         return Decimal(value).quantize(_FEN, rounding=ROUND_HALF_UP) if kind is _MONEY else value
     if isinstance(value, list):
         return tuple(from_cel(v, kind) for v in value)
+    if isinstance(value, dict):  # a record: its field's validator types each value
+        return {k: from_cel(v, None) for k, v in value.items()}
     return value
 
 
@@ -110,8 +113,13 @@ _AS_THEY_ARE = frozenset({str, bool, type(None), date, Decimal})
 
 
 def sample_value(field: Field) -> Any:
-    """A typical value of `field` for a dry run (used to type-check expressions)."""
+    """A typical value of `field` for a dry run (used to type-check expressions).
+
+    A record list holds one record of typical sub-field values.
+    """
     kind = field.element_type
+    if kind is FieldType.RECORD:
+        return ({sub.id: sample_value(sub) for sub in field.fields or ()},)
     value: Any = {
         FieldType.ENUM: field.values[0] if field.values else "",
         FieldType.MONEY: Decimal("1.00"),

@@ -46,10 +46,12 @@ from policyflow.definition.calendar_functions import (
     LegalTimeFunctions,
 )
 from policyflow.definition.conversion import from_cel, sample_value, to_amount, to_cel
+from policyflow.definition.expression_cost import check_cost
 from policyflow.definition.expression_size import check_size
 from policyflow.definition.model import Field, FieldType, Process
 from policyflow.definition.money import MoneyPlan, plan_money
 from policyflow.definition.quick import Unsupported, compile_quick
+from policyflow.definition.records import record_problems
 from policyflow.errors import CalendarNotPublished, InvalidInput, InvalidPeriod
 from policyflow.legaltime import Calendar, Period, china
 
@@ -323,11 +325,13 @@ class _UnsoundExpression(Expression):
 def _compile(source: str) -> cel.Program:
     check_size(source)
     try:
-        return cel.compile(source)
+        program = cel.compile(source)
     except (ValueError, RuntimeError) as error:
         detail = " ".join(str(error).split())
         detail = detail.removeprefix(f"Failed to parse expression '{source}': ")
         raise InvalidInput(f"CEL expression {source!r} does not compile: {detail}") from None
+    check_cost(source)  # on a text CEL reads: the cost parser reads no more than CEL does
+    return program
 
 
 def compile_expression(
@@ -421,6 +425,8 @@ def expression_problems(expression: Expression) -> list[ExpressionProblem]:
                 problems.append(ExpressionProblem(f"unknown payload field {name!r}{hint}"))
     elif expression.payload_names or "payload" in expression.names:
         problems.append(ExpressionProblem("'payload' is not available here"))
+    for problem in record_problems(expression.source, fields, payload):
+        problems.append(ExpressionProblem(problem))
     if problems:
         return problems
     money = expression.money

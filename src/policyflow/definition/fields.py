@@ -2,10 +2,12 @@
 
 A process declares its case fields (and each event its payload fields) with a type:
 enum, money (Decimal yuan, at most two decimals), int, bool, str, date, datetime, or a list
-of these. This module turns the declarations into a pydantic model, so bad data is refused
-at the boundary with :class:`~policyflow.errors.InvalidCaseData` naming the field and the
-type it expected, and it converts typed values to and from JSON. What the fields *mean*
-is the process's; evaluating CEL over them is expressions.py's.
+of these or of records (each item a mapping validated against the list's sub-fields, held
+as a plain dict, as JSON objects in stored data and payloads). This module turns the
+declarations into a pydantic model, so bad data is refused at the boundary with
+:class:`~policyflow.errors.InvalidCaseData` naming the field (``present[3].category`` inside
+a record) and the type it expected, and it converts typed values to and from JSON. What
+the fields *mean* is the process's; evaluating CEL over them is expressions.py's.
 """
 
 from __future__ import annotations
@@ -99,8 +101,31 @@ _SCALAR: dict[FieldType, Any] = {
 }
 
 
+def _as_dict(record: BaseModel) -> dict[str, Any]:
+    # a record is held as a plain dict: CEL reads it as a map, JSON writes it as an object
+    return dict(record.__dict__)
+
+
+def _record_annotation(field: Field) -> Any:
+    """The type of one item of a record list: its sub-fields, strict, no unknown keys."""
+    definitions: dict[str, Any] = {
+        sub.id: (annotation(sub), ... if sub.must_be_given else sub.default)
+        for sub in field.fields or ()
+    }
+    record = create_model(
+        "Record",
+        __config__=ConfigDict(
+            extra="forbid", strict=False, validate_default=True, protected_namespaces=()
+        ),
+        **definitions,
+    )
+    return Annotated[record, AfterValidator(_as_dict)]
+
+
 def _element_annotation(field: Field) -> Any:
     kind = field.element_type
+    if kind is FieldType.RECORD:
+        return _record_annotation(field)
     if kind is FieldType.ENUM:
         return Literal[tuple(field.values)]
     base = _SCALAR[kind]
@@ -146,6 +171,7 @@ def holds_values_of(target: Field, source: Field) -> bool:
         and tuple(target.values) == tuple(source.values)
         and target.min == source.min
         and target.max == source.max
+        and target.fields == source.fields
         and (source.required or not target.required)
     )
 
@@ -163,6 +189,8 @@ def describe_type(field: Field) -> str:
 
 
 def _describe(kind: FieldType, field: Field) -> str:
+    if kind is FieldType.RECORD:
+        return f"a record of {', '.join(field.sub_fields)}"
     if kind is FieldType.ENUM:
         return "one of " + ", ".join(repr(v) for v in field.values)
     return {
@@ -176,6 +204,8 @@ def _describe(kind: FieldType, field: Field) -> str:
 
 
 def _plural(words: str) -> str:
+    if words.startswith("a record of "):
+        return "records of " + words[len("a record of ") :]
     if words.startswith("one of "):
         return "values from " + words[len("one of ") :]
     return words.removeprefix("an ").removeprefix("a ")
@@ -195,6 +225,8 @@ def format_value(value: Any, kind: FieldType | None = None) -> str:
         return "true" if value else "false"
     if isinstance(value, tuple | list):
         return "[" + ", ".join(format_value(v, kind) for v in value) + "]"
+    if isinstance(value, Mapping):  # a record
+        return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) + "}"
     return str(value)
 
 
@@ -210,6 +242,8 @@ def _to_json(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [_to_json(v) for v in value]
+    if isinstance(value, dict):  # a record
+        return {k: _to_json(v) for k, v in value.items()}
     return value
 
 
@@ -335,12 +369,15 @@ class FieldSet:
     ) -> InvalidCaseData:
         problems: list[tuple[str, str, str]] = []
         for item in error.errors():
-            loc = [str(p) for p in item["loc"]]
+            loc: list[str | int] = list(item["loc"])
             if prefix is not None:
                 loc = [prefix, *loc]
-            top = loc[0] if loc else ""
-            path = ".".join(loc)
+            top = str(loc[0]) if loc else ""
             field = self.fields.get(top)
+            if field is not None and field.is_record_list and len(loc) > 1:
+                problems.append(_record_problem(field, loc, _path(loc), item))
+                continue
+            path = ".".join(str(part) for part in loc)  # (kinds.1: as it always was)
             if item["type"] == "extra_forbidden":
                 known = ", ".join(sorted(self.fields)) or "none"
                 problems.append((path, f"a declared field ({known})", "an unknown field"))
@@ -351,17 +388,46 @@ class FieldSet:
                 continue
             expected = describe_type(field) if field else item["msg"]
             got = data.get(top, item.get("input")) if top in data else item.get("input")
-            detail = item["msg"]
-            if (
-                item["type"] in ("value_error", "string_too_long", "too_long", "string_unicode")
-                or "decimals" in detail
-                or "less than or equal" in detail
-                or "greater than or equal" in detail
-            ):
-                expected += f"; {detail.removeprefix('Value error, ').lower()}"
-            problems.append((path, expected, _shown(got)))
+            problems.append((path, _with_detail(expected, item), _shown(got)))
         text = "; ".join(f"field '{p}' expects {e}, got {g}" for p, e, g in problems)
         first = problems[0] if problems else ("", "", "")
         return InvalidCaseData(
             f"invalid {self.name}: {text}", field=first[0], expected=first[1], got=first[2]
         )
+
+
+def _path(loc: list[str | int]) -> str:
+    """A pydantic error location as a person writes it: ``present[3].category``."""
+    text = str(loc[0]) if loc else ""
+    for part in loc[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _with_detail(expected: str, item: Any) -> str:
+    """`expected`, with pydantic's detail where it says more than the type (a bound …)."""
+    detail = str(item["msg"])
+    if (
+        item["type"] in ("value_error", "string_too_long", "too_long", "string_unicode")
+        or "decimals" in detail
+        or "less than or equal" in detail
+        or "greater than or equal" in detail
+    ):
+        expected += f"; {detail.removeprefix('Value error, ').lower()}"
+    return expected
+
+
+def _record_problem(
+    field: Field, loc: list[str | int], path: str, item: Any
+) -> tuple[str, str, str]:
+    """(path, expected, got) for an error inside record list `field` (``present[3]…``)."""
+    got = _shown(item.get("input"))
+    if len(loc) == 2:  # one item that is not a mapping
+        return path, _describe(FieldType.RECORD, field), got
+    sub = field.sub_fields.get(str(loc[2]))
+    if item["type"] == "extra_forbidden" or sub is None:
+        known = ", ".join(field.sub_fields)
+        return path, f"a sub-field of {field.id!r} ({known})", "an unknown key"
+    if item["type"] == "missing":
+        return path, describe_type(sub), "nothing (the sub-field is required)"
+    return path, _with_detail(describe_type(sub), item), got

@@ -184,17 +184,25 @@ class FieldType(StrEnum):
     DATE = "date"
     DATETIME = "datetime"
     LIST = "list"
+    RECORD = "record"
 
 
 class Field(_Labelled):
     """A typed case field or event payload field.
 
     ``money`` is a Decimal amount of yuan with at most two decimals (fen); ``list`` needs
-    ``items`` (the element type) and, for a list of enum values, ``values``.
+    ``items`` (the element type) and, for a list of enum values, ``values``. A record list
+    (``items: record``) declares the keys of each item in ``fields``: sub-fields typed like
+    any field, except that they are neither record lists nor money (see :meth:`_check`).
     """
 
     type: FieldType = PField(description="enum, money, int, bool, str, date, datetime or list.")
-    items: FieldType | None = PField(default=None, description="The element type of a list.")
+    items: FieldType | None = PField(
+        default=None, description="The element type of a list; record: a list of mappings."
+    )
+    fields: tuple[Field, ...] | None = PField(
+        default=None, description="The sub-fields of each item of a record list."
+    )
     values: tuple[Text, ...] = PField(default=(), description="The values of an enum.")
     required: bool = PField(default=True, description="Whether a value must be given.")
     default: Any = PField(default=None, description="The value when none is given.")
@@ -204,6 +212,10 @@ class Field(_Labelled):
     @model_validator(mode="after")
     def _check(self) -> Field:
         kind = self.items if self.type is FieldType.LIST else self.type
+        if self.type is FieldType.RECORD:
+            raise ValueError(
+                f"field {self.id!r}: 'record' is an item type: write type: list, items: record"
+            )
         if self.type is FieldType.LIST and self.items in (None, FieldType.LIST):
             raise ValueError(
                 f"field {self.id!r}: a list needs 'items', the element type (not list)"
@@ -216,12 +228,52 @@ class Field(_Labelled):
             raise ValueError(f"field {self.id!r}: 'values' is only for an enum")
         if len(set(self.values)) != len(self.values):
             raise ValueError(f"field {self.id!r}: duplicate enum values")
+        if kind is FieldType.RECORD:
+            self._check_record()
+        elif self.fields is not None:
+            raise ValueError(f"field {self.id!r}: 'fields' is only for a list of items: record")
         return self
+
+    def _check_record(self) -> None:
+        """A record list: its sub-fields given, unique, and neither record lists nor money."""
+        if not self.fields:
+            raise ValueError(
+                f"field {self.id!r}: a list of items: record needs 'fields', the sub-fields "
+                "of each item"
+            )
+        ids = [sub.id for sub in self.fields]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"field {self.id!r}: duplicate sub-field ids: {', '.join(repeated)}")
+        for sub in self.fields:
+            if sub.element_type is FieldType.RECORD:
+                raise ValueError(
+                    f"field {self.id!r}: sub-field {sub.id!r} is a record list; a record "
+                    "holds scalars and lists of scalars, not further records"
+                )
+            if sub.element_type is FieldType.MONEY:
+                # An amount enters CEL as a whole number of fen and money.py rewrites the
+                # expressions that read one; it does not type the keys of a record.
+                raise ValueError(
+                    f"field {self.id!r}: sub-field {sub.id!r} is money, which a record cannot "
+                    "hold yet (CEL reads an amount as fen only where it can tell it is one, "
+                    "and it cannot inside a record): keep the amount in a field of its own"
+                )
 
     @property
     def element_type(self) -> FieldType:
         """The type of the value, or of each element for a list."""
         return self.items if self.items is not None else self.type
+
+    @property
+    def is_record_list(self) -> bool:
+        """Whether each element is a record (a mapping typed by :attr:`fields`)."""
+        return self.items is FieldType.RECORD
+
+    @property
+    def sub_fields(self) -> dict[str, Field]:
+        """The sub-fields of a record list by id (empty for any other field)."""
+        return {sub.id: sub for sub in self.fields or ()}
 
     @property
     def must_be_given(self) -> bool:
@@ -449,8 +501,8 @@ class OnFinal(FrozenModel):
 
 #: Optional keys added after the first version of the format (a deadline's ``ends_on``,
 #: ``period`` now optional, start conditions ``when``, an extension's ``period_from`` and
-#: ``unit``): left out of the content hash while they are null.
-_ADDED_KEYS = frozenset({"ends_on", "period", "when", "period_from", "unit"})
+#: ``unit``, a record list's ``fields``): left out of the content hash while they are null.
+_ADDED_KEYS = frozenset({"ends_on", "period", "when", "period_from", "unit", "fields"})
 
 
 def _without_unset(node: Any) -> Any:
