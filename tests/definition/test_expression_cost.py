@@ -66,3 +66,41 @@ def test_a_text_the_cost_parser_cannot_read_may_hold_one_comprehension_only():
         check_cost(
             "google.protobuf.Int64Value{value: 1}.value > 0 && tags.all(a, tags.all(b, a == b))"
         )
+
+
+def test_a_join_of_two_lists_is_accepted_once_both_declare_their_size():
+    """Everyone present is a member in term: 100 × 100 bodies with max_items, refused without."""
+    from policyflow.definition.expressions import compile_expression
+    from policyflow.definition.model import Field
+
+    def records(max_items: int | None) -> Field:
+        return Field(
+            id="people",
+            zh="人员",
+            en="People",
+            type="list",
+            items="record",
+            max_items=max_items,
+            fields=[Field(id="member_id", zh="编号", en="Id", type="str")],
+        )
+
+    join = "payload.people.all(m, people.exists(c, c.member_id == m.member_id))"
+    small = records(100)
+    compile_expression(join, {"people": small}, {"people": small}, expect="bool")
+    with pytest.raises(InvalidInput, match="declare max_items"):
+        compile_expression(join, {"people": records(None)}, {"people": small}, expect="bool")
+
+
+def test_max_items_bounds_the_list_itself():
+    """A list declaring max_items holds that many items and refuses one more."""
+    from policyflow.definition.fields import FieldSet
+    from policyflow.definition.model import Field
+    from policyflow.errors import InvalidCaseData
+
+    tags = Field(id="tags", zh="标签", en="Tags", type="list", items="str", max_items=3)
+    fields = FieldSet([tags], "case data of 'test'")
+    assert fields.validate({"tags": ["a", "b", "c"]})["tags"] == ("a", "b", "c")
+    with pytest.raises(InvalidCaseData, match="tags"):
+        fields.validate({"tags": ["a", "b", "c", "d"]})
+    with pytest.raises(ValueError, match="only for a list"):
+        Field(id="n", zh="数", en="N", type="int", max_items=3)

@@ -330,8 +330,16 @@ def _compile(source: str) -> cel.Program:
         detail = " ".join(str(error).split())
         detail = detail.removeprefix(f"Failed to parse expression '{source}': ")
         raise InvalidInput(f"CEL expression {source!r} does not compile: {detail}") from None
-    check_cost(source)  # on a text CEL reads: the cost parser reads no more than CEL does
     return program
+
+
+def _list_sizes(fields: Mapping[str, Field], payload: Mapping[str, Field] | None) -> dict[str, int]:
+    """The declared most items of each list field, by the name an expression reads it by."""
+    sizes = {name: f.max_items for name, f in fields.items() if f.max_items is not None}
+    for name, f in (payload or {}).items():
+        if f.max_items is not None:
+            sizes[f"payload.{name}"] = f.max_items
+    return sizes
 
 
 def compile_expression(
@@ -360,6 +368,7 @@ def compile_expression(
         InvalidInput: a syntax error, with the position CEL reports.
     """
     program = _compile(source)
+    check_cost(source, _list_sizes(fields, payload))  # on a text CEL reads
     bound = set(_BOUND.findall(source))
     names = tuple(n for n in program.variables() if n not in bound)
     extra = frozenset(extra)

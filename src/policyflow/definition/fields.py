@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic import Field as PField
 
-from policyflow.definition.model import Field, FieldType
+from policyflow.definition.model import LIST_MAX, Field, FieldType
 from policyflow.errors import InvalidCaseData
 
 __all__ = [
@@ -76,9 +76,8 @@ BusinessTime = Annotated[datetime, AfterValidator(_naive_cst)]
 
 #: Integers are CEL int64: a larger one would be accepted and then fail every later guard.
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
-#: The longest text a str field holds, and the most items a list field holds.
+#: The longest text a str field holds (LIST_MAX, in model.py, the most items of a list).
 STR_MAX = 100_000
-LIST_MAX = 10_000
 
 
 def _no_text_or_bool(value: Any) -> Any:
@@ -152,7 +151,7 @@ def annotation(field: Field) -> Any:
     """The Python type (with pydantic constraints) of `field`'s values."""
     element: Any = _element_annotation(field)
     value: Any = (
-        Annotated[tuple[element, ...], PField(max_length=LIST_MAX)]
+        Annotated[tuple[element, ...], PField(max_length=field.max_items or LIST_MAX)]
         if field.type is FieldType.LIST
         else element
     )
@@ -181,6 +180,8 @@ def describe_type(field: Field) -> str:
     words = _describe(field.element_type, field)
     if field.type is FieldType.LIST:
         words = f"a list of {_plural(words)}"
+        if field.max_items is not None:
+            words += f", at most {field.max_items:,}"
     if field.min is not None or field.max is not None:
         low = "" if field.min is None else f" >= {field.min:g}"
         high = "" if field.max is None else f" <= {field.max:g}"

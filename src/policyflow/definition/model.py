@@ -63,6 +63,10 @@ Text = Annotated[str, StringConstraints(min_length=1)]
 Cel = Annotated[str, StringConstraints(min_length=1)]
 
 
+#: The most items a list field or payload list holds, unless it declares fewer (max_items).
+LIST_MAX = 10_000
+
+
 class FrozenModel(BaseModel):
     """The base of the file formats (process and scenario files).
 
@@ -208,6 +212,12 @@ class Field(_Labelled):
     default: Any = PField(default=None, description="The value when none is given.")
     min: float | None = PField(default=None, description="Smallest accepted number (inclusive).")
     max: float | None = PField(default=None, description="Largest accepted number (inclusive).")
+    max_items: int | None = PField(
+        default=None,
+        ge=1,
+        le=LIST_MAX,
+        description="The most items a list holds (default and at most 10,000).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Field:
@@ -222,6 +232,8 @@ class Field(_Labelled):
             )
         if self.type is not FieldType.LIST and self.items is not None:
             raise ValueError(f"field {self.id!r}: 'items' is only for a list")
+        if self.type is not FieldType.LIST and self.max_items is not None:
+            raise ValueError(f"field {self.id!r}: 'max_items' is only for a list")
         if kind is FieldType.ENUM and not self.values:
             raise ValueError(f"field {self.id!r}: an enum needs 'values'")
         if kind is not FieldType.ENUM and self.values:
@@ -502,7 +514,7 @@ class OnFinal(FrozenModel):
 #: Optional keys added after the first version of the format (a deadline's ``ends_on``,
 #: ``period`` now optional, start conditions ``when``, an extension's ``period_from`` and
 #: ``unit``, a record list's ``fields``): left out of the content hash while they are null.
-_ADDED_KEYS = frozenset({"ends_on", "period", "when", "period_from", "unit", "fields"})
+_ADDED_KEYS = frozenset({"ends_on", "period", "when", "period_from", "unit", "fields", "max_items"})
 
 
 def _without_unset(node: Any) -> Any:
