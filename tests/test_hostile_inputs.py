@@ -490,6 +490,163 @@ CATALOGUE: list[tuple[str, list[str], int, str]] = [
         "upgrade policyflow",
     ),
     ("export to a folder", ["export", "--csv", "sub"], 2, "it is a folder"),
+    # new case ids
+    (
+        "case id too long",
+        ["case", "start", "hostile.yaml", "--id", "x" * 65, "--data", OK],
+        2,
+        "at most 64",
+    ),
+    (
+        "case id empty",
+        ["case", "start", "hostile.yaml", "--id", "", "--data", OK],
+        2,
+        "invalid case id",
+    ),
+    (
+        "case id blank",
+        ["case", "start", "hostile.yaml", "--id", "   ", "--data", OK],
+        2,
+        "invalid case id",
+    ),
+    (
+        "case id with an escape",
+        ["case", "start", "hostile.yaml", "--id", "a\x1b[31mb", "--data", OK],
+        2,
+        "control character",
+    ),
+    (
+        "case id taken",
+        ["case", "start", "hostile.yaml", "--id", "CASE", "--data", OK],
+        2,
+        "already exists",
+    ),
+    (
+        "unknown parent",
+        ["case", "start", "hostile.yaml", "--parent", "nope", "--data", OK],
+        2,
+        "no parent case",
+    ),
+    # files written by commands
+    ("diagram into a folder", ["diagram", "hostile.yaml", "-o", "sub"], 2, "it is a folder"),
+    (
+        "diagram into no folder",
+        ["diagram", "hostile.yaml", "-o", "no/x.svg", "-f", "svg"],
+        2,
+        "does not exist",
+    ),
+    (
+        "simulate XES into a folder",
+        ["simulate", "hostile.yaml", "--xes", "sub", "-n", "1"],
+        2,
+        "it is a folder",
+    ),
+    (
+        "simulate table into no folder",
+        ["simulate", "hostile.yaml", "--out", "no/x.csv", "-n", "1"],
+        2,
+        "does not exist",
+    ),
+    (
+        "simulate table as text",
+        ["simulate", "hostile.yaml", "--out", "x.txt", "-n", "1"],
+        2,
+        ".csv or .parquet",
+    ),
+    ("export CSV into no folder", ["export", "--csv", "no/x.csv"], 2, "does not exist"),
+    ("export nothing", ["export"], 2, "nothing to export"),
+    ("anchor is a folder", ["verify", "--anchor", "sub"], 2, "sub"),
+    ("anchor is not an anchor", ["verify", "--anchor", "cal.txt"], 2, "not a policyflow anchor"),
+    # simulation sizes
+    ("100 billion cases", ["simulate", "hostile.yaml", "-n", "100000000000"], 2, "1 to 1,000,000"),
+    ("no cases", ["simulate", "hostile.yaml", "-n", "0"], 2, "1 to 1,000,000"),
+    ("negative cases", ["simulate", "hostile.yaml", "-n", "-5"], 2, "1 to 1,000,000"),
+    ("no workers", ["simulate", "hostile.yaml", "--workers", "0", "-n", "1"], 2, "worker count"),
+    ("negative seed", ["simulate", "hostile.yaml", "--seed", "-1", "-n", "1"], 2, "seed"),
+    ("seed as text", ["simulate", "hostile.yaml", "--seed", "abc"], 2, "seed"),
+    (
+        "simulate from 30 February",
+        ["simulate", "hostile.yaml", "--start", "2023-02-30"],
+        2,
+        "2023-02-30",
+    ),
+    (
+        "simulate from 9999",
+        ["simulate", "hostile.yaml", "--start", "9999-01-01", "-n", "1"],
+        2,
+        "9999",
+    ),
+    ("simulate an unknown process", ["simulate", "nope-process", "-n", "1"], 2, "unknown process"),
+    # legal time on the command line
+    (
+        "suspension backwards",
+        ["due", "2023-09-28", "15wd", "--suspend", "2023-10-05:2023-10-01"],
+        2,
+        "ends before it starts",
+    ),
+    ("suspension not a range", ["due", "2023-09-28", "15wd", "--suspend", "soon"], 2, "soon"),
+    ("negative extension", ["due", "2023-09-28", "15wd", "--extend", "-3d"], 2, "negative"),
+    ("extension in words", ["due", "2023-09-28", "15wd", "--extend", "abc"], 2, "invalid period"),
+    ("empty period", ["due", "2023-09-28", ""], 2, "invalid period"),
+    ("trailing word", ["due", "2023-09-28", "十五个工作日零"], 2, "invalid period"),
+    ("a million years", ["due", "2023-09-28", "1000000y"], 2, "9999 units"),
+    ("zero days", ["due", "2023-09-28", "0d"], 2, "at least 1"),
+    ("due from 30 February", ["due", "2023-02-30", "15wd"], 2, "2023-02-30"),
+    (
+        "calendar file of nonsense",
+        ["due", "2023-09-28", "15wd", "--calendar", "cal.txt"],
+        2,
+        "cal.txt:1",
+    ),
+    ("calendar file is a folder", ["due", "2023-09-28", "15wd", "--calendar", "sub"], 2, "sub"),
+    (
+        "calendar file missing",
+        ["due", "2023-09-28", "15wd", "--calendar", "nowhere.txt"],
+        2,
+        "nowhere.txt",
+    ),
+    ("tick at 30 February", ["tick", "--now", "2023-02-30"], 2, "2023-02-30"),
+    ("tick at nothing", ["tick", "--now", ""], 2, "tick time"),
+    ("show at 30 February", ["case", "show", "CASE", "--at", "2023-02-30"], 2, "2023-02-30"),
+    (
+        "fire at hour 25",
+        ["case", "fire", "CASE", "accepted", "--at", "2023-09-28T25:00"],
+        2,
+        "invalid",
+    ),
+    # process lookups
+    ("show an unknown process", ["show", "nope"], 2, "unknown process"),
+    ("diagram an unknown process", ["diagram", "nope"], 2, "unknown process"),
+    ("diagram without a process", ["diagram"], 2, "give a process"),
+    # more payloads and lookups
+    (
+        "payload not an object",
+        ["case", "fire", "CASE", "accepted", "--data", "[1]"],
+        2,
+        "JSON object",
+    ),
+    (
+        "payload int fraction",
+        ["case", "fire", "CASE", "accepted", "--data", '{"copies": 1.5}'],
+        2,
+        "field 'copies'",
+    ),
+    (
+        "payload int true",
+        ["case", "fire", "CASE", "accepted", "--data", '{"copies": true}'],
+        2,
+        "field 'copies'",
+    ),
+    (
+        "payload int huge float",
+        ["case", "fire", "CASE", "accepted", "--data", '{"copies": 1e400}'],
+        2,
+        "copies",
+    ),
+    ("fire on an empty id", ["case", "fire", "", "accepted"], 2, "no case"),
+    ("verify an unknown case", ["verify", "nope-case"], 2, "no case"),
+    ("show an unknown case", ["case", "show", "nope-case"], 2, "no case"),
+    ("lint a missing path", ["lint", "nowhere.yaml"], 1, "nowhere.yaml"),
     ("due in 9999", ["due", "9999-01-01", "15wd"], 2, "9999"),
     ("due negative", ["due", "2023-09-28", "-5d"], 2, "period"),
     ("due huge period", ["due", "2023-09-28", "99999999999wd"], 2, ""),
@@ -556,8 +713,8 @@ def _snapshot(folder: Path) -> dict[str, object]:
 
 
 def test_catalogue_is_large():
-    """At least 60 hostile inputs, each named once."""
-    assert len(CATALOGUE) >= 60
+    """At least 150 hostile inputs, each named once."""
+    assert len(CATALOGUE) >= 150
     assert len({name for name, *_ in CATALOGUE}) == len(CATALOGUE)
 
 

@@ -69,7 +69,7 @@ def test_user_mistakes_exit_2_with_one_line(tmp_path):
         (("--out", str(tmp_path / "cases.xlsx")), "expected a .csv or .parquet file name"),
         (("--scenario", str(bad)), "bad.scenario.yaml:1:12: arrivals.count"),
         (("--start", "2023-02-30"), "invalid --start '2023-02-30'"),
-        (("--cases", "0"), "invalid case count 0: expected at least 1"),
+        (("--cases", "0"), "invalid case count 0: expected 1 to 1,000,000"),
         (("--seed", "-1"), "invalid seed -1"),
         (("--workers", "0"), "invalid worker count 0"),
         (("--calendar", str(tmp_path / "none.yaml")), "cannot read calendar file"),

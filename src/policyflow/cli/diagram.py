@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from policyflow.cli import app
-from policyflow.cli.output import console, emit, error_console, print_json
+from policyflow.cli.output import console, emit, error_console, print_json, writable
 from policyflow.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -118,6 +118,7 @@ def diagram(
         return
     if process is None:
         raise InvalidInput("give a process ID (see `policyflow processes`) or --all")
+    writable(output, what="the diagram")
     definition = load(process, root=root)
     text = export.render(definition, fmt.value)
     if output is not None:

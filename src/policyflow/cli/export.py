@@ -9,7 +9,7 @@ import typer
 
 from policyflow.cli import app
 from policyflow.cli.case import DbOption, JsonOption, open_engine
-from policyflow.cli.output import console, emit
+from policyflow.cli.output import console, emit, writable
 from policyflow.errors import InvalidInput
 
 
@@ -27,15 +27,12 @@ def export(
     """Export every case's journal as an event log (XES column names; process mining)."""
     if xes is None and csv is None:
         raise InvalidInput("nothing to export: give --xes FILE, --csv FILE, or both")
-    for path in (xes, csv):
-        if path is not None and path.is_dir():
-            raise InvalidInput(f"cannot write {path}: it is a folder; give a file name")
+    writable(xes, what="the XES log")
+    writable(csv, what="the CSV log")
     written = []
     with open_engine(db, reads_only=True) as engine:
         for path, kind in ((xes, "xes"), (csv, "csv")):
             if path is not None:
-                if not path.parent.is_dir():
-                    raise InvalidInput(f"cannot write {path}: folder {path.parent} does not exist")
                 written.append(str(engine.export(path, format=kind)))
     emit(
         {"written": written},

@@ -13,13 +13,14 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console, ConsoleDimensions, RenderableType
 from rich.rule import Rule
 
-from policyflow.errors import DatabaseUnavailable, PolicyflowError
+from policyflow.errors import DatabaseUnavailable, InvalidInput, PolicyflowError
 
 #: the width of output that is not a terminal: wide enough that no table wraps or is cut
 PIPE_WIDTH = 10_000
@@ -105,6 +106,24 @@ def fail(error: PolicyflowError, *, as_json: bool = False) -> None:
     else:
         error_console.print(f"error: {error}", markup=False)
     raise SystemExit(error.exit_code)
+
+
+def writable(path: Path | None, *, what: str) -> Path | None:
+    """`path`, once it is known to name a file that can be written; None stays None.
+
+    Checked before any work starts, so a long simulation or an export does not end in an
+    OSError after it has run.
+
+    Raises:
+        InvalidInput: `path` is a folder, or its folder does not exist.
+    """
+    if path is None:
+        return None
+    if path.is_dir():
+        raise InvalidInput(f"cannot write {what} to {path}: it is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise InvalidInput(f"cannot write {what} to {path}: folder {path.parent} does not exist")
+    return path
 
 
 def run_app(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 from policyflow.cli import app
 from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.extras import require
-from policyflow.cli.output import console, emit
+from policyflow.cli.output import console, emit, writable
 from policyflow.errors import InvalidDate, InvalidInput
 
 
@@ -60,6 +60,8 @@ def simulate(
     from policyflow.sim import simulate as run
 
     first_day = None if start is None else _parse_day(start)
+    writable(out, what="the case table")
+    writable(xes, what="the XES log")
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise InvalidInput(f"invalid --out {out}: expected a .csv or .parquet file name")
     if out is not None and out.suffix.lower() == ".parquet":

@@ -20,9 +20,16 @@ from policyflow.definition.model import Process
 from policyflow.engine import tick as sweep
 from policyflow.engine.case import Case, OverdueDeadline, TickReport
 from policyflow.engine.clock import Clock, SystemClock
-from policyflow.engine.write import Definitions, Loaded, StoredFamily, Writer, new_id
+from policyflow.engine.write import (
+    Definitions,
+    Loaded,
+    StoredFamily,
+    Writer,
+    checked_id,
+    new_id,
+)
 from policyflow.errors import ConcurrentUpdate, InvalidDate, InvalidInput, UnknownCase
-from policyflow.legaltime import Calendar, china
+from policyflow.legaltime import Calendar, business_years
 from policyflow.runtime import act
 from policyflow.runtime import start as start_case
 from policyflow.store import audit, journal, timers
@@ -66,16 +73,6 @@ def _moment(value: datetime | date | None, what: str, calendar: Calendar | None)
                 "and the provisional horizon)"
             )
     return moment
-
-
-def business_years(calendar: Calendar | None) -> tuple[int, int]:
-    """The first and last year a business time may fall in under `calendar`.
-
-    From the calendar's first year to its last or the provisional horizon of the official
-    calendar (2060), whichever is later: a later time could never have a deadline counted.
-    """
-    used = china() if calendar is None else calendar
-    return used.first_year, max(used.last_year, china(provisional=True).last_year)
 
 
 class Engine:
@@ -172,14 +169,18 @@ class Engine:
             at: the business time of the start (default: the clock's now).
             actor: who started it.
             parent: the parent case, for a sub-procedure.
-            case_id: the new case's id (default: 16 random hex digits).
+            case_id: the new case's id (default: 16 random hex digits): at most 64
+                characters, no control characters.
 
         Raises:
             UnknownProcess: no such process.
             InvalidCaseData: the data fails the declared fields; nothing is written.
             UnknownCase: the parent does not exist.
-            InvalidInput: a case with `case_id` already exists.
+            InvalidInput: a case with `case_id` already exists, or the id is empty, too
+                long, or holds a control character.
         """
+        if case_id is not None:
+            checked_id(case_id)
         definition = process if isinstance(process, Process) else self.definitions.resolve(process)
         moment = _moment(at, "start time", self.calendar) or self.clock.now()
         compiled = self.definitions.compile(definition)

@@ -22,7 +22,7 @@ from typing import Any
 from policyflow.definition.catalog import Finder
 from policyflow.definition.model import Process
 from policyflow.engine.clock import Clock
-from policyflow.errors import UnknownCase
+from policyflow.errors import InvalidInput, UnknownCase
 from policyflow.legaltime import Calendar
 from policyflow.runtime import CompiledProcess, Outcome, Step, compile_process
 from policyflow.runtime.snapshot import CaseSnapshot
@@ -32,6 +32,7 @@ from policyflow.store.cases import Lock
 from policyflow.store.convert import canonical_json, case_values, snapshot_from_rows
 from policyflow.store.database import Database
 from policyflow.store.fast import Batch, Target
+from policyflow.store.tables import ID_LENGTH
 
 __all__ = ["Definitions", "Loaded", "StoredFamily", "Writer", "new_id"]
 
@@ -39,6 +40,24 @@ __all__ = ["Definitions", "Loaded", "StoredFamily", "Writer", "new_id"]
 def new_id() -> str:
     """A new case id: 16 random hex digits."""
     return uuid.uuid4().hex[:16]
+
+
+def checked_id(case_id: str) -> str:
+    """`case_id` as given for a new case, once it is one the store can keep as it is.
+
+    Raises:
+        InvalidInput: empty, longer than the store's id column, or holding a control
+            character (which a terminal or a log would act on).
+    """
+    if not case_id.strip():
+        raise InvalidInput("invalid case id '': give a case number, or none for a random id")
+    if len(case_id) > ID_LENGTH:
+        raise InvalidInput(
+            f"invalid case id of {len(case_id)} characters: at most {ID_LENGTH} are kept"
+        )
+    if any(ord(c) < 32 or ord(c) == 127 for c in case_id):
+        raise InvalidInput(f"invalid case id {case_id!r}: it holds a control character")
+    return case_id
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,13 @@ This layer knows nothing of processes; every other layer may import it.
 
 from __future__ import annotations
 
-from policyflow.legaltime.calendar import Calendar, china, load_calendar, parse_date
+from policyflow.legaltime.calendar import (
+    Calendar,
+    business_years,
+    china,
+    load_calendar,
+    parse_date,
+)
 from policyflow.legaltime.counting import DueDate, add_months
 from policyflow.legaltime.day_table import DayKind, YearSource
 from policyflow.legaltime.explain import DayStatus, ExplainedDay, Explanation, Run
@@ -36,6 +42,7 @@ __all__ = [
     "Unit",
     "YearSource",
     "add_months",
+    "business_years",
     "china",
     "load_calendar",
     "merge_intervals",

@@ -218,3 +218,13 @@ def load_calendar(path: str | Path, base: Calendar | None = None) -> Calendar:
                 line=number,
             )
     return base.merged(table, name=f"{base.name}+{file.name}")
+
+
+def business_years(calendar: Calendar | None) -> tuple[int, int]:
+    """The first and last year a business time may fall in under `calendar`.
+
+    From the calendar's first year to its last or the provisional horizon of the official
+    calendar (2060), whichever is later: a later time could never have a deadline counted.
+    """
+    used = china() if calendar is None else calendar
+    return used.first_year, max(used.last_year, china(provisional=True).last_year)

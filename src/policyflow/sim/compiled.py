@@ -38,7 +38,10 @@ from policyflow.sim.scenario import (
     weighted_choice,
 )
 
-__all__ = ["CompiledScenario", "FieldFacts", "ProcessFacts"]
+__all__ = ["MAX_CASES", "CompiledScenario", "FieldFacts", "ProcessFacts"]
+
+#: The most cases one simulation run holds (each keeps its record in memory until the end).
+MAX_CASES = 1_000_000
 
 _ARMED = TimerStatus.ARMED  # read once: reading an enum member from its class is slow
 _combine = datetime.combine
@@ -154,6 +157,11 @@ class CompiledScenario:
                 while clock < number + 1:
                     if cases is not None and len(arrivals) >= cases:
                         return arrivals
+                    if len(arrivals) >= MAX_CASES:
+                        raise InvalidInput(
+                            f"scenario arrivals: more than {MAX_CASES:,} cases arrive by "
+                            f"{day}; lower the rate, end the window sooner, or give a count"
+                        )
                     arrivals.append(self._at(day, clock - number))
                     clock += rng.expovariate(spec.rate)
                 if cases is not None and len(arrivals) >= cases:
@@ -162,6 +170,10 @@ class CompiledScenario:
         # A count over a range; or a rate over a range with a case count given, where the
         # arrivals of a Poisson process, given their number, are uniform over the range.
         count = cases if cases is not None else spec.count or 1
+        if count > MAX_CASES:
+            raise InvalidInput(
+                f"scenario arrivals: {count:,} cases, more than the {MAX_CASES:,} one run holds"
+            )
         last_day = spec.end if spec.end is not None else add_year(start) - timedelta(days=1)
         days = list(self._arrival_days(calendar, start, last_day, spec.per))
         if not days:

@@ -31,11 +31,11 @@ from pathlib import Path
 from policyflow.definition.catalog import Finder, ProcessSources, process_id_for
 from policyflow.definition.catalog import load as load_process
 from policyflow.definition.model import Process
-from policyflow.errors import InvalidInput, PolicyflowError, UnknownProcess
-from policyflow.legaltime import Calendar, china
+from policyflow.errors import InvalidDate, InvalidInput, PolicyflowError, UnknownProcess
+from policyflow.legaltime import Calendar, business_years, china
 from policyflow.runtime import compile_process
 from policyflow.sim.batch import Batch, BatchRunner, stream_seed
-from policyflow.sim.compiled import CompiledScenario
+from policyflow.sim.compiled import MAX_CASES, CompiledScenario
 from policyflow.sim.record import CaseRecord
 from policyflow.sim.results import SimulationResult
 from policyflow.sim.scenario import Scenario, ScenarioLike, default_scenario
@@ -100,10 +100,17 @@ def simulate(
         process = Finder(processes).load(ref)
     if seed < 0:
         raise InvalidInput(f"invalid seed {seed}: expected a whole number >= 0")
-    if cases is not None and cases < 1:
-        raise InvalidInput(f"invalid case count {cases}: expected at least 1")
+    if cases is not None and not 1 <= cases <= MAX_CASES:
+        raise InvalidInput(f"invalid case count {cases}: expected 1 to {MAX_CASES:,}")
     if workers is not None and workers < 1:
         raise InvalidInput(f"invalid worker count {workers}: expected at least 1")
+    if start is not None:
+        first, last = business_years(calendar)
+        if not first <= start.year <= last:
+            raise InvalidDate(
+                f"invalid start {start}: outside the years legal time can be counted in: "
+                f"{first}–{last} (the calendar's years and the provisional horizon)"
+            )
     resolved = _moved(_resolve_scenario(process, scenario), start)
     compiled = compile_process(process)
     plan = CompiledScenario(compiled, resolved)  # checks the scenario against the process
