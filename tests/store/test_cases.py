@@ -195,9 +195,12 @@ def test_a_timer_row_holds_the_timer_values_in_table_order():
         suspensions=((date(2023, 10, 1), date(2023, 10, 3)),),
         provisional=True,
         rollover=False,
+        label="2024年度",
     )
     for one in (timer(), full):
         values = convert.timer_values("c1", 3, one)
+        assert values["label"] == one.label
+        assert convert.timer_from_row(values) == one  # read back, label included
         assert convert.timer_row("c1", 3, one) == tuple(
             values[name] for name in fast.columns("timers")
         )

@@ -200,8 +200,20 @@ def test_timer_changes_text_is_the_canonical_json_of_the_changes():
     changes = (
         TimerChange("reply", TimerAction.STARTED, date(2023, 9, 28), date(2023, 10, 25), BASIS),
         TimerChange('引"号\\', TimerAction.CANCELLED, date(2023, 9, 29), None, _AWKWARD),
+        # an occurrence of a recurring deadline: its label, sorted between due and on
+        TimerChange(
+            "annual_report",
+            TimerAction.OVERDUE,
+            date(2025, 4, 1),
+            date(2025, 3, 31),
+            BASIS,
+            '20"24年度',
+        ),
     )
-    for part in ((), changes[:1], changes):
+    for part in ((), changes[:1], changes[:2], changes):
         assert convert.timer_changes_json(part) == convert.canonical_json(
             [convert.timer_change_to_json(change) for change in part]
         )
+    # a change without a label is written as before the label existed (hashes unchanged)
+    assert '"label"' not in convert.timer_changes_json(changes[:2])
+    assert '"label":"20\\"24年度","on"' in convert.timer_changes_json(changes)

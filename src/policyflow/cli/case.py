@@ -174,6 +174,7 @@ def entry_to_dict(recorded: RecordedEntry) -> dict[str, Any]:
                 "on": c.on.isoformat(),
                 "due": None if c.due is None else c.due.isoformat(),
                 "basis": c.basis,
+                **({} if c.label is None else {"label": c.label}),  # an occurrence's only
             }
             for c in entry.timer_changes
         ],
@@ -191,7 +192,10 @@ def _summary(case: Case) -> None:
     running = case.running_timers
     for timer in running:
         due = "suspended" if timer.due is None else timer.due.isoformat()
-        console.print(f"  deadline {timer.deadline}: {timer.status.value}, due {due}", markup=False)
+        which = "" if timer.label is None else f" {timer.label}"
+        console.print(
+            f"  deadline {timer.deadline}{which}: {timer.status.value}, due {due}", markup=False
+        )
 
 
 @case_app.command("start")
@@ -262,7 +266,9 @@ def _working_days_left(engine: Engine, today: date, due: date | None) -> int | N
 
 def _changes_text(recorded: RecordedEntry) -> str:
     return ", ".join(
-        f"{c.deadline} {c.action.value}" + ("" if c.due is None else f" → {c.due.isoformat()}")
+        f"{c.deadline} {c.action.value}"
+        + ("" if c.label is None else f" {c.label}")
+        + ("" if c.due is None else f" → {c.due.isoformat()}")
         for c in recorded.entry.timer_changes
     )
 
@@ -364,7 +370,7 @@ def render_case(
             if left is not None and left < 0:
                 left_text = f"[red]{left}[/red]"
             running.add_row(
-                escape(str(item["deadline"])),
+                escape(str(item["deadline"]) + (f" {item['label']}" if item.get("label") else "")),
                 str(item["status"]),
                 str(item["due"] or "suspended") + (" (provisional)" if item["provisional"] else ""),
                 left_text,
@@ -451,6 +457,8 @@ def show(
                 "provisional": timer.provisional,
                 "basis": case.deadline_basis(timer.deadline),
             }
+            if timer.label is not None:  # an occurrence of a recurring deadline
+                item["label"] = timer.label
             deadlines.append(item)
         pending: list[dict[str, Any]] = []
         allowed: list[dict[str, Any]] | None = None

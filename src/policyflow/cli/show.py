@@ -216,10 +216,16 @@ def _deadline_table(title: str, process: Process) -> Table:
         expiry = f"fire {d.expiry_event}" if d.expiry_event else "overdue"
         if d.start_on.when is not None:
             starts += f" [dim]when {escape(d.start_on.when)}[/dim]"
+        if d.every is not None:  # recurring: when it recurs, in the process's own words
+            shown, unit = f"{d.every.zh}\n[dim]{d.every.en}[/dim]", "every"
+        elif period is not None:
+            shown, unit = d.period or "", period.unit.value
+        else:
+            shown, unit = f"until {d.ends_on}", "date"
         deadlines.add_row(
             f"{d.id}\n[dim]{d.zh}[/dim]",
-            d.period if period is not None else f"until {d.ends_on}",
-            period.unit.value if period is not None else "date",
+            shown,
+            unit,
             starts,
             expiry,
             d.basis_text,

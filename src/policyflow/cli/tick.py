@@ -37,7 +37,8 @@ def tick(
         for action in report.actions:
             at = action.at.isoformat(sep=" ", timespec="minutes")
             console.print(
-                f"  case {action.case_id}: deadline {action.deadline} {action.action} "
+                f"  case {action.case_id}: deadline {action.deadline} {action.action}"
+                f"{'' if action.label is None else ' ' + action.label} "
                 f"(expired {at}) → {action.event}, now {action.to_state}"
             )
         for case_id in report.skipped:

@@ -2,10 +2,12 @@
 
 ``add_working_days(d, n)``, ``due(d, period)``, ``before(d, period)``,
 ``working_days_between(a, b)`` and ``is_working_day(d)`` count on the Calendar the runtime
-was given (legaltime does the counting). CEL hands each call's arguments over as Python
-values (a date as a timestamp at 00:00 UTC); this module checks their number and types,
-counts, and keeps the error of a call that fails, because CEL reports any failure of a
-Python function as a generic RuntimeError. Evaluating is expressions.py's.
+was given (legaltime does the counting); the date functions (date_functions.py:
+``date(y, m, d)``, ``add_months(d, n)`` and the like) are bound with them. CEL hands each
+call's arguments over as Python values (a date as a timestamp at 00:00 UTC); this module
+checks their number and types, counts, and keeps the error of a call that fails, because
+CEL reports any failure of a Python function as a generic RuntimeError. Evaluating is
+expressions.py's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from policyflow.definition.date_functions import DATE_FUNCTIONS, DateFunctions
 from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Calendar, Period, Unit
 
@@ -27,6 +30,7 @@ LEGAL_TIME_FUNCTIONS: Mapping[str, str] = {
     "before": "before(date, period string[, rollover bool])",
     "working_days_between": "working_days_between(date, date)",
     "is_working_day": "is_working_day(date)",
+    **DATE_FUNCTIONS,
 }
 
 
@@ -62,7 +66,7 @@ _WANTED: Mapping[str, tuple[type, str]] = {
 }
 
 
-class LegalTimeFunctions:
+class LegalTimeFunctions(DateFunctions):
     """The legal-time functions bound to one calendar, for one evaluation.
 
     A function that fails keeps its error, because CEL reports any failure of a Python
@@ -84,6 +88,7 @@ class LegalTimeFunctions:
             "before": self.before,
             "working_days_between": self.working_days_between,
             "is_working_day": self.is_working_day,
+            **self.date_table(),
         }
 
     def _fail(self, error: InvalidInput) -> InvalidInput:

@@ -23,6 +23,7 @@ from policyflow.definition.expressions import (
 from policyflow.definition.fields import FieldSet
 from policyflow.definition.model import Extension, Field, FieldType, Process, Triggers
 from policyflow.definition.offsets import locate_offset
+from policyflow.definition.recurring_checks import check_recurring
 from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Period
 
@@ -349,6 +350,8 @@ class _Checker:
         for index, deadline in enumerate(self.process.deadlines):
             where: Path_ = ("deadlines", index)
             name = f"deadline {deadline.id!r}"
+            if deadline.every is not None:
+                check_recurring(self, index, deadline)
             period = (
                 None
                 if deadline.period is None

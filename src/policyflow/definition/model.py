@@ -16,23 +16,41 @@ one citation or a list, each a mapping (``doc``, ``article``, ``paragraph``, ``i
 from __future__ import annotations
 
 import hashlib
-import re
-from datetime import date
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
+from pydantic import model_validator
 
 from policyflow.definition.canonical import canonical_json
+from policyflow.definition.elements import (
+    ID_PATTERN,
+    LIST_MAX,
+    PROCESS_ID_PATTERN,
+    Cel,
+    Cited,
+    FrozenModel,
+    Id,
+    Labelled,
+    LegalBasis,
+    ProcessId,
+    Source,
+    Text,
+    Title,
+    as_list,
+    basis_text,
+)
+from policyflow.definition.every import Every
 
 __all__ = [
     "ID_PATTERN",
+    "LIST_MAX",
     "PROCESS_ID_PATTERN",
     "ChildProcess",
     "Deadline",
     "Event",
+    "Every",
     "Expiry",
     "Extension",
     "Field",
@@ -50,130 +68,11 @@ __all__ = [
     "Title",
     "Transition",
     "Triggers",
+    "basis_text",
 ]
 
-#: Element ids: snake_case English.
-ID_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
-#: Process ids: the kebab-case path under processes/, folders joined by dots.
-PROCESS_ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*$"
 
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-ProcessId = Annotated[str, StringConstraints(pattern=PROCESS_ID_PATTERN)]
-Text = Annotated[str, StringConstraints(min_length=1)]
-Cel = Annotated[str, StringConstraints(min_length=1)]
-
-
-#: The most items a list field or payload list holds, unless it declares fewer (max_items).
-LIST_MAX = 10_000
-
-
-class FrozenModel(BaseModel):
-    """The base of the file formats (process and scenario files).
-
-    Frozen, unknown keys refused, fields read by name or by their YAML alias.
-    """
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
-
-
-def _as_list(value: Any) -> Any:
-    """Accept one item where a list is expected (``from: a`` as well as ``from: [a, b]``)."""
-    if value is None:
-        return []
-    if isinstance(value, str | dict | BaseModel):
-        return [value]
-    return value
-
-
-_BASIS_TEXT = re.compile(
-    r"^\s*(?P<doc>\S.*?)\s+(?P<article>第[^条\s]+条)"
-    r"(?:\s*(?P<paragraph>第[^款\s]+款))?(?:\s*(?P<item>第[^项\s]+项))?\s*$"
-)
-
-
-class LegalBasis(FrozenModel):
-    """One citation: a document and an article, with paragraph, item and quote if given.
-
-    In YAML either a mapping or the compact text the sources use, such as
-    ``"科学技术部令第20号 第四十一条第二款"``.
-    """
-
-    doc: Text = PField(description="The document, by 文号 where it has one: 科学技术部令第20号.")
-    article: Text = PField(description="The article as the source writes it: 第四十一条.")
-    paragraph: str | None = PField(default=None, description="The paragraph: 第二款.")
-    item: str | None = PField(default=None, description="The item: 第（一）项.")
-    quote: str | None = PField(default=None, description="A short quote of the text.")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_text(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            match = _BASIS_TEXT.match(value)
-            if match is None:
-                raise ValueError(
-                    f"invalid legal basis {value!r}: expected a document and an article, "
-                    "such as '科学技术部令第20号 第四十一条' (paragraph and item may follow)"
-                )
-            return {k: v for k, v in match.groupdict().items() if v is not None}
-        return value
-
-    def __str__(self) -> str:
-        return f"{self.doc} {self.article}{self.paragraph or ''}{self.item or ''}"
-
-
-def basis_text(basis: tuple[LegalBasis, ...]) -> str:
-    """The citations of `basis` as one line, joined by '; ' (empty if none)."""
-    return "; ".join(str(b) for b in basis)
-
-
-class _Labelled(FrozenModel):
-    """An element with an id and bilingual labels."""
-
-    id: Id = PField(description="snake_case English id.")
-    zh: Text = PField(description="Chinese label, in the source's own term.")
-    en: Text = PField(description="English label.")
-
-
-class _Cited(_Labelled):
-    basis: tuple[LegalBasis, ...] = PField(
-        default=(), description="Legal basis: one citation or a list (mapping or compact text)."
-    )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _wrap_basis(cls, value: Any) -> Any:
-        if isinstance(value, dict) and "basis" in value:
-            return {**value, "basis": _as_list(value["basis"])}
-        return value
-
-    @property
-    def basis_text(self) -> str:
-        """The legal basis as one line: '科学技术部令第20号 第四十一条; …'."""
-        return basis_text(self.basis)
-
-
-class Title(FrozenModel):
-    """A bilingual title."""
-
-    zh: Text
-    en: Text
-
-
-class Source(FrozenModel):
-    """A source document of the process."""
-
-    doc: Text = PField(description="文号, such as 科学技术部令第20号.")
-    title: Text = PField(description="The document's title.")
-    in_force: date = PField(description="The day it entered into force.")
-
-
-class Role(_Labelled):
+class Role(Labelled):
     """Who may act: an authority, a department, a party."""
 
 
@@ -191,7 +90,7 @@ class FieldType(StrEnum):
     RECORD = "record"
 
 
-class Field(_Labelled):
+class Field(Labelled):
     """A typed case field or event payload field.
 
     ``money`` is a Decimal amount of yuan with at most two decimals (fen); ``list`` needs
@@ -293,20 +192,20 @@ class Field(_Labelled):
         return self.required and self.default is None
 
 
-class Event(_Cited):
+class Event(Cited):
     """Something that happens to a case: a filing, a service, an approval, an expiry."""
 
     payload: tuple[Field, ...] = PField(default=(), description="Typed payload fields.")
 
 
-class State(_Cited):
+class State(Cited):
     """Where a case is."""
 
     initial: bool = PField(default=False, description="The one state a case starts in.")
     final: bool = PField(default=False, description="A state the case ends in.")
 
 
-class Guard(_Cited):
+class Guard(Cited):
     """A condition a transition needs, in CEL and in words.
 
     ``zh``/``en`` say the rule in words (they are the refusal's reason); ``{name}`` in the
@@ -330,7 +229,7 @@ class ChildProcess(FrozenModel):
     )
 
 
-class Transition(_Cited):
+class Transition(Cited):
     """An event moving a case from a state (or one of several) to a state.
 
     ``to`` may be omitted: the case stays where it is (an internal transition, which does
@@ -356,7 +255,7 @@ class Transition(_Cited):
             value = dict(value)
             for key in ("from", "from_", "guard", "start_child", "basis"):
                 if key in value:
-                    value[key] = _as_list(value[key])
+                    value[key] = as_list(value[key])
         return value
 
     def target(self, source: str) -> str:
@@ -380,7 +279,7 @@ class Triggers(FrozenModel):
     def _wrap_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return {
-                k: _as_list(v) if k in ("events", "enter", "leave") else v for k, v in value.items()
+                k: as_list(v) if k in ("events", "enter", "leave") else v for k, v in value.items()
             }
         return value
 
@@ -401,7 +300,7 @@ class Start(Triggers):
     )
 
 
-class Extension(_Cited):
+class Extension(Cited):
     """How a deadline may be extended: the approving event, the period, the limits.
 
     Its ``id`` names the rule; ``zh``/``en`` say it in words. With ``period_from`` the
@@ -439,7 +338,7 @@ class Expiry(FrozenModel):
     fire: Id = PField(description="The event applied by itself on expiry: deemed_waiver.")
 
 
-class Deadline(_Cited):
+class Deadline(Cited):
     """A time limit: what starts it, its period, what meets, stops, suspends or extends it.
 
     ``on_expiry`` is ``overdue`` (the case is only marked overdue: the text names no
@@ -450,6 +349,9 @@ class Deadline(_Cited):
     A deadline has either a ``period`` or ``ends_on``, a CEL date (a permit's
     ``valid_until``): it then falls due on that day (moved to the next working day only
     with ``rollover``), an extension adds its period to it, and it cannot be suspended.
+
+    A recurring deadline (``every``) has neither: each occurrence falls due on its own
+    and is named by ``label``; a meeting event meets the occurrence ``label_from`` names.
     """
 
     period: Text | None = PField(
@@ -474,6 +376,20 @@ class Deadline(_Cited):
         default="overdue",
         description="'overdue', or {fire: event} where the text names a consequence.",
     )
+    every: Every | None = PField(
+        default=None,
+        description="A recurring deadline: {month, day}, {day}, {months, day} or {period}.",
+    )
+    label: Cel | None = PField(
+        default=None,
+        description="CEL string naming an occurrence, over `due` and the case data "
+        "(default: its due date, YYYY-MM-DD).",
+    )
+    label_from: Cel | None = PField(
+        default=None,
+        description="CEL over the meeting event's `payload` and the data: the label it meets "
+        "(default: the oldest open occurrence).",
+    )
 
     @property
     def expiry_event(self) -> str | None:
@@ -482,6 +398,8 @@ class Deadline(_Cited):
 
     @model_validator(mode="after")
     def _period_or_end(self) -> Deadline:
+        if self.every is not None or self.label is not None or self.label_from is not None:
+            return self._check_recurring()
         if (self.period is None) == (self.ends_on is None):
             which = "both" if self.period is not None else "neither"
             raise ValueError(
@@ -490,6 +408,34 @@ class Deadline(_Cited):
         if self.ends_on is not None and self.anchor is not None:
             raise ValueError(
                 f"deadline {self.id!r}: 'anchor' is for a period; 'ends_on' gives the day itself"
+            )
+        return self
+
+    def _check_recurring(self) -> Deadline:
+        """A recurring deadline: each occurrence falls due, is met or is overdue on its own."""
+        name = f"deadline {self.id!r}"
+        if self.every is None:
+            raise ValueError(f"{name}: 'label' and 'label_from' are for a recurring one (every)")
+        conflicts = [
+            key
+            for key, given in (
+                ("period", self.period is not None),
+                ("ends_on", self.ends_on is not None),
+                ("extension", self.extension is not None),
+                ("suspended_by", bool(self.suspended_by)),
+                ("resumed_by", bool(self.resumed_by)),
+            )
+            if given
+        ]
+        if conflicts:
+            raise ValueError(
+                f"{name} recurs (every), so it takes no {', '.join(map(repr, conflicts))}: "
+                "each occurrence falls due on its own day (give a period inside every)"
+            )
+        if self.expiry_event is not None:
+            raise ValueError(
+                f"{name} recurs (every): an occurrence that passes is only overdue "
+                "(on_expiry: overdue); an expiry event would fire once a year by itself"
             )
         return self
 
@@ -513,8 +459,22 @@ class OnFinal(FrozenModel):
 
 #: Optional keys added after the first version of the format (a deadline's ``ends_on``,
 #: ``period`` now optional, start conditions ``when``, an extension's ``period_from`` and
-#: ``unit``, a record list's ``fields``): left out of the content hash while they are null.
-_ADDED_KEYS = frozenset({"ends_on", "period", "when", "period_from", "unit", "fields", "max_items"})
+#: ``unit``, a record list's ``fields``, a list's ``max_items``, a recurring deadline's
+#: ``every``, ``label`` and ``label_from``): left out of the content hash while they are null.
+_ADDED_KEYS = frozenset(
+    {
+        "ends_on",
+        "period",
+        "when",
+        "period_from",
+        "unit",
+        "fields",
+        "max_items",
+        "every",
+        "label",
+        "label_from",
+    }
+)
 
 
 def _without_unset(node: Any) -> Any:

@@ -24,8 +24,11 @@ def _deadline_basis(compiled: CompiledProcess, deadline: str) -> str | None:
 
 
 def timer_to_dict(timer: TimerSnapshot, *, basis: str | None = None) -> dict[str, Any]:
-    """Return one deadline as JSON-ready data (``deadline``, ``due``, ``status`` first)."""
-    return {
+    """Return one deadline as JSON-ready data (``deadline``, ``due``, ``status`` first).
+
+    An occurrence of a recurring deadline also has its ``label``.
+    """
+    data = {
         "deadline": timer.deadline,
         "due": None if timer.due is None else timer.due.isoformat(),
         "status": timer.status.value,
@@ -37,6 +40,9 @@ def timer_to_dict(timer: TimerSnapshot, *, basis: str | None = None) -> dict[str
         "provisional": timer.provisional,
         "basis": basis,
     }
+    if timer.label is not None:
+        data["label"] = timer.label
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +210,7 @@ class TickAction:
         sequence: the journal entry's sequence.
         at: the legal time of expiry recorded in the journal (not the tick's time).
         to_state: the case's state afterwards.
+        label: the occurrence of a recurring deadline (``2024年度``), else None.
     """
 
     case_id: str
@@ -213,6 +220,7 @@ class TickAction:
     sequence: int
     at: datetime
     to_state: str
+    label: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return it as JSON-ready data."""
@@ -224,6 +232,7 @@ class TickAction:
             "sequence": self.sequence,
             "at": self.at.isoformat(),
             "state": self.to_state,
+            **({} if self.label is None else {"label": self.label}),
         }
 
 

@@ -166,6 +166,7 @@ class _Report:
                         entry.sequence,
                         entry.at,
                         entry.to_state,
+                        change.label,
                     )
                     for change in entry.timer_changes
                     if change.action in _EXPIRY_ACTIONS

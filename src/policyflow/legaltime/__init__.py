@@ -25,6 +25,7 @@ from policyflow.legaltime.day_table import DayKind, YearSource
 from policyflow.legaltime.explain import DayStatus, ExplainedDay, Explanation, Run
 from policyflow.legaltime.numerals import parse_chinese_number
 from policyflow.legaltime.period import Period, PeriodLike, Unit
+from policyflow.legaltime.recurrence import Recurrence
 from policyflow.legaltime.tolling import Interval, IntervalLike, merge_intervals
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "IntervalLike",
     "Period",
     "PeriodLike",
+    "Recurrence",
     "Run",
     "Unit",
     "YearSource",

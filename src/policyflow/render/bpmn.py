@@ -11,7 +11,9 @@ coordinates, bpmn_layout.py):
 - a transition that starts child processes forks (parallel gateway) into the target state
   and a call activity per child (``calledElement`` is the child's BPMN process id), since
   the child runs beside the main line;
-- a deadline is a boundary timer event on each state it starts in: an ISO 8601
+- a deadline is a boundary timer event on each state it starts in (a recurring one, a
+  non-interrupting timer with a ``timeCycle``: ``R/P12M``, or a cron expression such as
+  ``0 0 0 L 3 ?`` for 每年3月31日); otherwise an ISO 8601
   ``timeDuration`` where the period is exact (days, months, years, hours); for working
   days, which ISO 8601 cannot express, a ``timeDate`` naming the variable ``due_<id>``
   that policyflow's legal calendar computes. The documentation element states the legal
@@ -146,7 +148,13 @@ def _timer_doc(mark: DeadlineMark) -> str:
         f"{mark.zh} · {mark.en}: {mark.label} ({mark.label_en})",
         f"依据 basis: {mark.basis}",
     ]
-    if mark.ends_on is not None:
+    if mark.cycle is not None:
+        parts.append(
+            f"recurs ({mark.cycle}): one occurrence at a time falls due, each met or overdue "
+            "on its own; the exact due date (a day 31 is the month's last day, a day off work "
+            f"rolls over) is computed by policyflow and given as the variable due_{mark.id}."
+        )
+    elif mark.ends_on is not None:
         parts.append(
             f"ends on the date given by {mark.ends_on} when it starts; the due date is "
             f"computed by policyflow and given as the variable due_{mark.id}."
@@ -338,7 +346,9 @@ def _xml(graph: Graph, model: _Model) -> ET.Element:
             _text(node, f"{b}outgoing", flow_id)
         definition = ET.SubElement(node, f"{b}timerEventDefinition", {"id": f"{timer.id}_def"})
         typed = {f"{{{XSI}}}type": "bpmn:tFormalExpression"}
-        if mark.iso8601 is not None:
+        if mark.cycle is not None:
+            _text(definition, f"{b}timeCycle", mark.cycle, **typed)
+        elif mark.iso8601 is not None:
             _text(definition, f"{b}timeDuration", mark.iso8601, **typed)
         else:
             _text(definition, f"{b}timeDate", f"${{due_{mark.id}}}", **typed)

@@ -65,6 +65,7 @@ def _changes(entry: JournalEntry) -> str:
                 "on": c.on,
                 "due": c.due,
                 "basis": c.basis,
+                **({} if c.label is None else {"label": c.label}),  # an occurrence's only
             }
             for c in entry.timer_changes
         ]

@@ -84,6 +84,11 @@ class DeadlineMark:
             ``period`` is "until …" and ``amount`` 0).
         ends_on_zh: that date in words: the field's own label when the CEL names a field
             (有效期至), otherwise 所定日期; ``ends_on_en`` likewise.
+        every_zh: for a recurring deadline, when it recurs (每年3月31日, 每 12 个月); drawn
+            as one recurring timer instead of a period; ``every_en`` likewise.
+        cycle: for a recurring deadline, the BPMN timeCycle: an ISO 8601 repeating
+            interval for the period form (``R/P12M``), else a cron expression
+            (``0 0 0 31 3 ?``; ``L``: a day 31 is the month's last day).
     """
 
     id: str
@@ -107,10 +112,18 @@ class DeadlineMark:
     ends_on: str | None = None
     ends_on_zh: str = "所定日期"
     ends_on_en: str = "the stated date"
+    every_zh: str | None = None
+    every_en: str | None = None
+    cycle: str | None = None
 
     @property
     def span_zh(self) -> str:
-        """The period in Chinese: '≤ 5 工作日' (a deadline ending on a date: '至 有效期至')."""
+        """The period in Chinese: '≤ 5 工作日'.
+
+        A deadline ending on a date: '至 有效期至'; a recurring one: '每年3月31日'.
+        """
+        if self.every_zh is not None:
+            return self.every_zh
         if self.ends_on is not None:
             return f"至 {self.ends_on_zh}"
         return f"≤ {self.amount} {self.unit_zh}"
@@ -122,7 +135,13 @@ class DeadlineMark:
 
     @property
     def label_en(self) -> str:
-        """The English period: '≤ 5 working days' (or 'until Valid until')."""
+        """The English period: '≤ 5 working days'.
+
+        A deadline ending on a date: 'until Valid until'; a recurring one: 'every year on
+        31 March'.
+        """
+        if self.every_en is not None:
+            return self.every_en
         if self.ends_on is not None:
             return f"until {self.ends_on_en}"
         return f"≤ {self.amount} {self.unit_en}"
@@ -315,7 +334,31 @@ class Graph:
 
 
 def _period(deadline: Deadline) -> Period | None:
+    if deadline.every is not None:
+        return deadline.every.counted
     return None if deadline.period is None else Period.parse(deadline.period)
+
+
+def _recurring_words(deadline: Deadline, period: Period | None) -> dict[str, str]:
+    """How a recurring deadline is drawn: when it recurs, in words and as a BPMN timeCycle."""
+    every = deadline.every
+    if every is None:
+        return {}
+    recurrence = every.recurrence
+    if recurrence is None:
+        assert period is not None
+        return {
+            "every_zh": f"每 {period.amount} {_UNIT_ZH[period.unit]}",
+            "every_en": f"every {period.amount} {_UNIT_EN[period.unit]}",
+            "cycle": f"R/{period.iso8601}" if period.iso8601 else f"R/{period}",
+        }
+    day = "L" if recurrence.day == 31 else str(recurrence.day)
+    months = "*" if recurrence.is_monthly else ",".join(map(str, recurrence.months))
+    return {
+        "every_zh": recurrence.zh,
+        "every_en": recurrence.en,
+        "cycle": f"0 0 0 {day} {months} ?",
+    }
 
 
 def _start_states(process: Process, deadline: Deadline) -> tuple[str, ...]:
@@ -371,7 +414,7 @@ def _mark(process: Process, deadline: Deadline, timer: TimerSnapshot | None) -> 
         id=deadline.id,
         zh=deadline.zh,
         en=deadline.en,
-        period=str(period) if period is not None else f"until {deadline.ends_on}",
+        period=_period_text(deadline, period),
         amount=period.amount if period is not None else 0,
         unit_zh=_UNIT_ZH[period.unit] if period is not None else "",
         unit_en=_UNIT_EN[period.unit] if period is not None else "",
@@ -388,7 +431,18 @@ def _mark(process: Process, deadline: Deadline, timer: TimerSnapshot | None) -> 
         provisional=bool(timer.provisional) if running and timer is not None else False,
         ends_on=deadline.ends_on,
         **_ends_on_words(process, deadline.ends_on),
+        **_recurring_words(deadline, period),
     )
+
+
+def _period_text(deadline: Deadline, period: Period | None) -> str:
+    every = deadline.every
+    recurrence = None if every is None else every.recurrence
+    if recurrence is not None:
+        return recurrence.canonical
+    if period is not None:
+        return f"every {period}" if every is not None else str(period)
+    return f"until {deadline.ends_on}"
 
 
 def _ends_on_words(process: Process, ends_on: str | None) -> dict[str, str]:

@@ -13,7 +13,10 @@ restricted evaluator. Reads only graph.py.
   the same transition the runtime picks. The CEL text, the words and the article stay
   on the transition as ``pf:`` attributes;
 - labels, legal bases and deadlines are carried in the ``pf:`` namespace
-  (``urn:policyflow:scxml:1``), which SCXML processors ignore.
+  (``urn:policyflow:scxml:1``), which SCXML processors ignore: ``pf:deadlines`` lists
+  ``id=period article`` on the states that start them; a recurring deadline's period is
+  its recurrence (``annual_report=every 03-31 第四十五条``, ``every month 02``,
+  ``every 12mo``), as a timer records it.
 
 The one restriction: condition names must be valid identifiers, which guard ids are.
 """

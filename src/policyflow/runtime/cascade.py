@@ -270,7 +270,7 @@ class _Cascade:
             self.take(case, step)
         except TransitionRefused:  # the parent refuses the signal: the consequence fails
             self._restore(mark)
-            self._record(case, overdue(case.compiled, case.current, timer))
+            self._record(case, overdue(case.compiled, case.current, timer, calendar=self.calendar))
 
     def take(self, case: _Open, step: Step) -> None:
         """Record `step`, start the children it asks for and send its signal."""

@@ -34,8 +34,9 @@ from policyflow.definition.model import (
     Triggers,
     basis_text,
 )
+from policyflow.definition.recurring_checks import label_scope
 from policyflow.errors import DefinitionError, InvalidInput
-from policyflow.legaltime import Period, Unit
+from policyflow.legaltime import Period, Recurrence, Unit
 
 __all__ = [
     "VARIES",
@@ -70,6 +71,11 @@ class DeadlinePlan:
     ``start_when`` is its start condition; ``extension_from`` the CEL whole number that
     gives an extension's length in ``extension_unit`` (``extension_period`` is then the
     most one extension may add).
+
+    A recurring deadline (``every``) is ``recurring``: ``recurrence`` is the calendar day
+    it falls due on (None for the period form, whose ``period`` each occurrence counts),
+    ``label`` names an occurrence over ``due`` and the data, ``label_from`` the occurrence
+    a meeting event meets.
     """
 
     id: str
@@ -91,6 +97,10 @@ class DeadlinePlan:
     start_when: Expression | None = None
     extension_from: Expression | None = None
     extension_unit: Unit | None = None
+    recurring: bool = False
+    recurrence: Recurrence | None = None
+    label: Expression | None = None
+    label_from: Expression | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,7 +485,11 @@ def _deadline_plan(process: Process, deadline: Deadline) -> DeadlinePlan:
 
     approving = None if extension is None else process.find_event(extension.event)
     approved = {} if approving is None else {f.id: f for f in approving.payload}
+    every = deadline.every
     period = None if deadline.period is None else Period.parse(deadline.period)
+    if every is not None:
+        period = every.counted
+    recurrence = None if every is None else every.recurrence
     added = None if extension is None else Period.parse(extension.period)
     return DeadlinePlan(
         id=deadline.id,
@@ -494,7 +508,9 @@ def _deadline_plan(process: Process, deadline: Deadline) -> DeadlinePlan:
         if extension is None
         else basis_text(extension.basis) or basis_text(deadline.basis),
         extension_rule="" if extension is None else extension.en,
-        period_text="" if period is None else str(period),
+        period_text=recurrence.canonical
+        if recurrence is not None
+        else ("" if period is None else str(period)),
         is_hours=period is not None and period.unit is Unit.HOUR,
         ends_on=compiled(deadline.ends_on, FieldType.DATE),
         start_when=compiled(deadline.start_on.when, "bool"),
@@ -502,6 +518,19 @@ def _deadline_plan(process: Process, deadline: Deadline) -> DeadlinePlan:
         if extension is None or extension.period_from is None
         else compile_expression(extension.period_from, fields, approved, expect=FieldType.INT),
         extension_unit=_extension_unit(deadline, added),
+        recurring=every is not None,
+        recurrence=recurrence,
+        label=None
+        if deadline.label is None
+        else compile_expression(deadline.label, label_scope(fields), None, expect=FieldType.STR),
+        label_from=None
+        if deadline.label_from is None
+        else compile_expression(
+            deadline.label_from,
+            fields,
+            start_payload(process, deadline.met_by),
+            expect=FieldType.STR,
+        ),
     )
 
 

@@ -64,7 +64,12 @@ _new = tuple.__new__
 
 
 def start(
-    plan: DeadlinePlan, *, on: date, anchor: date | datetime, calendar: Calendar
+    plan: DeadlinePlan,
+    *,
+    on: date,
+    anchor: date | datetime,
+    calendar: Calendar,
+    label: str | None = None,
 ) -> tuple[TimerSnapshot, TimerChange]:
     """Start the deadline of `plan` counted from `anchor` (the day itself not counted).
 
@@ -73,6 +78,7 @@ def start(
         on: the day of the starting event.
         anchor: the day the period counts from (a datetime for an hour period).
         calendar: the legal calendar.
+        label: the occurrence it is, for a recurring deadline counted by a period.
 
     Raises:
         CalendarNotPublished: the count reaches a year the calendar does not cover.
@@ -99,9 +105,10 @@ def start(
             due.provisional,
             None,
             plan.rollover,
+            label,
         ),
     )
-    return timer, _new(TimerChange, (plan.id, _STARTED, on, due_day, plan.basis))
+    return timer, _new(TimerChange, (plan.id, _STARTED, on, due_day, plan.basis, label))
 
 
 _ONE_DAY = Period(1, Unit.DAY)
@@ -135,6 +142,7 @@ def start_until(
             due.provisional,
             None,
             plan.rollover,
+            None,
         ),
     )
     return timer, TimerChange(plan.id, _STARTED, on, due.date, plan.basis)
@@ -185,9 +193,10 @@ def _end(
             t.provisional,
             t.remaining,
             t.rollover,
+            t.label,
         ),
     )
-    return changed, _new(TimerChange, (plan.id, action, on, timer.due, plan.basis))
+    return changed, _new(TimerChange, (plan.id, action, on, timer.due, plan.basis, t.label))
 
 
 def suspend(

@@ -17,10 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from policyflow.errors import InvalidInput, TransitionRefused
-from policyflow.legaltime import Calendar
-from policyflow.runtime import deadlines
+from policyflow.legaltime import Calendar, china
+from policyflow.runtime import deadlines, recurrence
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
+from policyflow.runtime.scope import scope
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 from policyflow.runtime.step import Step, index_of, transition
 
@@ -208,13 +209,25 @@ def expire_timer(
             )
         except TransitionRefused:
             pass
-    return overdue(compiled, snapshot, timer)
+    return overdue(compiled, snapshot, timer, calendar=calendar)
 
 
-def overdue(compiled: CompiledProcess, snapshot: CaseSnapshot, timer: TimerSnapshot) -> Step:
+def overdue(
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    timer: TimerSnapshot,
+    *,
+    calendar: Calendar | None = None,
+) -> Step:
     """The deadline expired without consequence: ``deadline_expired``, the case overdue.
 
     The state does not change; the timer becomes ``overdue`` and can still be met, late.
+    An occurrence of a recurring deadline that falls on calendar days is followed, at
+    the same instant, by the next occurrence (:mod:`.recurrence`): a missed year stays
+    overdue for its own label while the next year falls due.
+
+    Raises:
+        CalendarNotPublished: the next occurrence needs a year the calendar does not cover.
     """
     at = expiry_instant(snapshot, timer)
     plan = compiled.deadlines.get(timer.deadline)
@@ -228,6 +241,13 @@ def overdue(compiled: CompiledProcess, snapshot: CaseSnapshot, timer: TimerSnaps
         change = TimerChange(timer.deadline, TimerAction.OVERDUE, day, timer.due, "")
     if index is not None:
         timers[index] = changed
+    changes = [change]
+    if plan is not None and plan.recurrence is not None:
+        cal = calendar if calendar is not None else china()
+        variables = scope(snapshot.data, None, day, snapshot.state, calendar)
+        recurrence.after_expiry(
+            plan, timer, timers, changes, on=day, variables=variables, calendar=cal
+        )
     version = snapshot.version + 1
     new = snapshot._replace(version=version, updated_at=at, timers=tuple(timers), overdue=True)
     entry = JournalEntry(
@@ -239,7 +259,7 @@ def overdue(compiled: CompiledProcess, snapshot: CaseSnapshot, timer: TimerSnaps
         None,
         {"deadline": timer.deadline},
         change.basis,
-        (change,),
+        tuple(changes),
         True,
     )
     return Step(new, entry)

@@ -39,6 +39,8 @@ class TimerChange(NamedTuple):
         on: the business day it happened.
         due: the due date after the change (None while suspended or once ended).
         basis: the legal basis of the deadline.
+        label: the occurrence of a recurring deadline it changed (``2024年度``); None for
+            a deadline that does not recur.
     """
 
     deadline: str
@@ -46,6 +48,7 @@ class TimerChange(NamedTuple):
     on: date
     due: date | None
     basis: str
+    label: str | None = None
 
 
 class JournalEntry(NamedTuple):

@@ -30,7 +30,11 @@ def _expiring(snapshot: CaseSnapshot, entry: JournalEntry) -> TimerSnapshot:
     for change in entry.timer_changes:
         if change.action in (TimerAction.FIRED, TimerAction.OVERDUE):
             for timer in reversed(snapshot.timers):
-                if timer.deadline == change.deadline and timer.status is TimerStatus.ARMED:
+                if (
+                    timer.deadline == change.deadline
+                    and timer.status is TimerStatus.ARMED
+                    and timer.label == change.label
+                ):
                     return timer
             break
     raise _tampered(
@@ -48,7 +52,7 @@ def _step(
 ) -> CaseSnapshot:
     fired = _expiring(snapshot, entry) if entry.automatic else None
     if fired is not None and entry.event == "deadline_expired":
-        return overdue(compiled, snapshot, fired).snapshot
+        return overdue(compiled, snapshot, fired, calendar=calendar).snapshot
     return transition(
         compiled,
         snapshot,

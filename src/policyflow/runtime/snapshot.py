@@ -61,6 +61,8 @@ class TimerSnapshot(NamedTuple):
         provisional: computed on a provisional calendar (a year not yet published).
         remaining: units of the period still to count when it was suspended.
         rollover: whether a last day that is not a working day moves to the next one.
+        label: which occurrence of a recurring deadline this is (``2024年度``); None for
+            a deadline that does not recur.
     """
 
     deadline: str
@@ -74,6 +76,7 @@ class TimerSnapshot(NamedTuple):
     provisional: bool = False
     remaining: int | None = None
     rollover: bool = True
+    label: str | None = None
 
     @property
     def expires_at(self) -> datetime | None:
@@ -132,9 +135,27 @@ class CaseSnapshot(NamedTuple):
     overdue: bool = False
 
     def timer(self, deadline: str) -> TimerSnapshot | None:
-        """Return the latest timer of `deadline`, or None if it never started."""
+        """Return the latest timer of `deadline`, or None if it never started.
+
+        For a recurring deadline, the latest occurrence (see :meth:`occurrences`).
+        """
         for timer in reversed(self.timers):
             if timer.deadline == deadline:
+                return timer
+        return None
+
+    def occurrences(self, deadline: str) -> tuple[TimerSnapshot, ...]:
+        """Every timer of `deadline` the case holds, oldest first.
+
+        A recurring deadline keeps one per occurrence (each met, overdue or cancelled on
+        its own); a deadline that does not recur, its latest run only.
+        """
+        return tuple(t for t in self.timers if t.deadline == deadline)
+
+    def occurrence(self, deadline: str, label: str) -> TimerSnapshot | None:
+        """Return the occurrence of the recurring `deadline` named `label`, or None."""
+        for timer in reversed(self.timers):
+            if timer.deadline == deadline and timer.label == label:
                 return timer
         return None
 

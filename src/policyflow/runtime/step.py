@@ -25,7 +25,7 @@ from policyflow.errors import (
     InvalidPayload,
 )
 from policyflow.legaltime import Calendar, Period, china
-from policyflow.runtime import deadlines
+from policyflow.runtime import deadlines, recurrence
 from policyflow.runtime.compiled import (
     VARIES,
     CompiledProcess,
@@ -390,11 +390,17 @@ def _effects(
     asked: Mapping[str, Period] | None = None,
 ) -> None:
     for plan in effects.met:
+        if plan.recurring:
+            recurrence.meet(plan, timers, changes, on=day, variables=variables, calendar=cal)
+            continue
         index = _running(timers, plan.id)
         if index is not None:
             timers[index], change = deadlines.meet(plan, timers[index], on=day)
             changes.append(change)
     for plan in effects.cancelled:
+        if plan.recurring:
+            recurrence.cancel(plan, timers, changes, on=day)
+            continue
         index = _running(timers, plan.id)
         if index is not None:
             timers[index], change = deadlines.cancel(plan, timers[index], on=day)
@@ -421,6 +427,11 @@ def _effects(
     for plan in effects.started:
         started = _start_timer(plan, variables, at, day, cal)
         if started is None:  # its start condition is false: nothing starts or stops
+            continue
+        if plan.recurring:  # started again: the open occurrences end, a new series begins
+            recurrence.cancel(plan, timers, changes, on=day)
+            timers.append(started[0])
+            changes.append(started[1])
             continue
         index = _running(timers, plan.id)
         if index is not None:  # started again while running: the old run is cancelled
@@ -465,6 +476,10 @@ def _start_timer(
     when = plan.start_when
     if when is not None and not holds(when, variables, f"deadline {plan.id!r}"):
         return None
+    if plan.recurring:
+        after = day if plan.anchor is None else _anchor(plan, variables, at)
+        after_day = after.date() if isinstance(after, datetime) else after
+        return recurrence.start(plan, on=day, after=after_day, variables=variables, calendar=cal)
     if plan.ends_on is not None:
         until = _anchor(plan, variables, at, plan.ends_on, "ends_on")
         day_until = until.date() if isinstance(until, datetime) else until

@@ -91,6 +91,7 @@ class DeadlineOutcome:
         ended_on: the day it was met, lapsed or cancelled.
         extensions: how many times it was extended.
         suspensions: how many times it was suspended.
+        label: the occurrence, for a recurring deadline (``2024年度``); each is a run.
     """
 
     case_id: str
@@ -101,6 +102,7 @@ class DeadlineOutcome:
     ended_on: date | None
     extensions: int
     suspensions: int
+    label: str | None = None
 
     @property
     def is_late_or_overdue(self) -> bool:
@@ -115,28 +117,30 @@ class DeadlineOutcome:
 def deadline_outcomes(record: CaseRecord) -> list[DeadlineOutcome]:
     """Follow each deadline of one case through its journal's timer changes."""
     done: list[DeadlineOutcome] = []
-    running: dict[str, dict[str, Any]] = {}
+    # by deadline and occurrence label: each occurrence of a recurring deadline is a run
+    running: dict[tuple[str, str | None], dict[str, Any]] = {}
 
-    def close(deadline: str, outcome: str, on: date | None) -> None:
-        run = running.pop(deadline)
+    def close(key: tuple[str, str | None], outcome: str, on: date | None) -> None:
+        run = running.pop(key)
         if outcome == "met" and run["missed"]:
             outcome = "met_late"
         done.append(
             DeadlineOutcome(
                 record.case_id,
-                deadline,
+                key[0],
                 run["started_on"],
                 run["due"],
                 outcome,
                 on,
                 run["extensions"],
                 run["suspensions"],
+                key[1],
             )
         )
 
     for entry in record.journal:
         for change in entry.timer_changes:
-            name, action = change.deadline, change.action
+            name, action = (change.deadline, change.label), change.action
             if action is TimerAction.STARTED:
                 if name in running:
                     close(name, "cancelled", change.on)  # restarted: the old run is moot

@@ -168,7 +168,11 @@ class SimulationResult:
         return frame
 
     def deadlines(self) -> pd.DataFrame:
-        """One row per deadline run per case: dates, outcome, extensions, suspensions."""
+        """One row per deadline run per case: dates, outcome, extensions, suspensions.
+
+        Each occurrence of a recurring deadline is a run of its own, named by ``label``
+        (None for a deadline that does not recur).
+        """
         pd = _pandas()
         rows = [
             {
@@ -181,6 +185,7 @@ class SimulationResult:
                 "extensions": o.extensions,
                 "suspensions": o.suspensions,
                 "late_or_overdue": o.is_late_or_overdue,
+                "label": o.label,
             }
             for record in self.records
             for o in deadline_outcomes(record)
@@ -195,6 +200,7 @@ class SimulationResult:
             "extensions",
             "suspensions",
             "late_or_overdue",
+            "label",
         ]
         return pd.DataFrame(rows, columns=columns)
 

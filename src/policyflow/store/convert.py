@@ -61,12 +61,19 @@ def timer_changes_json(changes: Sequence[TimerChange]) -> str:
             [
                 f'{{"action":{_json_string(change.action)},"basis":{_json_string(change.basis)},'
                 f'"deadline":{_json_string(change.deadline)},"due":{_day_json(change.due)},'
+                f"{_label_json(change.label)}"
                 f'"on":{_day_json(change.on)}}}'
                 for change in changes
             ]
         )
         + "]"
     )
+
+
+def _label_json(label: str | None) -> str:
+    # Only an occurrence of a recurring deadline has a label: every other change is
+    # written as before, so the journals (and hashes) written earlier are unchanged.
+    return "" if label is None else f'"label":{_json_string(label)},'
 
 
 def case_values(
@@ -116,7 +123,7 @@ def timer_values(case_id: str, position: int, timer: TimerSnapshot) -> dict[str,
         "remaining": timer.remaining,
         "provisional": timer.provisional,
         "rollover": timer.rollover,
-        "label": None,  # wired by the recurring-deadline change
+        "label": timer.label,
     }
 
 
@@ -144,7 +151,7 @@ def timer_row(case_id: str, position: int, timer: TimerSnapshot) -> tuple[Any, .
         timer.remaining,
         timer.provisional,
         timer.rollover,
-        None,  # label: wired by the recurring-deadline change
+        timer.label,
     )
 
 
@@ -174,6 +181,7 @@ def timer_from_row(row: Row) -> TimerSnapshot:
         provisional=bool(row["provisional"]),
         remaining=row["remaining"],
         rollover=bool(row["rollover"]),
+        label=row["label"],
     )
 
 
@@ -201,14 +209,17 @@ def snapshot_from_rows(case: Row, timers: Sequence[Row], data: Mapping[str, Any]
 
 
 def timer_change_to_json(change: TimerChange) -> dict[str, Any]:
-    """Return one timer change as JSON-ready data."""
-    return {
+    """Return one timer change as JSON-ready data (``label`` only for an occurrence)."""
+    data = {
         "deadline": change.deadline,
         "action": change.action.value,
         "on": change.on.isoformat(),
         "due": None if change.due is None else change.due.isoformat(),
         "basis": change.basis,
     }
+    if change.label is not None:
+        data["label"] = change.label
+    return data
 
 
 def _timer_change_from_json(data: Mapping[str, Any]) -> TimerChange:
@@ -218,6 +229,7 @@ def _timer_change_from_json(data: Mapping[str, Any]) -> TimerChange:
         on=date.fromisoformat(data["on"]),
         due=_day(data["due"]),
         basis=data["basis"],
+        label=data.get("label"),
     )
 
 

@@ -50,6 +50,7 @@ _FIELD_COLUMNS: tuple[tuple[str, ...], ...] = tuple(
         "provisional": ("provisional",),
         "remaining": ("remaining",),
         "rollover": ("rollover",),
+        "label": ("label",),
     }[field]
     for field in TimerSnapshot._fields
 )
