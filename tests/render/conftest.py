@@ -14,6 +14,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "processes"
 FIXTURE_FILES = {
     "fixture:permit": "permit.yaml",
     "fixture:permit.inspection": "permit/inspection.yaml",
+    "fixture:ethics-review": "ethics-review.yaml",  # soft guards, reopening, to_previous
 }
 NAMES = [*FIXTURE_FILES, *discover()]
 

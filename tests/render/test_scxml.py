@@ -66,18 +66,22 @@ def _flags(
     event: str,
     payload: dict[str, Any] | None,
     day: date,
-) -> dict[str, bool]:
-    """Each guard of the transitions `event` may take now, evaluated by policyflow's CEL."""
+) -> dict[str, Any]:
+    """Each guard of the transitions `event` may take now, evaluated by policyflow's CEL.
+
+    With the case's previous state, which a ``to_previous`` transition's conditions read.
+    """
     fields = compiled.payloads.get(event)
     typed = fields.validate(payload or {}) if fields else {}
     scope = {**snapshot.data, "payload": typed, "today": day, "state": snapshot.state}
-    flags: dict[str, bool] = {}
+    flags: dict[str, Any] = {}
     for plan in compiled.table.get((snapshot.state, event), ()):
         for guard in plan.guards:
             try:
                 flags[guard.id] = guard.expression.evaluate(scope) is True
             except InvalidInput:  # the runtime counts a guard it cannot evaluate as false
                 flags[guard.id] = False
+    flags["previous_state"] = snapshot.previous_state
     return flags
 
 

@@ -16,7 +16,6 @@ import pytest
 
 from policyflow.definition.catalog import load
 from policyflow.definition.loader import load_text
-from policyflow.errors import CalendarNotPublished
 from policyflow.runtime import (
     CompiledProcess,
     TimerAction,
@@ -144,17 +143,21 @@ def test_a_report_without_a_year_meets_the_oldest_open_one_and_an_unknown_year_t
     )
     assert changes(second) == [(TimerAction.MET, "2024年度", date(2025, 3, 31))]
     assert not second.snapshot.overdue
-    # the current year met early would start 2026年度, due 2027-03-31: 2027 is not
-    # published, so the rollover cannot be decided and the report is refused as any
-    # deadline reaching an unpublished year is
-    with pytest.raises(CalendarNotPublished):
-        apply(
-            ethics,
-            second.snapshot,
-            "annual_report_submitted",
-            {"year_label": "2025年度"},
-            at=datetime(2025, 6, 4, 9),
-        )
+    # the current year met early starts 2026年度, due 2027-03-31: 2027's notice is not out,
+    # so the new occurrence is counted by the provisional rule and marked so; the report
+    # itself is not refused for a year it does not need
+    third = apply(
+        ethics,
+        second.snapshot,
+        "annual_report_submitted",
+        {"year_label": "2025年度"},
+        at=datetime(2025, 6, 4, 9),
+    )
+    assert changes(third)[0] == (TimerAction.MET, "2025年度", date(2026, 3, 31))
+    assert changes(third)[1] == (TimerAction.STARTED, "2026年度", date(2027, 3, 31))
+    following = third.snapshot.occurrence("annual_report", "2026年度")
+    assert following is not None and following.provisional
+    assert not third.snapshot.occurrence("annual_report", "2025年度").provisional
 
 
 def test_cancelled_by_ends_the_recurrence(ethics):

@@ -5,8 +5,8 @@ case is started at its arrival with its drawn data, each event a person did is f
 time with its payload and actor, and tick runs before every one of them (and at the end),
 so that deadlines expire when the engine's tick finds them due (test_tick_invariance.py
 replays them with tick run never, or at random instants). The journals must agree
-entry by entry: event, states, business time, actor, payload, basis, deadline changes and
-whether the entry was automatic.
+entry by entry: event, states, business time, actor, payload, basis, deadline changes,
+whether the entry was automatic and the soft guards it passed with a reason.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def _comparable(entry: JournalEntry) -> tuple:
         entry.basis,
         entry.timer_changes,
         entry.automatic,
+        entry.overrides,
     )
 
 
@@ -117,6 +118,7 @@ def _replay(
                 dict(entry.payload) or None,
                 at=at,
                 actor=entry.actor,
+                overrides=dict(entry.overrides) or None,
             )
     while pending:
         engine.tick(now=pending.pop())

@@ -7,7 +7,7 @@ import pytest
 from policyflow.definition.catalog import discover, load
 from policyflow.sim import compiled as compiled_module
 from policyflow.sim import simulate
-from policyflow.sim.compiled import ProcessFacts
+from policyflow.sim.facts import ProcessFacts
 
 
 def _always_ask_the_runtime(monkeypatch):

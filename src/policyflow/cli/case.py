@@ -167,6 +167,7 @@ def entry_to_dict(recorded: RecordedEntry) -> dict[str, Any]:
         "automatic": entry.automatic,
         "payload": dict(entry.payload),
         "basis": entry.basis,
+        "overrides": [{"guard": guard, "reason": reason} for guard, reason in entry.overrides],
         "timer_changes": [
             {
                 "deadline": c.deadline,
@@ -237,6 +238,14 @@ def fire(
         int | None,
         typer.Option("--expect-version", metavar="N", help="Refuse if the case moved past N."),
     ] = None,
+    override: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--override",
+            metavar="GUARD=REASON",
+            help="Pass a false soft guard (一般应, 原则上) with the reason recorded; repeatable.",
+        ),
+    ] = None,
     provisional: Provisional = False,
     calendar_file: CalendarFile = None,
     db: DbOption = None,
@@ -245,11 +254,39 @@ def fire(
     """Apply EVENT to case ID."""
     payload = read_data(data, what="event payload")
     moment = _moment(at, "event time")
+    overrides = parse_overrides(override or [])
     with open_engine(db, calendar_from(provisional, calendar_file)) as engine:
         case = engine.fire(
-            case_id, event, payload, at=moment, actor=actor, expected_version=expected_version
+            case_id,
+            event,
+            payload,
+            at=moment,
+            actor=actor,
+            expected_version=expected_version,
+            overrides=overrides,
         )
     emit(case.to_dict(), as_json=as_json, render=lambda: _summary(case))
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``--override GUARD=REASON`` options as guard id → reason.
+
+    Raises:
+        InvalidInput: an option without ``=`` or without a guard id, or a guard twice.
+    """
+    found: dict[str, str] = {}
+    for item in items:
+        guard, equals, reason = item.partition("=")
+        guard = guard.strip()
+        if not equals or not guard:
+            raise InvalidInput(
+                f"--override {item!r}: give GUARD=REASON, such as "
+                "--override within_age_limit='retired professor, rare expertise'"
+            )
+        if guard in found:
+            raise InvalidInput(f"--override names guard {guard!r} twice: give one reason")
+        found[guard] = reason
+    return found
 
 
 def _working_days_left(engine: Engine, today: date, due: date | None) -> int | None:
@@ -348,6 +385,8 @@ def render_case(
     for recorded in history:
         entry = recorded.entry
         event = escape(entry.event) + (" [dim](automatic)[/dim]" if entry.automatic else "")
+        for guard, reason in entry.overrides:  # a person's words: never read as markup
+            event += f"\n[yellow]passed soft rule {escape(guard)}: {escape(reason)}[/yellow]"
         table.add_row(
             str(entry.sequence),
             entry.at.isoformat(sep=" ", timespec="minutes"),

@@ -86,9 +86,18 @@ def describe(process: Process) -> dict[str, Any]:
                 "event": t.event,
                 "from": list(t.from_),
                 "to": t.to,
+                "to_previous": t.to_previous,
+                "reopens": t.reopens,
                 "actor": t.actor,
                 "guards": [
-                    {"id": g.id, "when": g.when, "zh": g.zh, "en": g.en, "basis": g.basis_text}
+                    {
+                        "id": g.id,
+                        "when": g.when,
+                        "zh": g.zh,
+                        "en": g.en,
+                        "soft": g.soft,
+                        "basis": g.basis_text,
+                    }
                     for g in t.guard
                 ],
                 "assign": dict(t.assign),
@@ -169,10 +178,14 @@ def _render(process: Process, children: list[Process]) -> None:
     for column in ("event", "from → to", "actor", "guard", "basis"):
         transitions.add_column(column, overflow="fold")
     for t in process.transitions:
-        guards = "\n".join(f"{g.id}: {g.when}\n[dim]{g.en} [{g.basis_text}][/dim]" for g in t.guard)
+        guards = "\n".join(
+            f"{g.id}{' (soft)' if g.soft else ''}: {g.when}\n[dim]{g.en} [{g.basis_text}][/dim]"
+            for g in t.guard
+        )
+        target = "(previous state)" if t.to_previous else t.to or "(stays)"
         transitions.add_row(
             t.event,
-            f"{', '.join(t.from_)} → {t.to or '(stays)'}",
+            f"{', '.join(t.from_)} → {target}" + (" (reopens)" if t.reopens else ""),
             t.actor or "",
             guards,
             t.basis_text,

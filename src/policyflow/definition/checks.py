@@ -21,6 +21,7 @@ from policyflow.definition.expressions import (
     expression_problems,
 )
 from policyflow.definition.fields import FieldSet
+from policyflow.definition.history import check_history, return_states
 from policyflow.definition.model import Extension, Field, FieldType, Process, Triggers
 from policyflow.definition.offsets import locate_offset
 from policyflow.definition.recurring_checks import check_recurring
@@ -41,7 +42,7 @@ class Problem:
         line: the line, from 1.
         column: the column, from 1.
         code: its kind: schema, yaml, duplicate, unknown, cel, money, period, unreachable,
-            dead_end, basis, final, expiry, extension, unused; across files (lint.py),
+            dead_end, basis, final, history, expiry, extension, unused; across files (lint.py),
             child_data and signal.
         message: what is wrong, naming the offender (and the closest name).
         blocking: the process cannot run with it (the loader refuses it).
@@ -215,6 +216,7 @@ class _Checker:
         self.check_deadlines()
         self.check_graph()
         self.check_signal()
+        check_history(process, self.add)
         return self.problems
 
     def check_fields(self) -> None:
@@ -271,11 +273,12 @@ class _Checker:
             for number, source in enumerate(transition.from_):
                 self.state(source, (*where, "from", number), f"{name} comes from")
                 found = self.process.find_state(source)
-                if found is not None and found.final:
+                if found is not None and found.final and not transition.reopens:
                     self.add(
                         (*where, "from", number),
                         "final",
-                        f"{name} leaves final state {source!r}: a final state ends the case",
+                        f"{name} leaves final state {source!r}: a final state ends the case "
+                        "(say reopens: true for an appeal against a decision)",
                     )
             if transition.to is not None:
                 self.state(transition.to, (*where, "to"), f"{name} goes to")
@@ -516,9 +519,14 @@ class _Checker:
     def check_graph(self) -> None:
         process = self.process
         outgoing: dict[str, set[str]] = {s: set() for s in self.states}
+        returns = return_states(process)
         for transition in process.transitions:
             for source in transition.from_:
-                if source in outgoing:
+                if source not in outgoing:
+                    continue
+                if transition.to_previous:
+                    outgoing[source].update(returns.get(source, ()))
+                else:
                     outgoing[source].add(transition.target(source))
         start = process.initial_state.id
         seen = {start}

@@ -213,6 +213,11 @@ class Guard(Cited):
     """
 
     when: Cel = PField(description="CEL expression over the case data and `payload`.")
+    soft: bool = PField(
+        default=False,
+        description="A rule 'as a rule' (一般应, 原则上): when false, it may be passed with a "
+        "reason the journal records.",
+    )
 
 
 class ChildProcess(FrozenModel):
@@ -233,12 +238,23 @@ class Transition(Cited):
     """An event moving a case from a state (or one of several) to a state.
 
     ``to`` may be omitted: the case stays where it is (an internal transition, which does
-    not enter or leave a state for the deadlines).
+    not enter or leave a state for the deadlines). ``to_previous`` instead of ``to`` sends
+    the case back to the state it was in before it entered the current one (an appeal
+    dismissed: back to the decision). ``reopens`` says that the transition leaves a final
+    state on purpose (an appeal against a decision), which the linter otherwise refuses.
     """
 
     event: Id = PField(description="The event's id.")
     from_: tuple[Id, ...] = PField(alias="from", description="One source state or a list.")
     to: Id | None = PField(default=None, description="The target state; omitted = stay.")
+    to_previous: bool = PField(
+        default=False,
+        description="Instead of `to`: back to the state the case was in before this one.",
+    )
+    reopens: bool = PField(
+        default=False,
+        description="Leaves a final state on purpose (an appeal against a decision).",
+    )
     actor: Id | None = PField(default=None, description="The role that acts.")
     guard: tuple[Guard, ...] = PField(default=(), description="One guard or a list; all must hold.")
     assign: dict[Id, Cel] = PField(
@@ -259,7 +275,12 @@ class Transition(Cited):
         return value
 
     def target(self, source: str) -> str:
-        """The state the case is in after the transition from `source`."""
+        """The state the case is in after the transition from `source`.
+
+        For ``to_previous`` the state is only known on the case (its previous state):
+        this gives `source`, and the runtime and the linter look up the case's or the
+        possible previous states (:func:`policyflow.definition.history.return_states`).
+        """
         return source if self.to is None else self.to
 
 
@@ -460,7 +481,9 @@ class OnFinal(FrozenModel):
 #: Optional keys added after the first version of the format (a deadline's ``ends_on``,
 #: ``period`` now optional, start conditions ``when``, an extension's ``period_from`` and
 #: ``unit``, a record list's ``fields``, a list's ``max_items``, a recurring deadline's
-#: ``every``, ``label`` and ``label_from``): left out of the content hash while they are null.
+#: ``every``, ``label`` and ``label_from``; a guard's ``soft``, a transition's ``reopens``
+#: and ``to_previous``): left out of the content hash while they are null (or false, for a
+#: flag).
 _ADDED_KEYS = frozenset(
     {
         "ends_on",
@@ -473,15 +496,24 @@ _ADDED_KEYS = frozenset(
         "every",
         "label",
         "label_from",
+        "soft",
+        "reopens",
+        "to_previous",
     }
 )
 
 
 def _without_unset(node: Any) -> Any:
-    """`node` (plain JSON data) without the keys of :data:`_ADDED_KEYS` that are null."""
+    """`node` (plain JSON data) without the keys of :data:`_ADDED_KEYS` that are unset.
+
+    Unset is null, or false for a flag (``soft``, ``reopens``, ``to_previous``): a process
+    that does not use a key hashes as it did before the key existed.
+    """
     if isinstance(node, dict):
         return {
-            k: _without_unset(v) for k, v in node.items() if not (v is None and k in _ADDED_KEYS)
+            k: _without_unset(v)
+            for k, v in node.items()
+            if not ((v is None or v is False) and k in _ADDED_KEYS)
         }
     if isinstance(node, list):
         return [_without_unset(v) for v in node]

@@ -108,6 +108,11 @@ class Case:
         return self.snapshot.overdue
 
     @property
+    def previous_state(self) -> str | None:
+        """The state the case left when it entered its current one (a return goes there)."""
+        return self.snapshot.previous_state
+
+    @property
     def timers(self) -> tuple[TimerSnapshot, ...]:
         """Every deadline the case has started."""
         return self.snapshot.timers
@@ -155,6 +160,7 @@ class Case:
             "process": self.process_id,
             "process_version": self.process_version,
             "state": self.state,
+            "previous_state": self.previous_state,
             "version": self.version,
             "parent": self.parent_id,
             "overdue": self.overdue,

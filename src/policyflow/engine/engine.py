@@ -212,6 +212,7 @@ class Engine:
         at: datetime | date | None = None,
         actor: str | None = None,
         expected_version: int | None = None,
+        overrides: Mapping[str, str] | None = None,
     ) -> Case:
         """Apply `event` to a case, in one transaction, and return the case after it.
 
@@ -223,21 +224,25 @@ class Engine:
             actor: who did it.
             expected_version: the version the caller saw; if the case moved on since,
                 :class:`ConcurrentUpdate` is raised instead of applying the event.
+            overrides: guard id → reason: the soft guards (一般应, 原则上) to pass when
+                they are false; the journal entry records those passed.
 
         Raises:
             UnknownCase: no such case.
             TransitionRefused: the rules refuse the event (EventNotAllowed, GuardFailed,
-                InvalidPayload); nothing is written.
+                InvalidPayload); nothing is written. An override naming a guard the
+                event's transitions do not have here, or a hard guard, is an
+                InvalidPayload (exit 2).
             ConcurrentUpdate: another writer changed the case first; nothing is written.
         """
         moment = _moment(at, "event time", self.calendar)
         cached = self._recent.pop(case_id, None)
         if cached is not None and expected_version in (None, cached.snapshot.version):
             try:
-                return self._fire(case_id, cached, event, payload, moment, actor, None)
+                return self._fire(case_id, cached, event, payload, moment, actor, None, overrides)
             except ConcurrentUpdate:
                 pass  # the cached case was stale: read it and try once more
-        return self._fire(case_id, None, event, payload, moment, actor, expected_version)
+        return self._fire(case_id, None, event, payload, moment, actor, expected_version, overrides)
 
     def _fire(
         self,
@@ -248,6 +253,7 @@ class Engine:
         at: datetime | None,
         actor: str | None,
         expected_version: int | None,
+        overrides: Mapping[str, str] | None = None,
     ) -> Case:
         with self.database.transaction() as connection:
             loaded = cached or self._must_load(connection, case_id, lock=Lock.WAIT)
@@ -271,6 +277,7 @@ class Engine:
                 at=at,
                 actor=actor,
                 calendar=self.calendar,
+                overrides=overrides,
             )
             written = self._writer.commit(connection, outcome, family.loaded)
         for touched in outcome.cases:

@@ -29,7 +29,7 @@ from policyflow.runtime.snapshot import CaseSnapshot
 from policyflow.store import cases as case_store
 from policyflow.store import fast, journal, timers
 from policyflow.store.cases import Lock
-from policyflow.store.convert import canonical_json, case_values, snapshot_from_rows
+from policyflow.store.convert import bounded_json, canonical_json, case_values, snapshot_from_rows
 from policyflow.store.database import Database
 from policyflow.store.fast import Batch, Target
 from policyflow.store.tables import ID_LENGTH
@@ -217,7 +217,9 @@ class Writer:
         if before is not None and snapshot.data is before.snapshot.data:
             data_json = before.data_json  # the events left the data as they were
         else:
-            data_json = canonical_json(compiled.dump_data(snapshot.data))
+            data_json = bounded_json(
+                compiled.dump_data(snapshot.data), what=f"the data of case {snapshot.case_id!r}"
+            )
         values = case_values(
             snapshot, data_json=data_json, recorded_at=recorded_at, last_hash=last_hash
         )

@@ -145,11 +145,33 @@ class Calendar(DayTable):
                     lines.append(f"{day.isoformat()} {kind.value} {name or ''}".rstrip() + "\n")
         return "".join(lines)
 
+    def with_provisional(self) -> Calendar:
+        """This calendar, and beyond its years the provisional rule up to 2060.
+
+        The years this calendar publishes stay as they are; each later (or earlier) year
+        of the provisional data (weekends plus the fixed statutory days of 国务院令第795号,
+        no 调休) is added, so every result that uses one of them is marked provisional.
+        """
+        found = _WITH_PROVISIONAL.get(id(self))
+        if found is None or found[0] is not self:
+            extra = _read_data("china-provisional.txt")
+            years = {y: v for y, v in extra.years.items() if y not in self._years}
+            days = {d: v for d, v in extra.days.items() if d.year in years}
+            beyond = Calendar(
+                self._years | years, self._days | days, name=f"{self.name}+provisional"
+            )
+            found = _WITH_PROVISIONAL[id(self)] = (self, beyond)
+        return found[1]
+
     def merged(self, table: _Table, *, name: str) -> Calendar:
         """A new calendar: this one with `table`'s years replacing and days overriding."""
         days = {d: v for d, v in self._days.items() if d.year not in table.years}
         days.update(table.days)
         return Calendar(self._years | table.years, days, name=name)
+
+
+# calendar id → (the calendar, it with the provisional years): a few calendars per process
+_WITH_PROVISIONAL: dict[int, tuple[Calendar, Calendar]] = {}
 
 
 def _read_data(filename: str) -> _Table:

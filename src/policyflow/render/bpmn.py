@@ -33,7 +33,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from policyflow.render.bpmn_layout import Box, Link, layout
-from policyflow.render.graph import DeadlineMark, Edge, Graph, GraphSource, Node, as_graph
+from policyflow.render.deadline_marks import DeadlineMark
+from policyflow.render.graph import Edge, Graph, GraphSource, Node, as_graph
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -135,7 +136,10 @@ def _edge_doc(edge: Edge) -> str:
     if edge.actor:
         parts.append(f"actor: {edge.actor}")
     for guard in edge.guards:
-        parts.append(f"条件 guard {guard.id}: {guard.zh} / {guard.en} [{guard.article}]")
+        soft = " (soft: may be passed with a recorded reason)" if guard.soft else ""
+        parts.append(f"条件 guard {guard.id}: {guard.zh} / {guard.en} [{guard.article}]{soft}")
+    if edge.history:
+        parts.append("H 返回原状态: back to the state the case was in before (to_previous)")
     if edge.basis:
         parts.append(f"依据 basis: {edge.basis}")
     if edge.expiry_of:
@@ -222,7 +226,7 @@ def _semantic(graph: Graph) -> _Model:
             source = gateway.id
         for edge in edges:
             condition = _condition(edge) if source.startswith("Gateway_") else None
-            name = ("⚑ " if edge.expiry_of else "") + edge.event_zh
+            name = ("⚑ " if edge.expiry_of else "") + ("H " if edge.history else "") + edge.event_zh
             target = ids[edge.target]
             if edge.children:
                 fork = model.add(_Element(f"Fork_{edge.id}", "parallelGateway", ""))

@@ -110,6 +110,8 @@ def _edge_label(edge: Edge) -> str:
         rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#6b46c1">{_h(guard)}</FONT></TD></TR>')
     if edge.expiry_of:
         rows[0] = f'<TR><TD><FONT COLOR="{AMBER}">{_h("⚑ " + edge.event_zh)}</FONT></TD></TR>'
+    if edge.history:
+        rows.insert(0, f"<TR><TD>{_h('H 返回原状态 back to the previous state')}</TD></TR>")
     return '<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">' + "".join(rows) + "</TABLE>>"
 
 
@@ -178,6 +180,8 @@ def to_dot(source: GraphSource, snapshot: CaseSnapshot | None = None) -> str:
         attrs = [f"label={_edge_label(edge)}", f"tooltip={_q(edge.basis or edge.en)}"]
         if edge.expiry_of:
             attrs += ["style=dashed", f'color="{AMBER}"']
+        elif edge.history:  # to one of the states a to_previous transition may return to
+            attrs += ["style=dashed"]
         out.append(f"  {_q(edge.source)} -> {_q(edge.target)} [{', '.join(attrs)}];")
     common = _common_events(graph)
     if common:

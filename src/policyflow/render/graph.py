@@ -16,28 +16,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from policyflow.definition.model import Deadline, LegalBasis, Process, Transition
+from policyflow.definition.history import return_states
+from policyflow.definition.model import Deadline, Guard, LegalBasis, Process, Transition
 from policyflow.errors import InvalidInput
-from policyflow.legaltime import Period, Unit
+from policyflow.legaltime import Period
+from policyflow.render.deadline_marks import (
+    UNIT_EN,
+    UNIT_ZH,
+    DeadlineMark,
+    counted_period,
+    ends_on_words,
+    period_text,
+    recurring_words,
+)
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 
-_UNIT_ZH = {
-    Unit.WORKING_DAY: "工作日",
-    Unit.DAY: "日",
-    Unit.MONTH: "个月",
-    Unit.YEAR: "年",
-    Unit.HOUR: "小时",
-}
-_UNIT_EN = {
-    Unit.WORKING_DAY: "working days",
-    Unit.DAY: "days",
-    Unit.MONTH: "months",
-    Unit.YEAR: "years",
-    Unit.HOUR: "hours",
-}
 _ARTICLE = re.compile(r"第[^条]+条")
+#: state → the states a ``to_previous`` transition from it can return to
+Returns = Mapping[str, tuple[str, ...]]
 
 
 def article_of(basis: Iterable[LegalBasis]) -> str:
@@ -55,110 +53,6 @@ def article_of(basis: Iterable[LegalBasis]) -> str:
 def full_basis(basis: Iterable[LegalBasis]) -> str:
     """Every citation of `basis` with its document, joined by '; '."""
     return "; ".join(str(b) for b in basis)
-
-
-@dataclass(frozen=True, slots=True)
-class DeadlineMark:
-    """A deadline as drawn on the states that run it.
-
-    Attributes:
-        id: the deadline's id.
-        zh: its Chinese label.
-        en: its English label.
-        period: the period in canonical form ("5wd", "90d").
-        amount: the number of units.
-        unit_zh: the unit in Chinese ("工作日", "日", "个月").
-        unit_en: the unit in English.
-        iso8601: the ISO 8601 duration when the period is exact (not for working days).
-        rollover: whether a last day that is not a working day moves to the next one.
-        article: the short citation ("第三十九条").
-        basis: every citation with its document.
-        expiry_event: the event applied by itself on expiry; None = marks overdue only.
-        start_states: the states in which it starts (entered, or reached by its event).
-        running_states: every state in which it may be running.
-        extension: the extension rule in words with its period, if any.
-        due: for a case, the due date of its running timer.
-        status: for a case, the timer's status ("armed", "suspended", "overdue").
-        provisional: for a case, whether the due date came from a provisional calendar.
-        ends_on: for a deadline that ends on a date, the CEL giving that date (then
-            ``period`` is "until …" and ``amount`` 0).
-        ends_on_zh: that date in words: the field's own label when the CEL names a field
-            (有效期至), otherwise 所定日期; ``ends_on_en`` likewise.
-        every_zh: for a recurring deadline, when it recurs (每年3月31日, 每 12 个月); drawn
-            as one recurring timer instead of a period; ``every_en`` likewise.
-        cycle: for a recurring deadline, the BPMN timeCycle: an ISO 8601 repeating
-            interval for the period form (``R/P12M``), else a cron expression
-            (``0 0 0 31 3 ?``; ``L``: a day 31 is the month's last day).
-    """
-
-    id: str
-    zh: str
-    en: str
-    period: str
-    amount: int
-    unit_zh: str
-    unit_en: str
-    iso8601: str | None
-    rollover: bool
-    article: str
-    basis: str
-    expiry_event: str | None
-    start_states: tuple[str, ...]
-    running_states: tuple[str, ...]
-    extension: str | None = None
-    due: date | None = None
-    status: str | None = None
-    provisional: bool = False
-    ends_on: str | None = None
-    ends_on_zh: str = "所定日期"
-    ends_on_en: str = "the stated date"
-    every_zh: str | None = None
-    every_en: str | None = None
-    cycle: str | None = None
-
-    @property
-    def span_zh(self) -> str:
-        """The period in Chinese: '≤ 5 工作日'.
-
-        A deadline ending on a date: '至 有效期至'; a recurring one: '每年3月31日'.
-        """
-        if self.every_zh is not None:
-            return self.every_zh
-        if self.ends_on is not None:
-            return f"至 {self.ends_on_zh}"
-        return f"≤ {self.amount} {self.unit_zh}"
-
-    @property
-    def label(self) -> str:
-        """The label on the state: '≤ 5 工作日 · 第三十九条'."""
-        return f"{self.span_zh} · {self.article}"
-
-    @property
-    def label_en(self) -> str:
-        """The English period: '≤ 5 working days'.
-
-        A deadline ending on a date: 'until Valid until'; a recurring one: 'every year on
-        31 March'.
-        """
-        if self.every_en is not None:
-            return self.every_en
-        if self.ends_on is not None:
-            return f"until {self.ends_on_en}"
-        return f"≤ {self.amount} {self.unit_en}"
-
-    @property
-    def due_label(self) -> str | None:
-        """For a case: '到期 2023-10-12' (with the status when not simply armed)."""
-        if self.status is None:
-            return None
-        if self.due is None:
-            return f"{self.status}"
-        text = f"到期 {self.due.isoformat()}"
-        if self.status != "armed":
-            text += f" ({self.status})"
-        if self.provisional:
-            text += " 暂定"
-        return text
 
 
 # "{officers}" in a guard's words stands for a value of the case or of the request, which a
@@ -189,13 +83,27 @@ def rule_words(text: str, labels: Mapping[str, str], payload_labels: Mapping[str
 
 @dataclass(frozen=True, slots=True)
 class GuardMark:
-    """A guard on an edge: its id, its words and its CEL."""
+    """A guard on an edge: its id, its words and its CEL; soft: a rule "as a rule".
+
+    A soft guard's words say so: 原则上 and "as a rule" are put before them unless they
+    already say it (原则, 一般, "as a rule").
+    """
 
     id: str
     zh: str
     en: str
     when: str
     article: str
+    soft: bool = False
+
+
+def soft_words(zh: str, en: str) -> tuple[str, str]:
+    """A soft guard's words, marked as a rule that may be passed with a reason."""
+    if "原则" not in zh and "一般" not in zh:
+        zh = f"原则上{zh}"
+    if "as a rule" not in en.lower():
+        en = f"as a rule, {en}"
+    return zh, en
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +156,8 @@ class Edge:
         children: the ids of child processes it starts.
         internal: the case stays in its state (no exit, no entry).
         expiry_of: the deadlines whose expiry fires this event by itself.
+        history: a ``to_previous`` transition, drawn to one state the case may return to
+            (H, 返回原状态): one edge for each such state.
     """
 
     id: str
@@ -266,6 +176,7 @@ class Edge:
     children: tuple[str, ...]
     internal: bool
     expiry_of: tuple[str, ...]
+    history: bool = False
 
     @property
     def guard_label(self) -> str | None:
@@ -333,57 +244,36 @@ class Graph:
         return next(d for d in self.deadlines if d.id == deadline_id)
 
 
-def _period(deadline: Deadline) -> Period | None:
-    if deadline.every is not None:
-        return deadline.every.counted
-    return None if deadline.period is None else Period.parse(deadline.period)
+def _targets(transition: Transition, source: str, returns: Returns) -> tuple[str, ...]:
+    """The states `transition` can lead to from `source` (a to_previous: each return)."""
+    if transition.to_previous:
+        return returns.get(source, ())
+    return (transition.target(source),)
 
 
-def _recurring_words(deadline: Deadline, period: Period | None) -> dict[str, str]:
-    """How a recurring deadline is drawn: when it recurs, in words and as a BPMN timeCycle."""
-    every = deadline.every
-    if every is None:
-        return {}
-    recurrence = every.recurrence
-    if recurrence is None:
-        assert period is not None
-        return {
-            "every_zh": f"每 {period.amount} {_UNIT_ZH[period.unit]}",
-            "every_en": f"every {period.amount} {_UNIT_EN[period.unit]}",
-            "cycle": f"R/{period.iso8601}" if period.iso8601 else f"R/{period}",
-        }
-    day = "L" if recurrence.day == 31 else str(recurrence.day)
-    months = "*" if recurrence.is_monthly else ",".join(map(str, recurrence.months))
-    return {
-        "every_zh": recurrence.zh,
-        "every_en": recurrence.en,
-        "cycle": f"0 0 0 {day} {months} ?",
-    }
-
-
-def _start_states(process: Process, deadline: Deadline) -> tuple[str, ...]:
+def _start_states(process: Process, deadline: Deadline, returns: Returns) -> tuple[str, ...]:
     found: list[str] = list(deadline.start_on.enter)
     for transition in process.transitions:
         if transition.event in deadline.start_on.events:
-            found.extend(transition.target(s) for s in transition.from_)
-        if set(transition.from_) & set(deadline.start_on.leave) and transition.to is not None:
-            found.append(transition.to)
+            found.extend(t for s in transition.from_ for t in _targets(transition, s, returns))
+        for source in set(transition.from_) & set(deadline.start_on.leave):
+            found.extend(t for t in _targets(transition, source, returns) if t != source)
     return tuple(dict.fromkeys(found))
 
 
-def _stops(deadline: Deadline, transition: Transition, source: str) -> bool:
-    """Whether taking `transition` from `source` ends the deadline (met or cancelled)."""
+def _stops(deadline: Deadline, transition: Transition, source: str, target: str) -> bool:
+    """Whether taking `transition` from `source` to `target` ends the deadline."""
+    moves = target != source
     for triggers in (deadline.met_by, deadline.cancelled_by):
         if transition.event in triggers.events:
             return True
-        moves = transition.to is not None and transition.to != source
-        if moves and (transition.to in triggers.enter or source in triggers.leave):
+        if moves and (target in triggers.enter or source in triggers.leave):
             return True
-    return deadline.expiry_event == transition.event and transition.to not in (None, source)
+    return deadline.expiry_event == transition.event and moves
 
 
 def _running_states(
-    process: Process, deadline: Deadline, starts: tuple[str, ...]
+    process: Process, deadline: Deadline, starts: tuple[str, ...], returns: Returns
 ) -> tuple[str, ...]:
     """The states a deadline may be running in: flood from its starts until met or cancelled."""
     finals = {s.id for s in process.final_states}
@@ -395,60 +285,49 @@ def _running_states(
             continue
         seen.append(state)
         for transition in process.transitions:
-            if state in transition.from_ and not _stops(deadline, transition, state):
-                todo.append(transition.target(state))
+            if state not in transition.from_:
+                continue
+            for target in _targets(transition, state, returns):
+                if not _stops(deadline, transition, state, target):
+                    todo.append(target)
     order = {s.id: i for i, s in enumerate(process.states)}
     return tuple(sorted(seen, key=lambda s: order.get(s, len(order))))
 
 
-def _mark(process: Process, deadline: Deadline, timer: TimerSnapshot | None) -> DeadlineMark:
-    period = _period(deadline)
-    starts = _start_states(process, deadline)
+def _mark(
+    process: Process, deadline: Deadline, timer: TimerSnapshot | None, returns: Returns
+) -> DeadlineMark:
+    period = counted_period(deadline)
+    starts = _start_states(process, deadline, returns)
     extension = None
     if deadline.extension is not None:
         ext = Period.parse(deadline.extension.period)
         times = f" ×{deadline.extension.max_times}" if deadline.extension.max_times > 1 else ""
-        extension = f"可延长 {ext.amount} {_UNIT_ZH[ext.unit]}{times}"
+        extension = f"可延长 {ext.amount} {UNIT_ZH[ext.unit]}{times}"
     running = timer is not None and timer.status.is_running
     return DeadlineMark(
         id=deadline.id,
         zh=deadline.zh,
         en=deadline.en,
-        period=_period_text(deadline, period),
+        period=period_text(deadline, period),
         amount=period.amount if period is not None else 0,
-        unit_zh=_UNIT_ZH[period.unit] if period is not None else "",
-        unit_en=_UNIT_EN[period.unit] if period is not None else "",
+        unit_zh=UNIT_ZH[period.unit] if period is not None else "",
+        unit_en=UNIT_EN[period.unit] if period is not None else "",
         iso8601=period.iso8601 if period is not None else None,
         rollover=deadline.rollover,
         article=article_of(deadline.basis),
         basis=full_basis(deadline.basis),
         expiry_event=deadline.expiry_event,
         start_states=starts,
-        running_states=_running_states(process, deadline, starts),
+        running_states=_running_states(process, deadline, starts, returns),
         extension=extension,
         due=timer.due if running and timer is not None else None,
         status=str(timer.status) if running and timer is not None else None,
         provisional=bool(timer.provisional) if running and timer is not None else False,
         ends_on=deadline.ends_on,
-        **_ends_on_words(process, deadline.ends_on),
-        **_recurring_words(deadline, period),
+        **ends_on_words(process, deadline.ends_on),
+        **recurring_words(deadline, period),
     )
-
-
-def _period_text(deadline: Deadline, period: Period | None) -> str:
-    every = deadline.every
-    recurrence = None if every is None else every.recurrence
-    if recurrence is not None:
-        return recurrence.canonical
-    if period is not None:
-        return f"every {period}" if every is not None else str(period)
-    return f"until {deadline.ends_on}"
-
-
-def _ends_on_words(process: Process, ends_on: str | None) -> dict[str, str]:
-    """The labels of the date a deadline ends on: its field's, when the CEL is a bare name."""
-    field = process.find_field(ends_on.strip()) if ends_on is not None else None
-    return {"ends_on_zh": field.zh, "ends_on_en": field.en} if field is not None else {}
 
 
 def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
@@ -460,8 +339,9 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
     """
     if snapshot is not None:
         _check_snapshot(process, snapshot)
+    returns = return_states(process)
     marks = tuple(
-        _mark(process, d, snapshot.timer(d.id) if snapshot is not None else None)
+        _mark(process, d, snapshot.timer(d.id) if snapshot is not None else None, returns)
         for d in process.deadlines
     )
     nodes = tuple(
@@ -493,39 +373,35 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
         zh_payload = {f.id: f.zh for f in payload}
         en_payload = {f.id: f.en for f in payload}
         guards = tuple(
-            GuardMark(
-                g.id,
-                rule_words(g.zh, zh_labels, zh_payload),
-                rule_words(g.en, en_labels, en_payload),
-                g.when,
-                article_of(g.basis),
-            )
-            for g in transition.guard
+            _guard_mark(g, zh_labels, en_labels, zh_payload, en_payload) for g in transition.guard
         )
         for source in transition.from_:
             edge_id = transition.id if len(transition.from_) == 1 else f"{transition.id}__{source}"
             kids = tuple(child.process for child in transition.start_child)
             children.extend(kids)
-            edges.append(
-                Edge(
-                    id=edge_id,
-                    transition=transition.id,
-                    source=source,
-                    target=transition.target(source),
-                    event=transition.event,
-                    event_zh=event.zh if event is not None else transition.event,
-                    event_en=event.en if event is not None else transition.event,
-                    zh=transition.zh,
-                    en=transition.en,
-                    guards=guards,
-                    article=article_of(transition.basis),
-                    basis=full_basis(transition.basis),
-                    actor=transition.actor,
-                    children=kids,
-                    internal=transition.to is None,
-                    expiry_of=tuple(m.id for m in marks if m.expiry_event == transition.event),
+            history = transition.to_previous
+            for target in _targets(transition, source, returns):
+                edges.append(
+                    Edge(
+                        id=f"{edge_id}__{target}" if history else edge_id,
+                        transition=transition.id,
+                        source=source,
+                        target=target,
+                        event=transition.event,
+                        event_zh=event.zh if event is not None else transition.event,
+                        event_en=event.en if event is not None else transition.event,
+                        zh=transition.zh,
+                        en=transition.en,
+                        guards=guards,
+                        article=article_of(transition.basis),
+                        basis=full_basis(transition.basis),
+                        actor=transition.actor,
+                        children=kids,
+                        internal=transition.to is None and not history,
+                        expiry_of=tuple(m.id for m in marks if m.expiry_event == transition.event),
+                        history=history,
+                    )
                 )
-            )
     case = None
     if snapshot is not None:
         case = CaseOverlay(snapshot.case_id, snapshot.state, snapshot.updated_at, snapshot.overdue)
@@ -545,6 +421,20 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
         signal_parent=signal,
         case=case,
     )
+
+
+def _guard_mark(
+    guard: Guard,
+    zh_labels: Mapping[str, str],
+    en_labels: Mapping[str, str],
+    zh_payload: Mapping[str, str],
+    en_payload: Mapping[str, str],
+) -> GuardMark:
+    zh = rule_words(guard.zh, zh_labels, zh_payload)
+    en = rule_words(guard.en, en_labels, en_payload)
+    if guard.soft:
+        zh, en = soft_words(zh, en)
+    return GuardMark(guard.id, zh, en, guard.when, article_of(guard.basis), guard.soft)
 
 
 def _check_snapshot(process: Process, snapshot: CaseSnapshot) -> None:

@@ -42,6 +42,8 @@ def _edge_label(edge: Edge) -> str:
         label += f" {edge.guard_label}"
     if edge.expiry_of:
         label = "⚑ " + label
+    if edge.history:  # one of the states a to_previous transition may return to
+        label = "H 返回原状态 " + label
     if edge.children:
         label += " ▶ " + ", ".join(edge.children)
     return _text(label)

@@ -11,7 +11,11 @@ restricted evaluator. Reads only graph.py.
   ``cond="_event.data.has_hearing_right"``. Whoever sends the event says whether each
   guard holds (policyflow's runtime knows: it evaluates the CEL), and the statechart picks
   the same transition the runtime picks. The CEL text, the words and the article stay
-  on the transition as ``pf:`` attributes;
+  on the transition as ``pf:`` attributes; a soft guard is named in ``pf:soft-guards``;
+- a ``to_previous`` transition becomes one transition per state it may return to, each
+  marked ``pf:to-previous="true"`` and conditioned on the sender naming the case's
+  previous state (``_event.data.previous_state == 'decided'``): SCXML's own ``<history>``
+  remembers a compound state's substate, not the state a flat machine came from;
 - labels, legal bases and deadlines are carried in the ``pf:`` namespace
   (``urn:policyflow:scxml:1``), which SCXML processors ignore: ``pf:deadlines`` lists
   ``id=period article`` on the states that start them; a recurring deadline's period is
@@ -33,9 +37,10 @@ PF = "urn:policyflow:scxml:1"
 
 def condition(edge: Edge) -> str | None:
     """The SCXML ``cond`` of `edge`: its guards as event-data flags, or None."""
-    if not edge.guards:
-        return None
-    return " and ".join(f"_event.data.{guard.id}" for guard in edge.guards)
+    parts = [f"_event.data.{guard.id}" for guard in edge.guards]
+    if edge.history:  # one transition per state it may return to: the case's says which
+        parts.append(f"_event.data.previous_state == '{edge.target}'")
+    return " and ".join(parts) if parts else None
 
 
 def _transition(parent: ET.Element, edge: Edge) -> None:
@@ -53,6 +58,11 @@ def _transition(parent: ET.Element, edge: Edge) -> None:
     if edge.guards:
         attrs[f"{{{PF}}}guard"] = " && ".join(f"({g.when})" for g in edge.guards)
         attrs[f"{{{PF}}}guard-zh"] = "；".join(g.zh for g in edge.guards)
+        soft = [g.id for g in edge.guards if g.soft]
+        if soft:
+            attrs[f"{{{PF}}}soft-guards"] = " ".join(soft)
+    if edge.history:
+        attrs[f"{{{PF}}}to-previous"] = "true"
     if edge.children:
         attrs[f"{{{PF}}}start-child"] = " ".join(edge.children)
     if edge.expiry_of:

@@ -136,13 +136,19 @@ def act(
     at: datetime,
     actor: str | None = None,
     calendar: Calendar | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Apply `event` to the case at `at`, with its whole cascade (see the module's text).
+
+    `overrides` (guard id → reason) passes the event's false soft guards it names
+    (:mod:`policyflow.runtime.overrides`); it is the event's alone, not the signal's.
 
     Raises:
         EventNotAllowed, GuardFailed, InvalidPayload: the event is refused, or the parent
             refuses the signal it makes the case send; nothing is to be written (a
             refusal after expiries names them).
+        InvalidPayload: also an override naming a guard the event does not have here, or
+            a hard guard.
         InvalidInput: `at` is earlier than the case's last event.
         InvalidCaseData: a child case it starts gets data its process refuses.
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
@@ -152,7 +158,16 @@ def act(
     if _nothing_due(family, compiled, snapshot, at):
         # Nothing to expire first (the common case): the event alone, unless it reaches
         # another case. Made as the cascade below would make it, without its bookkeeping.
-        step = transition(compiled, snapshot, event, payload, at=at, actor=actor, calendar=calendar)
+        step = transition(
+            compiled,
+            snapshot,
+            event,
+            payload,
+            at=at,
+            actor=actor,
+            calendar=calendar,
+            overrides=overrides,
+        )
         if not step.spawn and step.signal is None:
             return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
         cascade = _Cascade(family, calendar, at)
@@ -163,7 +178,14 @@ def act(
     cascade.advance(at)
     try:
         step = transition(
-            compiled, case.current, event, payload, at=at, actor=actor, calendar=calendar
+            compiled,
+            case.current,
+            event,
+            payload,
+            at=at,
+            actor=actor,
+            calendar=calendar,
+            overrides=overrides,
         )
     except TransitionRefused as error:
         if case.steps:

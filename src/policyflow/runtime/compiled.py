@@ -24,6 +24,7 @@ from policyflow.definition.expressions import (
     from_cel,
 )
 from policyflow.definition.fields import FieldSet, holds_values_of
+from policyflow.definition.history import return_states
 from policyflow.definition.model import (
     Deadline,
     Field,
@@ -53,7 +54,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class GuardPlan:
-    """A compiled guard: its CEL, its words and its basis."""
+    """A compiled guard: its CEL, its words and its basis; soft: it may be passed with a reason."""
 
     id: str
     expression: Expression
@@ -61,6 +62,7 @@ class GuardPlan:
     en: str
     basis: str
     reads_payload: bool
+    soft: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,12 @@ class Assignment(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class TransitionPlan:
-    """One transition from one source state, ready to run."""
+    """One transition from one source state, ready to run.
+
+    A ``to_previous`` transition's target is the case's previous state: ``target`` is then
+    its source (a placeholder), and ``returns`` holds, for each state it can return to,
+    the deadline effects of going there (:meth:`effects_to`).
+    """
 
     transition: Transition
     event: str
@@ -180,6 +187,8 @@ class TransitionPlan:
     effects: Effects
     payload: FieldSet | None
     has_effects: bool = False
+    to_previous: bool = False
+    returns: Mapping[str, Effects] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +276,7 @@ class CompiledProcess:
     signal: SignalPlan | None = field(init=False)
     starts_children: bool = field(init=False)
     enabling: dict[str, Enabling] = field(init=False)
+    return_states: dict[str, tuple[str, ...]] = field(init=False)
     enabled_memo: dict[Any, frozenset[str]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -288,9 +298,10 @@ class CompiledProcess:
         self.finals = frozenset(s.id for s in process.final_states)
         self.deadlines = {d.id: _deadline_plan(process, d) for d in process.deadlines}
         self.deadline_order = {d.id: index for index, d in enumerate(process.deadlines)}
+        self.return_states = return_states(process)
         table: dict[tuple[str, str], list[TransitionPlan]] = {}
         by_state: dict[str, list[TransitionPlan]] = {}
-        guards: dict[tuple[str, str, int], GuardPlan] = {}
+        guards: dict[tuple[str, str, bool, int], GuardPlan] = {}
         fields = self.data_fields.fields  # what each expression may read, with its type
         for transition in process.transitions:
             given = self.payloads.get(transition.event)
@@ -317,6 +328,14 @@ class CompiledProcess:
             payload = self.payloads.get(transition.event)
             for source in transition.from_:
                 target = transition.target(source)
+                returns = (
+                    {
+                        back: self._effects(transition.event, source, back)
+                        for back in self.return_states.get(source, ())
+                    }
+                    if transition.to_previous
+                    else {}
+                )
                 plan = TransitionPlan(
                     transition=transition,
                     event=transition.event,
@@ -329,6 +348,8 @@ class CompiledProcess:
                     effects=(effects := self._effects(transition.event, source, target)),
                     payload=payload if payload else None,
                     has_effects=bool(effects),
+                    to_previous=transition.to_previous,
+                    returns=returns,
                 )
                 table.setdefault((source, transition.event), []).append(plan)
                 by_state.setdefault(source, []).append(plan)
@@ -355,6 +376,13 @@ class CompiledProcess:
                 ),
             )
         )
+
+    def effects_to(self, plan: TransitionPlan, target: str) -> Effects:
+        """The deadline effects of `plan` when it goes to `target` (a to_previous's return)."""
+        found = plan.returns.get(target)
+        if found is None:  # a return the definition does not foresee (a case moved by hand)
+            found = self._effects(plan.event, plan.source, target)
+        return found
 
     def _effects(self, event: str, source: str, target: str) -> Effects:
         plans = self.deadlines.values()
@@ -452,13 +480,13 @@ def _enabling(plans: tuple[TransitionPlan, ...]) -> Enabling:
 
 def _guard(
     guard: Any,
-    cache: dict[tuple[str, str, int], GuardPlan],
+    cache: dict[tuple[str, str, bool, int], GuardPlan],
     fields: Mapping[str, Field],
     payload: Mapping[str, Field],
 ) -> GuardPlan:
     # one plan (and one memo) for a guard that several transitions share, unless it reads
     # the payload, whose types (they decide how money in it compiles) differ by event
-    key = (guard.id, guard.when, id(payload) if "payload" in guard.when else 0)
+    key = (guard.id, guard.when, guard.soft, id(payload) if "payload" in guard.when else 0)
     found = cache.get(key)
     if found is None:
         expression = compile_expression(guard.when, fields, payload, expect="bool")
@@ -469,6 +497,7 @@ def _guard(
             en=guard.en,
             basis=basis_text(guard.basis),
             reads_payload="payload" in expression.names,
+            soft=guard.soft,
         )
     return found
 

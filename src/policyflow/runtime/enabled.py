@@ -8,12 +8,15 @@ that reads it is left for the event itself.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from policyflow.legaltime import Calendar
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.deadlines import extension_refusal
+from policyflow.runtime.overrides import soft_note
 from policyflow.runtime.refusal import guard_failure
 from policyflow.runtime.scope import guard_holds, scope
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
@@ -54,8 +57,10 @@ def allowed(
 
     A guard that reads the payload cannot be decided before the payload is known: its
     event is listed as ok (the guard is checked again when the event is applied). An event
-    that would extend a deadline beyond its limits is not ok. Guards that count legal time
-    count on `calendar` (default: ``legaltime.china()``).
+    that would extend a deadline beyond its limits is not ok. A false soft guard makes
+    its event not ok, the reason saying it may be passed with a recorded reason. A
+    ``to_previous`` transition's ``to_state`` is the case's previous state. Guards that
+    count legal time count on `calendar` (default: ``legaltime.china()``).
     """
     day = (at or snapshot.updated_at).date()
     variables = scope(snapshot.data, None, day, snapshot.state, calendar)
@@ -67,14 +72,17 @@ def allowed(
                 continue
             failed = guard_failure(guard, variables, compiled.data_fields.fields)
             if failed is not None:
-                reason = failed
+                reason = failed + (soft_note(guard) if guard.soft else "")
                 break
         if reason is None:
             for deadline in plan.effects.extended:
                 reason = extension_refusal(deadline, snapshot.timer(deadline.id))
                 if reason is not None:
                     break
-        result.append(AllowedEvent(plan.event, plan.target, reason is None, reason, plan.basis))
+        target = plan.target
+        if plan.to_previous:
+            target = snapshot.previous_state or target
+        result.append(AllowedEvent(plan.event, target, reason is None, reason, plan.basis))
     return tuple(result)
 
 
@@ -84,8 +92,12 @@ def enabled(
     *,
     at: datetime | None = None,
     calendar: Calendar | None = None,
+    overrides: Collection[str] = (),
 ) -> frozenset[str]:
     """The events :func:`allowed` lists as ok, without putting the refusals into words.
+
+    `overrides` names soft guards the caller would pass with a reason (the simulator's
+    scenario gives them): those count as holding.
 
     For callers that only need the choice (the simulator asks this before every step).
     The answer is remembered by what decides it (:class:`~.compiled.Enabling`): the
@@ -102,7 +114,7 @@ def enabled(
     day = (at or snapshot.updated_at).date()
     data = snapshot.data
     values = tuple([data.get(name) for name in facts.fields])
-    key = (
+    key: tuple[Any, ...] = (
         state,
         values,
         tuple(map(type, values)),  # equal values of other types answer apart
@@ -110,13 +122,16 @@ def enabled(
         calendar if facts.reads_calendar else None,
         tuple([_extension_key(snapshot.timer(deadline)) for deadline in facts.extended]),
     )
+    passed: frozenset[str] = frozenset(overrides) if overrides else _NOTHING
+    if passed:
+        key = (*key, passed)  # a longer key: never equal to one without overrides
     memo = compiled.enabled_memo
     try:
         found = memo.get(key)
     except TypeError:  # a value that cannot be hashed: answered, not remembered
-        return _enabled(compiled, snapshot, day, calendar)
+        return _enabled(compiled, snapshot, day, calendar, passed)
     if found is None:
-        found = _enabled(compiled, snapshot, day, calendar)
+        found = _enabled(compiled, snapshot, day, calendar, passed)
         if len(memo) >= _MEMO_SIZE:
             memo.clear()
         memo[key] = found
@@ -129,7 +144,11 @@ def _extension_key(timer: TimerSnapshot | None) -> tuple[TimerStatus, tuple[str,
 
 
 def _enabled(
-    compiled: CompiledProcess, snapshot: CaseSnapshot, day: date, calendar: Calendar | None
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    day: date,
+    calendar: Calendar | None,
+    passed: frozenset[str] = _NOTHING,
 ) -> frozenset[str]:
     variables = scope(snapshot.data, None, day, snapshot.state, calendar)
     found: set[str] = set()
@@ -137,7 +156,11 @@ def _enabled(
         if plan.event in found:
             continue
         for guard in plan.guards:
-            if not guard.reads_payload and not guard_holds(guard, variables):
+            if (
+                not guard.reads_payload
+                and not (guard.soft and guard.id in passed)
+                and not guard_holds(guard, variables)
+            ):
                 break
         else:
             extended = plan.effects.extended

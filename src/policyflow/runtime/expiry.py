@@ -50,11 +50,13 @@ def apply(
     at: datetime,
     actor: str | None = None,
     calendar: Calendar | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> Step:
     """Apply `event` to the case at business time `at`, after the expiries due by then.
 
     Every deadline that expired at or before `at` expires first (:func:`expire`); the
-    event is judged on the case as they left it (:func:`~.step.transition`). The
+    event is judged on the case as they left it (:func:`~.step.transition`, with the
+    soft guards `overrides` passes with a reason). The
     returned step's ``expired`` holds their steps, to be recorded before the event's
     own entry; its snapshot is the case after all of them.
 
@@ -70,11 +72,27 @@ def apply(
     if at < snapshot.updated_at:
         not_before_last(snapshot, event, at)
     if not has_due(snapshot, at):  # the common case, decided without expire()'s machinery
-        return transition(compiled, snapshot, event, payload, at=at, actor=actor, calendar=calendar)
+        return transition(
+            compiled,
+            snapshot,
+            event,
+            payload,
+            at=at,
+            actor=actor,
+            calendar=calendar,
+            overrides=overrides,
+        )
     expired = expire(compiled, snapshot, now=at, calendar=calendar)
     try:
         step = transition(
-            compiled, expired[-1].snapshot, event, payload, at=at, actor=actor, calendar=calendar
+            compiled,
+            expired[-1].snapshot,
+            event,
+            payload,
+            at=at,
+            actor=actor,
+            calendar=calendar,
+            overrides=overrides,
         )
     except TransitionRefused as error:
         raise after_expiries(error, expired) from None

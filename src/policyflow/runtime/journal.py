@@ -65,6 +65,9 @@ class JournalEntry(NamedTuple):
         basis: the legal basis of the transition taken.
         timer_changes: what the event did to the case's deadlines.
         automatic: True when the event was fired by a deadline's expiry, not by a person.
+        overrides: (guard id, reason) of each soft guard that was false and was passed
+            with a recorded reason, in the transition's order (a soft guard that held is
+            not recorded, whatever reason was given).
     """
 
     sequence: int
@@ -77,3 +80,4 @@ class JournalEntry(NamedTuple):
     basis: str
     timer_changes: tuple[TimerChange, ...] = ()
     automatic: bool = False
+    overrides: tuple[tuple[str, str], ...] = ()

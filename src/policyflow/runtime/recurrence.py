@@ -66,11 +66,31 @@ def start(
         variables: the scope its label is evaluated in (the case data, ``today`` …).
         calendar: the legal calendar.
 
+    A duty that comes back every year reaches a year whose holiday notice is not out yet
+    each time it is met or missed (the 2025 report starts the 2026 one, due in 2027). The
+    act that met it must not be refused for that, so an occurrence the calendar cannot
+    count is counted by the provisional rule beyond the calendar's years and marked
+    provisional, like every result that uses such a year; the day it falls on by the rule
+    (its nominal day, and its label) does not depend on the calendar at all.
+
     Raises:
-        CalendarNotPublished: the rollover or the count needs a year the calendar does
-            not cover.
         InvalidInput: the label cannot be computed.
     """
+    try:
+        return _start(plan, on=on, after=after, variables=variables, calendar=calendar)
+    except CalendarNotPublished:
+        beyond = calendar.with_provisional()
+        return _start(plan, on=on, after=after, variables=variables, calendar=beyond)
+
+
+def _start(
+    plan: DeadlinePlan,
+    *,
+    on: date,
+    after: date,
+    variables: Mapping[str, Any],
+    calendar: Calendar,
+) -> tuple[TimerSnapshot, TimerChange]:
     recurrence = plan.recurrence
     if recurrence is None:  # the period form: a deadline counted from `after`
         assert plan.period is not None

@@ -131,8 +131,11 @@ def not_allowed(compiled: CompiledProcess, snapshot: CaseSnapshot, event: str) -
     if event not in compiled.events:
         rule = f"the process has no event {event!r}{closest(event, compiled.events)}"
         return refusal(UnknownEvent, snapshot, event, rule, "")  # no article: no such act
-    if state in compiled.finals:
+    if state in compiled.finals and not here:
         rule = f"state {state!r} is final: the case has ended"
+    elif state in compiled.finals:  # a decision that may be reopened (reopens: true)
+        reopening = ", ".join(repr(e) for e in here)
+        rule = f"state {state!r} is final: only a reopening event leaves it ({reopening})"
     else:
         allowed_here = ", ".join(repr(e) for e in here) or "none"
         rule = f"no transition for {event!r} leaves state {state!r} (allowed here: {allowed_here})"

@@ -62,6 +62,7 @@ def _step(
         actor=entry.actor,
         calendar=calendar,
         fired=fired,
+        overrides=dict(entry.overrides),
     ).snapshot
 
 

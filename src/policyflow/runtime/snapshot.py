@@ -120,6 +120,9 @@ class CaseSnapshot(NamedTuple):
         updated_at: business time of the last applied event.
         timers: every deadline the case has started, running or not.
         parent_id: the parent case, for a child (sub-procedure) case.
+        overdue: whether a deadline of the case expired without consequence and still runs.
+        previous_state: the state the case left when it entered its current one (None
+            until it first changes state); where a ``to_previous`` transition returns it.
     """
 
     case_id: str
@@ -133,6 +136,7 @@ class CaseSnapshot(NamedTuple):
     timers: tuple[TimerSnapshot, ...] = ()
     parent_id: str | None = None
     overdue: bool = False
+    previous_state: str | None = None
 
     def timer(self, deadline: str) -> TimerSnapshot | None:
         """Return the latest timer of `deadline`, or None if it never started.

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from policyflow.definition.expressions import Expression, from_cel
 from policyflow.errors import (
     CalendarNotPublished,
+    EventNotAllowed,
     GuardFailed,
     InvalidCaseData,
     InvalidInput,
@@ -35,6 +36,7 @@ from policyflow.runtime.compiled import (
 )
 from policyflow.runtime.deadlines import extension_refusal
 from policyflow.runtime.journal import JournalEntry, TimerChange
+from policyflow.runtime.overrides import checked_overrides, soft_note
 from policyflow.runtime.refusal import guard_failure, not_allowed, refusal
 from policyflow.runtime.scope import guard_holds, holds, scope
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
@@ -149,6 +151,7 @@ def start(
             tuple(timers),
             parent_id,
             False,
+            None,
         ),
     )
     entry = _new(
@@ -164,6 +167,7 @@ def start(
             compiled.initial_basis,
             tuple(changes),
             False,
+            (),
         ),
     )
     return _new(Step, (snapshot, entry, (), None, ()))
@@ -179,8 +183,16 @@ def transition(
     actor: str | None = None,
     calendar: Calendar | None = None,
     fired: TimerSnapshot | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> Step:
     """Take the first transition for (state, `event`) whose guards hold, on the case as it is.
+
+    `overrides` (guard id → reason) passes the soft guards it names when they are false
+    (:mod:`policyflow.runtime.overrides`); the entry records those it passed. A
+    ``to_previous`` transition goes to the case's previous state, with that state's
+    entering deadline effects; every change of state sets the previous state to the one
+    left. A case that enters a final state signals its parent, each time it does (one
+    reopened and decided again signals again).
 
     The payload is validated, fields are assigned, deadlines are met, cancelled,
     suspended, resumed, extended and started (in that order), child cases are requested,
@@ -191,14 +203,18 @@ def transition(
     Raises:
         EventNotAllowed: no transition for `event` leaves the case's state.
         InvalidPayload: the payload fails the event's declared fields.
-        GuardFailed: a guard is false (its words and legal basis), or an extension is
-            beyond its limits.
+        GuardFailed: a guard is false (its words and legal basis; a soft one says how to
+            pass it), or an extension is beyond its limits.
+        InvalidPayload: also an override naming a guard of no candidate transition, or a
+            hard guard.
+        EventNotAllowed: also a ``to_previous`` transition on a case with no previous state.
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
     """
     state = snapshot.state
     candidates = compiled.table.get((state, event))
     if candidates is None:
         raise not_allowed(compiled, snapshot, event)
+    reasons = checked_overrides(snapshot, event, candidates, overrides) if overrides else _EMPTY
     first = candidates[0]
     # payload
     fields = first.payload
@@ -226,12 +242,19 @@ def transition(
     # guards: the first candidate whose guards all hold
     chosen: TransitionPlan | None = None
     failures: list[tuple[str, str]] = []
+    passed: list[tuple[str, str]] | None = None  # the soft guards passed with a reason
     for plan in candidates:
+        passed = None
         for guard in plan.guards:
             if guard_holds(guard, variables):
                 continue
+            if reasons and guard.soft and guard.id in reasons:
+                passed = [] if passed is None else passed
+                passed.append((guard.id, reasons[guard.id]))
+                continue
             reason = guard_failure(guard, variables, compiled.data_fields.fields)
-            failures.append((reason or "", guard.basis))
+            note = soft_note(guard) if guard.soft else ""
+            failures.append(((reason or "") + note, guard.basis))
             break
         else:
             chosen = plan
@@ -241,6 +264,20 @@ def transition(
         basis = "; ".join(dict.fromkeys(b for _, b in failures if b))
         raise refusal(GuardFailed, snapshot, event, rule, basis)
     effects = chosen.effects
+    target = chosen.target
+    if chosen.to_previous:
+        back = snapshot.previous_state
+        if back is None:
+            raise refusal(
+                EventNotAllowed,
+                snapshot,
+                event,
+                f"transition {chosen.transition.id!r} returns to the previous state, and the "
+                f"case has been in no other state before {state!r}",
+                chosen.basis,
+            )
+        target = back
+        effects = compiled.effects_to(chosen, back)
     # extensions are checked before anything changes
     asked: dict[str, Period] | None = None
     for deadline in effects.extended:
@@ -273,11 +310,11 @@ def transition(
                     InvalidPayload, snapshot, event, f"cannot set {name!r}: {error}", chosen.basis
                 ) from None
         data = updated
-    target = chosen.target
     # deadlines
     timers = snapshot.timers
     changes: list[TimerChange] = []
-    if fired is not None or chosen.has_effects:
+    has_effects = bool(effects) if chosen.to_previous else chosen.has_effects
+    if fired is not None or has_effects:
         cal = calendar if calendar is not None else china()
         timer_list = list(timers)
         if fired is not None:
@@ -286,7 +323,7 @@ def transition(
             if plan_f is not None and index is not None:
                 timer_list[index], change = deadlines.expire(plan_f, fired, on=day, fired=True)
                 changes.append(change)
-        if chosen.has_effects:
+        if has_effects:
             scope_after = (
                 variables
                 if data is snapshot.data
@@ -312,6 +349,7 @@ def transition(
             timers,
             snapshot.parent_id,
             overdue,
+            state if target != state else snapshot.previous_state,
         ),
     )
     spawn: tuple[ChildStart, ...] = ()
@@ -348,6 +386,7 @@ def transition(
             chosen.basis,
             tuple(changes),
             fired is not None,
+            tuple(passed) if passed else (),
         ),
     )
     return _new(Step, (new, entry, spawn, signal, ()))

@@ -244,6 +244,7 @@ class BatchRunner:
                 at=at,
                 actor=actor,
                 calendar=self.calendar,
+                overrides=case.plan.overrides.get(event),
             )
         except TransitionRefused as error:
             case.refusals += 1

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from policyflow.definition.catalog import load as load_process
-from policyflow.definition.expressions import Expression, closest, compile_condition
-from policyflow.definition.model import Field as FieldDefinition
-from policyflow.definition.model import Process
-from policyflow.errors import InvalidInput, UnknownProcess
+from policyflow.definition.expressions import Expression, compile_condition
+from policyflow.errors import InvalidInput
 from policyflow.legaltime import Calendar, Period, Unit
 from policyflow.runtime import CompiledProcess, enabled
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
+from policyflow.sim.facts import FieldFacts, ProcessFacts, check_names
 from policyflow.sim.scenario import (
     WAIT,
     Branch,
@@ -70,7 +67,14 @@ class CompiledScenario:
         self.facts = facts = ProcessFacts.of(compiled.process)
         # events that happen by themselves: a deadline's expiry, a child's outcome
         self._by_themselves = facts.expiry_events | facts.signalled_events
-        _check_names(scenario, facts)
+        check_names(scenario, facts)
+        # the soft guards the scenario's actors pass; enabled() counts them as holding for
+        # every event (a guard passed for one event only and refused in another is refused
+        # when that event happens, and another is chosen)
+        self._passed = frozenset(g for reasons in scenario.overrides.values() for g in reasons)
+        self.overrides: dict[str, dict[str, str]] = {
+            event: dict(reasons) for event, reasons in scenario.overrides.items()
+        }
         self._data = _field_samplers(scenario.data, facts.fields, facts, "data")
         self._payloads = {
             event: _field_samplers(
@@ -245,13 +249,16 @@ class CompiledScenario:
         a running deadline, and returns None when there is none (or in a final state).
         """
         state = snapshot.state
-        if state in self.facts.finals:
-            return None
+        final = state in self.facts.finals
+        if final and state not in self._rules:
+            return None  # a final state is left only where the scenario weighs it (an appeal)
         weights: list[tuple[str, float]] | None = None
         for rule in self._rules.get(state, ()):
             if rule.holds(snapshot.data):
                 weights = rule.weights
                 break
+        if final and weights is None:
+            return None
         if weights is not None and len(weights) == 1 and weights[0][0] == WAIT:
             return WAIT
         leaving = self._leaving.get(state, _NO_EVENTS)
@@ -270,6 +277,8 @@ class CompiledScenario:
                 if weights is None
                 else [(event, weight) for event, weight in weights if event == WAIT or event in ok]
             )
+        if not options and final:
+            return None  # nothing the scenario weighs reopens the case now
         if not options:
             ok = self._allowed(snapshot, now, excluding, calendar)
             options = [(event, 1.0) for event in sorted(ok) if event not in self._by_themselves]
@@ -292,7 +301,9 @@ class CompiledScenario:
         if state not in self._asks:
             found = set(self._leaving.get(state, ()))
         else:
-            found = set(enabled(self.compiled, snapshot, at=now, calendar=calendar))
+            found = set(
+                enabled(self.compiled, snapshot, at=now, calendar=calendar, overrides=self._passed)
+            )
             found.update(self._dated_in.get(state, ()))
         found.discard(excluding or "")
         return found
@@ -343,129 +354,7 @@ class CompiledScenario:
         return period
 
 
-# --- what the scenario needs to know of a process -----------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FieldFacts:
-    """One declared field of a process (case data or an event's payload)."""
-
-    name: str
-    type: str
-    values: tuple[str, ...] = ()
-    required: bool = True
-    min: float | None = None
-    max: float | None = None
-
-    def bounded(self, number: float) -> float:
-        """`number`, moved into the field's declared range (以上/以下: both ends included)."""
-        if self.min is not None and number < self.min:
-            number = self.min
-        if self.max is not None and number > self.max:
-            number = self.max
-        return number
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessFacts:
-    """The names in a process that a scenario may use, read once from its definition."""
-
-    process_id: str
-    states: frozenset[str]
-    finals: frozenset[str]
-    events: tuple[str, ...]
-    actors: Mapping[str, str | None]
-    roles: frozenset[str]
-    expiry_events: frozenset[str]
-    signalled_events: frozenset[str]
-    fields: Mapping[str, FieldFacts]
-    payloads: Mapping[str, Mapping[str, FieldFacts]]
-
-    @classmethod
-    def of(cls, process: Process) -> ProcessFacts:
-        """Read the facts of `process`."""
-        actors: dict[str, str | None] = {event.id: None for event in process.events}
-        for transition in process.transitions:
-            if actors.get(transition.event) is None:
-                actors[transition.event] = transition.actor
-        return cls(
-            process_id=process.id,
-            states=frozenset(s.id for s in process.states),
-            finals=frozenset(s.id for s in process.final_states),
-            events=tuple(actors),
-            actors=actors,
-            roles=frozenset(r.id for r in process.roles),
-            expiry_events=frozenset(
-                d.expiry_event for d in process.deadlines if d.expiry_event is not None
-            ),
-            signalled_events=_signalled_events(process),
-            fields={f.id: _field_facts(f) for f in process.fields},
-            payloads={e.id: {f.id: _field_facts(f) for f in e.payload} for e in process.events},
-        )
-
-
-def _signalled_events(process: Process) -> frozenset[str]:
-    """The events of `process` that its child processes signal when they finish.
-
-    Such an event is a child's outcome arriving, not a person's choice: the generic
-    choice leaves it to the child, as it leaves an expiry event to its deadline.
-    """
-    events: set[str] = set()
-    for child_id in {c.process for t in process.transitions for c in t.start_child}:
-        try:
-            child = load_process(child_id)
-        except UnknownProcess:
-            continue  # the run reports it when the child is started
-        if child.on_final is not None and child.on_final.signal_parent is not None:
-            events.add(child.on_final.signal_parent.event)
-    return frozenset(events)
-
-
-def _field_facts(field: FieldDefinition) -> FieldFacts:
-    # A field with a default needs no drawn value: the definition supplies one.
-    return FieldFacts(
-        field.id, str(field.type), tuple(field.values), field.must_be_given, field.min, field.max
-    )
-
-
-def _check_names(scenario: Scenario, facts: ProcessFacts) -> None:
-    """Refuse, naming every offender at once, names the process does not have."""
-    problems: list[str] = []
-
-    def check(kind: str, where: str, name: str, known: Iterable[str]) -> None:
-        if name not in known:
-            problems.append(f"{where}: unknown {kind} {name!r}{closest(name, known)}")
-
-    if scenario.process is not None and scenario.process != facts.process_id:
-        problems.append(
-            f"process: the scenario is for {scenario.process!r}, not {facts.process_id!r}"
-        )
-    for name, dist in scenario.data.items():
-        check("field", f"data.{name}", name, facts.fields)
-        if dist.copy_of is not None:
-            check("field", f"data.{name}.copy", dist.copy_of, facts.fields)
-    for event, fields in scenario.payloads.items():
-        check("event", f"payloads.{event}", event, facts.events)
-        for name, dist in fields.items():
-            check("payload field", f"payloads.{event}.{name}", name, facts.payloads.get(event, {}))
-            if dist.copy_of is not None:
-                check("field", f"payloads.{event}.{name}.copy", dist.copy_of, facts.fields)
-    for state, rules in scenario.branches.items():
-        check("state", f"branches.{state}", state, facts.states)
-        for number, rule in enumerate(rules):
-            for event in rule.weights:
-                if event != WAIT:
-                    check(
-                        "event", f"branches.{state}.{number}.weights.{event}", event, facts.events
-                    )
-            for name in rule.match:
-                check("field", f"branches.{state}.{number}.match.{name}", name, facts.fields)
-    for role in scenario.durations.actors:
-        check("role", f"durations.actors.{role}", role, facts.roles)
-    for event in scenario.durations.events:
-        check("event", f"durations.events.{event}", event, facts.events)
-    if problems:
-        raise InvalidInput("scenario does not fit the process: " + "; ".join(problems))
+# --- drawing values (the process's facts are in facts.py) ---------------------------------
 
 
 FieldSampler = Callable[[random.Random, datetime, Mapping[str, Any]], Any]

@@ -353,6 +353,9 @@ class Scenario(FrozenModel):
         children: child process id → the scenario of its child cases (their arrivals are
             their parent's transitions). A child process not named here uses its shipped
             scenario, or the generic one.
+        overrides: event id → soft guard id → reason: the soft guards (一般应, 原则上) the
+            simulated actors pass, with that reason recorded, when the event's guard is
+            false. Each must name a soft guard of the event's transitions.
     """
 
     process: str | None = None
@@ -365,6 +368,7 @@ class Scenario(FrozenModel):
     horizon_days: int = Field(default=1095, ge=1)
     max_events: int = Field(default=200, ge=1)
     children: dict[str, Scenario] = Field(default_factory=dict)
+    overrides: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @classmethod
     def from_yaml(cls, source: str | Path, *, text: str | None = None) -> Scenario:

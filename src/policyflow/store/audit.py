@@ -49,7 +49,15 @@ __all__ = [
 
 ANCHOR_FORMAT = "policyflow-anchor/1"
 
-_COMPARED = ("state", "version", "overdue", "started_at", "updated_at", "parent_id")
+_COMPARED = (
+    "state",
+    "version",
+    "overdue",
+    "started_at",
+    "updated_at",
+    "parent_id",
+    "previous_state",  # NULL in a row written before it was kept: not compared (see below)
+)
 
 
 def _tampered(case_id: str, sequence: int, why: str) -> JournalTampered:
@@ -166,6 +174,8 @@ def _compare(
     sequence = snapshot.version
     for column in _COMPARED:
         stored = bool(case[column]) if column == "overdue" else case[column]
+        if stored is None and column == "previous_state":
+            continue  # a case last written before migration 0003 kept it; nothing to compare
         replayed = getattr(snapshot, column)
         if stored != replayed:
             raise _tampered(case_id, sequence, _differs(column, stored, replayed))

@@ -17,14 +17,19 @@ from typing import Any
 from sqlalchemy import RowMapping
 
 from policyflow.definition.canonical import canonical_json
+from policyflow.errors import InvalidInput
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 
 __all__ = [
+    "STORED_JSON_MAX",
     "Row",
+    "bounded_json",
     "canonical_json",
     "case_values",
     "entry_from_row",
+    "overrides_from_json",
+    "overrides_json",
     "snapshot_from_rows",
     "timer_change_to_json",
     "timer_changes_json",
@@ -32,6 +37,27 @@ __all__ = [
     "timer_row",
     "timer_values",
 ]
+
+#: The most characters of JSON one event's payload, or one case's data, is stored as. Each
+#: field is bounded (a text 100,000 characters, a list 10,000 items), but a list of long
+#: texts or of records could still reach gigabytes through the Python API.
+STORED_JSON_MAX = 1_000_000
+
+
+def bounded_json(value: Any, *, what: str) -> str:
+    """`value` as canonical JSON, refused when longer than :data:`STORED_JSON_MAX`.
+
+    Raises:
+        InvalidInput: naming `what` and its size; the transaction writing it rolls back.
+    """
+    text = canonical_json(value)
+    if len(text) > STORED_JSON_MAX:
+        raise InvalidInput(
+            f"{what} holds {len(text):,} characters of JSON, more than the "
+            f"{STORED_JSON_MAX:,} allowed: keep documents outside and refer to them"
+        )
+    return text
+
 
 # A row as the database returns it, or as a plain mapping (tests, bulk loads).
 Row = Mapping[str, Any] | RowMapping
@@ -92,7 +118,7 @@ def case_values(
         "process_id": snapshot.process_id,
         "process_version": snapshot.process_version,
         "state": snapshot.state,
-        "previous_state": None,  # wired by the history change (to_previous)
+        "previous_state": snapshot.previous_state,
         "data": data_json,
         "parent_id": snapshot.parent_id,
         "version": snapshot.version,
@@ -205,6 +231,7 @@ def snapshot_from_rows(case: Row, timers: Sequence[Row], data: Mapping[str, Any]
         timers=tuple([timer_from_row(row) for row in timers]),
         parent_id=case["parent_id"],
         overdue=bool(case["overdue"]),
+        previous_state=case["previous_state"],
     )
 
 
@@ -248,4 +275,23 @@ def entry_from_row(row: Row) -> JournalEntry:
             _timer_change_from_json(item) for item in json.loads(row["timer_changes"])
         ),
         automatic=bool(row["automatic"]),
+        overrides=overrides_from_json(row["overrides"]),
     )
+
+
+def overrides_json(overrides: tuple[tuple[str, str], ...]) -> str | None:
+    """The soft guards an entry passed, as canonical JSON ``[[guard, reason], ...]``; None if none.
+
+    None (NULL) for an entry that passed none: such a row is hashed as rows were before
+    the column existed.
+    """
+    if not overrides:
+        return None
+    return canonical_json([[guard, reason] for guard, reason in overrides])
+
+
+def overrides_from_json(text: str | None) -> tuple[tuple[str, str], ...]:
+    """The inverse of :func:`overrides_json`."""
+    if text is None:
+        return ()
+    return tuple((str(guard), str(reason)) for guard, reason in json.loads(text))

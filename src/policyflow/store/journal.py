@@ -1,7 +1,9 @@
 """The journal: append-only rows chained by SHA-256, and the check of that chain.
 
 Each row's hash is the SHA-256 of the canonical JSON of the row (every column but the
-hash itself, the previous row's hash included). The first row of a case chains to
+hash itself, the previous row's hash included; ``overrides`` only when it is not NULL, so
+rows written before the column existed, and rows that passed no soft guard, keep their
+hash). The first row of a case chains to
 :data:`GENESIS`. The case row keeps the newest hash and the sequence (its version), so
 deleting the newest rows is caught as well as changing any row.
 """
@@ -21,7 +23,13 @@ from sqlalchemy import Connection, RowMapping, select
 from policyflow.errors import JournalTampered
 from policyflow.runtime.journal import JournalEntry
 from policyflow.store import fast
-from policyflow.store.convert import canonical_json, entry_from_row, timer_changes_json
+from policyflow.store.convert import (
+    bounded_json,
+    canonical_json,
+    entry_from_row,
+    overrides_json,
+    timer_changes_json,
+)
 from policyflow.store.fast import Target
 from policyflow.store.tables import CASES, JOURNAL
 
@@ -75,6 +83,8 @@ _HASHED = (
     "automatic",
     "prev_hash",
 )
+# Hashed only when not NULL (added by migration 0003): a row without it hashes as before.
+_HASHED_WHEN_SET = ("overrides",)
 
 
 def _plain(value: Any) -> Any:
@@ -99,8 +109,15 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
     """
     actor, from_state = values["actor"], values["from_state"]
     sequence, automatic = values["sequence"], values["automatic"]
+    overrides = values.get("overrides")
     if type(sequence) is not int or type(automatic) is not bool:
         return _canonical_text(values)
+    if overrides is not None:
+        if type(overrides) is not str:
+            return _canonical_text(values)
+        set_ = f'"overrides":{_json_string(overrides)},'
+    else:
+        set_ = ""
     try:
         return (
             f'{{"actor":{"null" if actor is None else _json_string(actor)},'
@@ -110,6 +127,7 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
             f'"case_id":{_json_string(values["case_id"])},'
             f'"event":{_json_string(values["event"])},'
             f'"from_state":{"null" if from_state is None else _json_string(from_state)},'
+            f"{set_}"
             f'"payload":{_json_string(values["payload"])},'
             f'"prev_hash":{_json_string(values["prev_hash"])},'
             f'"recorded_at":{_json_string(_plain(values["recorded_at"]))},'
@@ -124,6 +142,9 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
 def _canonical_text(values: Mapping[str, Any] | RowMapping) -> str:
     """The hashed text by its definition: canonical JSON of the hashed columns."""
     body = {key: values[key] for key in _HASHED}
+    for key in _HASHED_WHEN_SET:
+        if values.get(key) is not None:
+            body[key] = values[key]
     body["at"] = _plain(body["at"])
     body["recorded_at"] = _plain(body["recorded_at"])
     return canonical_json(body)
@@ -147,11 +168,11 @@ def journal_values(
         "at": entry.at,
         "recorded_at": recorded_at,
         "actor": entry.actor,
-        "payload": canonical_json(dict(entry.payload)),
+        "payload": bounded_json(dict(entry.payload), what=f"the payload of {entry.event!r}"),
         "basis": entry.basis,
         "timer_changes": timer_changes_json(entry.timer_changes),
         "automatic": entry.automatic,
-        "overrides": None,  # wired by the soft-guard change
+        "overrides": overrides_json(entry.overrides),
         "prev_hash": prev_hash,
     }
     values["hash"] = row_hash(values)
@@ -246,7 +267,7 @@ def _rows(connection: Connection, case_id: str | None) -> Generator[RowMapping, 
             CASES.c.version.label("case_version"),
             CASES.c.last_hash.label("case_last_hash"),
             CASES.c.state.label("case_state"),
-            *(JOURNAL.c[name] for name in (*_HASHED, "hash")),
+            *(JOURNAL.c[name] for name in (*_HASHED, *_HASHED_WHEN_SET, "hash")),
         )
         .select_from(CASES.outerjoin(JOURNAL, JOURNAL.c.case_id == CASES.c.id))
         .order_by(CASES.c.id, JOURNAL.c.sequence)
