@@ -475,6 +475,12 @@ CATALOGUE: list[tuple[str, list[str], int, str]] = [
     ("show on a missing database", ["case", "show", "x", "--db", "missing.db"], 6, "only reads"),
     ("verify a missing database", ["verify", "--db", "missing.db"], 6, "none was created"),
     (
+        "dry tick on a missing database",
+        ["tick", "--dry-run", "--db", "missing.db"],
+        6,
+        "only reads",
+    ),
+    (
         "export a missing database",
         ["export", "--csv", "out.csv", "--db", "missing.db"],
         6,

@@ -128,6 +128,23 @@ def test_tick_fires_the_expiry_event_at_the_legal_time_once(engine, tiny_path):
     assert engine.verify() == 3
 
 
+def test_a_dry_run_tick_reports_the_same_actions_and_writes_nothing(engine, tiny_path):
+    """--dry-run: the actions a tick would take, by the same runtime; the case unchanged."""
+    case = _start(engine, tiny_path)
+    engine.fire(case.id, "accepted", at=ACCEPTED)
+    before = engine.get(case.id)
+    dry = engine.tick(datetime(2023, 11, 20, 9), dry_run=True)
+    assert dry.dry_run and [(a.deadline, a.event, a.at) for a in dry.fired] == [
+        ("decision_limit", "deemed_granted", datetime(2023, 11, 7))
+    ]
+    after = engine.get(case.id)
+    assert (after.state, after.version) == (before.state, before.version)
+    assert len(engine.history(case.id)) == 2
+    real = engine.tick(datetime(2023, 11, 20, 9))
+    assert not real.dry_run and real.actions == dry.actions
+    assert engine.get(case.id).state == "granted"
+
+
 def test_tick_marks_a_deadline_without_consequence_overdue(engine, tiny_path):
     """acceptance_limit (due 2023-10-11) only marks the case overdue from 2023-10-12 00:00."""
     case = _start(engine, tiny_path)

@@ -253,12 +253,15 @@ class TickReport:
         refused: (case id, one-line reason) for cases whose expiry could not be applied
             (the rules refused it, or it counts into a year the calendar does not
             publish); nothing of theirs was written, and the next tick tries again.
+        dry_run: True when nothing was written: the actions are what a tick at `now`
+            would do.
     """
 
     now: datetime
     actions: tuple[TickAction, ...] = ()
     skipped: tuple[str, ...] = ()
     refused: tuple[tuple[str, str], ...] = ()
+    dry_run: bool = False
 
     @property
     def fired(self) -> tuple[TickAction, ...]:
@@ -284,6 +287,7 @@ class TickReport:
             "actions": [a.to_dict() for a in self.actions],
             "skipped": list(self.skipped),
             "refused": [{"case": c, "reason": r} for c, r in self.refused],
+            "dry_run": self.dry_run,
         }
 
 

@@ -28,8 +28,8 @@ from policyflow.engine.write import (
     checked_id,
     new_id,
 )
-from policyflow.errors import ConcurrentUpdate, InvalidDate, InvalidInput, UnknownCase
-from policyflow.legaltime import Calendar, business_years
+from policyflow.errors import ConcurrentUpdate, InvalidInput, UnknownCase
+from policyflow.legaltime import Calendar, require_business_year
 from policyflow.runtime import act
 from policyflow.runtime import start as start_case
 from policyflow.store import audit, journal, timers
@@ -65,13 +65,7 @@ def _moment(value: datetime | date | None, what: str, calendar: Calendar | None)
     else:
         moment = datetime.combine(value, time.min)
     if moment is not None:
-        first, last = business_years(calendar)
-        if not first <= moment.year <= last:
-            raise InvalidDate(
-                f"{what} {moment.isoformat(sep=' ', timespec='minutes')} is outside the "
-                f"years legal time can be counted in: {first}–{last} (the calendar's years "
-                "and the provisional horizon)"
-            )
+        require_business_year(moment, what, calendar)
     return moment
 
 
@@ -287,17 +281,19 @@ class Engine:
             self._remember(after)
         return self._case(after)
 
-    def tick(self, now: datetime | date | None = None) -> TickReport:
+    def tick(self, now: datetime | date | None = None, *, dry_run: bool = False) -> TickReport:
         """Bring every case with a deadline due at `now` up to `now`; return what was done.
 
         Each case is brought up by :func:`policyflow.runtime.catch_up`: every deadline
         expired by `now` expires at its legal instant, with its consequence (an expiry
         event, or the deadline marked overdue), exactly as the next event on the case
         would have had it expire first. Running tick twice, or in several processes at
-        once, fires each timer once (:mod:`policyflow.engine.tick`).
+        once, fires each timer once (:mod:`policyflow.engine.tick`). With `dry_run`, the
+        same expiries are computed and nothing is written: the report says what a tick at
+        `now` would do.
         """
         moment = _moment(now, "tick time", self.calendar) or self.clock.now()
-        return sweep.tick(self._writer, moment, self._forget)
+        return sweep.tick(self._writer, moment, self._forget, dry_run=dry_run)
 
     def get(self, case_id: str) -> Case:
         """Return one case as it stands.

@@ -60,14 +60,19 @@ class _PageFamily:
         raise _Alone
 
 
-def tick(writer: Writer, now: datetime, forget: Callable[[str], None]) -> TickReport:
+def tick(
+    writer: Writer, now: datetime, forget: Callable[[str], None], *, dry_run: bool = False
+) -> TickReport:
     """Bring every case with a deadline due at `now` up to `now`; return what was done.
 
     Args:
         writer: the engine's write path.
         now: the instant to sweep up to.
         forget: called with each case the sweep may change (the engine's cache of cases).
+        dry_run: compute the same expiries, by the same runtime, and write nothing (no
+            case is locked either): what a tick at `now` would do.
     """
+    lock = Lock.NONE if dry_run else Lock.SKIP
     report = _Report()
     done: set[str] = set()
     after: tuple[Any, ...] | None = None
@@ -81,7 +86,7 @@ def tick(writer: Writer, now: datetime, forget: Callable[[str], None]) -> TickRe
             after = timers.page_after(page[-1])
             case_ids = [c for c in dict.fromkeys(r["case_id"] for r in page) if c not in done]
             done.update(case_ids)
-            loaded = writer.load_many(connection, case_ids, lock=Lock.SKIP)
+            loaded = writer.load_many(connection, case_ids, lock=lock)
             parents = [c for c, case in loaded.items() if case.compiled.starts_children]
             with_due_children = timers.due_children(connection, parents, now)
             # the page's writes, run together (one executemany per statement) at its end
@@ -108,24 +113,33 @@ def tick(writer: Writer, now: datetime, forget: Callable[[str], None]) -> TickRe
                     # others' (it is reported, and tried again by the next tick)
                     report.refused.append((case_id, str(error)))
                     continue
-                if outcome.cases:
+                if outcome.cases and not dry_run:
                     writer.commit(
                         connection, outcome, {case_id: case}, batch=batch, recorded_at=recorded_at
                     )
                 report.add(outcome)
-            batch.run(connection)
+            if not dry_run:
+                batch.run(connection)
         for case_id in alone:
-            _alone(writer, case_id, now, report, forget)
-    return TickReport(now, tuple(report.actions), tuple(report.skipped), tuple(report.refused))
+            _alone(writer, case_id, now, report, forget, dry_run=dry_run)
+    return TickReport(
+        now, tuple(report.actions), tuple(report.skipped), tuple(report.refused), dry_run
+    )
 
 
 def _alone(
-    writer: Writer, case_id: str, now: datetime, report: _Report, forget: Callable[[str], None]
+    writer: Writer,
+    case_id: str,
+    now: datetime,
+    report: _Report,
+    forget: Callable[[str], None],
+    *,
+    dry_run: bool,
 ) -> None:
     """Bring one case, and the family its expiries reach, up to `now` in one transaction."""
     try:
         with writer.database.transaction() as connection:
-            loaded = writer.load(connection, case_id, lock=Lock.SKIP)
+            loaded = writer.load(connection, case_id, lock=Lock.NONE if dry_run else Lock.SKIP)
             if loaded is None:
                 report.skipped.append(case_id)
                 return
@@ -133,7 +147,8 @@ def _alone(
             outcome = catch_up(
                 family, loaded.compiled, loaded.snapshot, until=now, calendar=writer.calendar
             )
-            writer.commit(connection, outcome, family.loaded)
+            if not dry_run:
+                writer.commit(connection, outcome, family.loaded)
     except ConcurrentUpdate:
         report.skipped.append(case_id)
         return
