@@ -69,7 +69,8 @@ def test_every_transition_refuses_a_wrong_role_naming_role_and_article(process_i
             assert plan.basis in str(refused)  # the article of the transition refused
         assert f"in state {state!r}" in str(refused)
         checked += 1
-    assert checked > 0
+    # a process whose transitions name no role (anyone may act) has nothing to refuse
+    assert checked > 0 or not any(t.roles for t in compiled.process.transitions)
 
 
 @pytest.mark.parametrize("process_id", PROCESS_IDS)

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
+from pydantic import StringConstraints, model_validator
 
+from policyflow.definition.elements import FrozenModel
 from policyflow.legaltime import Period
 from policyflow.legaltime.recurrence import Recurrence
 
 __all__ = ["Every"]
 
 
-class Every(BaseModel):
+class Every(FrozenModel):
     """When a recurring deadline falls due: a day of the year, of the month, or a period.
 
     A day each year, each month or in some months, or a period counted on from the event
@@ -30,14 +31,6 @@ class Every(BaseModel):
     each occurrence counted from the day of the event that met the one before (the first
     from the starting event or ``anchor``). A day the month does not have is its last day.
     """
-
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
 
     month: int | None = PField(default=None, ge=1, le=12, description="The month, yearly.")
     day: int | None = PField(default=None, ge=1, le=31, description="The day of the month.")

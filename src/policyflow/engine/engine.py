@@ -30,14 +30,8 @@ from policyflow.engine.write import (
     checked_id,
     new_id,
 )
-from policyflow.errors import (
-    ConcurrentUpdate,
-    InvalidDate,
-    InvalidInput,
-    RoleRefused,
-    UnknownCase,
-)
-from policyflow.legaltime import Calendar, business_years
+from policyflow.errors import ConcurrentUpdate, InvalidInput, RoleRefused, UnknownCase
+from policyflow.legaltime import Calendar, require_business_year
 from policyflow.runtime import act
 from policyflow.runtime import start as start_case
 from policyflow.runtime.delegation import Delegation, delegated_actor, lapsed
@@ -79,13 +73,7 @@ def _moment(value: datetime | date | None, what: str, calendar: Calendar | None)
     else:
         moment = datetime.combine(value, time.min)
     if moment is not None:
-        first, last = business_years(calendar)
-        if not first <= moment.year <= last:
-            raise InvalidDate(
-                f"{what} {moment.isoformat(sep=' ', timespec='minutes')} is outside the "
-                f"years legal time can be counted in: {first}–{last} (the calendar's years "
-                "and the provisional horizon)"
-            )
+        require_business_year(moment, what, calendar)
     return moment
 
 

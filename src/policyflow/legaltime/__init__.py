@@ -19,6 +19,7 @@ from policyflow.legaltime.calendar import (
     china,
     load_calendar,
     parse_date,
+    require_business_year,
 )
 from policyflow.legaltime.counting import DueDate, add_months
 from policyflow.legaltime.day_table import DayKind, YearSource
@@ -50,4 +51,5 @@ __all__ = [
     "merge_intervals",
     "parse_chinese_number",
     "parse_date",
+    "require_business_year",
 ]

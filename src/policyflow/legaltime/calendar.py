@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -250,3 +250,22 @@ def business_years(calendar: Calendar | None) -> tuple[int, int]:
     """
     used = china() if calendar is None else calendar
     return used.first_year, max(used.last_year, china(provisional=True).last_year)
+
+
+def require_business_year(moment: date, what: str, calendar: Calendar | None) -> None:
+    """Refuse a business day or time whose year legal time cannot be counted in.
+
+    Raises:
+        InvalidDate: naming `what`, the value and the years (:func:`business_years`).
+    """
+    first, last = business_years(calendar)
+    if not first <= moment.year <= last:
+        shown = (
+            moment.isoformat(sep=" ", timespec="minutes")
+            if isinstance(moment, datetime)
+            else moment.isoformat()
+        )
+        raise InvalidDate(
+            f"{what} {shown} is outside the years legal time can be counted in: "
+            f"{first}–{last} (the calendar's years and the provisional horizon)"
+        )

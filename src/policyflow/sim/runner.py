@@ -31,8 +31,8 @@ from pathlib import Path
 from policyflow.definition.catalog import Finder, ProcessSources, process_id_for
 from policyflow.definition.catalog import load as load_process
 from policyflow.definition.model import Process
-from policyflow.errors import InvalidDate, InvalidInput, PolicyflowError, UnknownProcess
-from policyflow.legaltime import Calendar, business_years, china
+from policyflow.errors import InvalidInput, PolicyflowError, UnknownProcess
+from policyflow.legaltime import Calendar, china, require_business_year
 from policyflow.runtime import compile_process
 from policyflow.sim.batch import Batch, BatchRunner, stream_seed
 from policyflow.sim.compiled import MAX_CASES, CompiledScenario
@@ -105,12 +105,7 @@ def simulate(
     if workers is not None and workers < 1:
         raise InvalidInput(f"invalid worker count {workers}: expected at least 1")
     if start is not None:
-        first, last = business_years(calendar)
-        if not first <= start.year <= last:
-            raise InvalidDate(
-                f"invalid start {start}: outside the years legal time can be counted in: "
-                f"{first}–{last} (the calendar's years and the provisional horizon)"
-            )
+        require_business_year(start, "the first arrival day", calendar)
     resolved = _moved(_resolve_scenario(process, scenario), start)
     compiled = compile_process(process)
     plan = CompiledScenario(compiled, resolved)  # checks the scenario against the process
