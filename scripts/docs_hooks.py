@@ -1,15 +1,25 @@
 """MkDocs hooks (mkdocs.yml ``hooks:``): the process catalogue, made while the site is built.
 
 ``on_config`` puts every built-in process into the navigation under "Process catalogue",
-by family; ``on_files`` hands MkDocs each process's page and BPMN file (see
-catalogue_pages.py). Nothing is written into docs/: a process file added under
-``processes/`` appears on the next build.
+by family, after the write-ups of docs/processes/; ``on_files`` hands MkDocs each process's
+page, SVG and BPMN file (see catalogue_pages.py). Nothing is written into docs/: a process
+file added under ``processes/``, or a write-up under ``docs/processes/``, appears on the next
+build.
+
+The pages of docs/ are written to be read on GitHub too, so they link to files of the
+repository outside docs/ (``../../diagrams/ethics-review.svg``). ``on_page_markdown`` points
+such a link at the site's own copy when it has one (a process's drawing or page in the
+catalogue) and otherwise at the file in the repository, so that ``--strict`` still fails
+on a link to nothing.
 """
 
 from __future__ import annotations
 
+import os
+import posixpath
+import re
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +28,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "scripts")]
 
 from catalogue_pages import (  # noqa: E402
     FOLDER,
+    SOURCE_URL,
     bpmn_file,
     families,
     index_page,
@@ -30,12 +41,29 @@ from mkdocs.structure.files import File, Files  # noqa: E402
 from policyflow.definition.catalog import catalog, load  # noqa: E402
 
 NAV_TITLE = "Process catalogue"
+DOCS = ROOT / "docs"
+WRITE_UPS = "processes"  # docs/processes/*.md: a family's procedures read against its articles
+_LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+_DRAWING = re.compile(r"^diagrams/(?P<id>[a-z0-9.-]+)\.(?P<ext>svg|md|bpmn)$")
+
+
+def _write_ups() -> list[dict[str, str]]:
+    """docs/processes/*.md in the navigation, each by the first heading of its page."""
+    found = []
+    for path in sorted((DOCS / WRITE_UPS).glob("*.md")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        heading = next((line[2:].strip() for line in lines if line.startswith("# ")), path.stem)
+        found.append({heading: f"{WRITE_UPS}/{path.name}"})
+    return found
 
 
 def on_config(config: Any) -> Any:
-    """Fill the "Process catalogue" entry of the navigation: the index, then each family."""
+    """Fill the "Process catalogue" entry of the navigation: the index, the write-ups of
+    docs/processes/, then each family's processes.
+    """
     entries = catalog()
     section: list[Any] = [{"All processes · 程序目录": f"{FOLDER}/index.md"}]
+    section += _write_ups()
     for family in families(entries):
         pages = [{f"{e.id} · {e.title_zh}": page_path(e.id)} for e in family.entries]
         section.append({family.key: pages})
@@ -56,3 +84,28 @@ def on_files(files: Files, config: Any) -> Files:
         svg = svg_document(entry.id)
         files.append(File.generated(config, f"{FOLDER}/{entry.id}.svg", content=svg))
     return files
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    """Point each link that leaves docs/ at the site's copy of the file, or at the repository."""
+    folder = PurePosixPath(page.file.src_uri).parent.as_posix()
+    ids = {entry.id for entry in catalog()}
+
+    def retarget(match: re.Match[str]) -> str:
+        target = match["target"]
+        if "://" in target or target.startswith(("#", "/", "mailto:")):
+            return match[0]
+        path, hash_, fragment = target.partition("#")
+        resolved = Path(os.path.normpath(DOCS / folder / path))
+        if not path or resolved.is_relative_to(DOCS):
+            return match[0]
+        if not resolved.is_relative_to(ROOT) or not resolved.exists():
+            return match[0]  # a link to nothing: --strict reports it
+        relative = resolved.relative_to(ROOT).as_posix()
+        drawing = _DRAWING.match(relative)
+        if drawing is not None and drawing["id"] in ids:
+            own = f"{FOLDER}/{drawing['id']}.{drawing['ext']}"
+            return f"]({posixpath.relpath(own, folder or '.')}{hash_}{fragment})"
+        return f"]({SOURCE_URL}/{relative}{hash_}{fragment})"
+
+    return _LINK.sub(retarget, markdown)
