@@ -14,13 +14,16 @@ from policyflow.runtime import compile_process, start
 
 
 def test_every_deadline_is_on_the_state_that_starts_it_with_its_article(process):
-    """Each deadline appears as '≤ N unit · 第…条' (or '至 date · 第…条') on its starting state."""
+    """Each deadline appears as '≤ N unit · 第…条' (or '至 date · 第…条', or '每年3月31日 · 第…条'
+    for a recurring one) on its starting state."""
     graph = build(process)
     text = to_mermaid(graph)
     dot_text = to_dot(graph)
     for mark in graph.deadlines:
         assert mark.article, f"deadline {mark.id} has no article"
-        if mark.ends_on:
+        if mark.every_zh is not None:
+            span = mark.every_zh
+        elif mark.ends_on:
             field = process.find_field(mark.ends_on)
             span = f"至 {field.zh if field else '所定日期'}"
         else:

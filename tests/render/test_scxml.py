@@ -33,8 +33,33 @@ CALENDAR = legaltime.china(provisional=True)
 STEPS = 25
 
 
+def _records(fields: tuple[Field, ...], rng: random.Random, day: date) -> list[dict[str, Any]]:
+    """A record list: random records, or half the time a typical one.
+
+    A typical list is one the rules of a meeting or a panel can accept (each enum value
+    once in order, then the last; a bool at its default or true; dates on the day), so that
+    the walks get past a quorum.
+    """
+    count = rng.choice([0, 4, 5, 7, 8])
+    if rng.random() < 0.5:
+        return [{f.id: _value(f, rng, day) for f in fields} for _ in range(count)]
+
+    def typical(field: Field, index: int) -> Any:
+        if field.type is FieldType.ENUM:
+            return field.values[min(index, len(field.values) - 1)]
+        if field.type is FieldType.BOOL:
+            return True if field.default is None else field.default
+        if field.type is FieldType.DATE:
+            return day
+        return _value(field, rng, day)
+
+    return [{f.id: typical(f, i) for f in fields} for i in range(count)]
+
+
 def _value(field: Field, rng: random.Random, day: date) -> Any:
     kind = field.element_type
+    if field.type is FieldType.LIST and field.items is FieldType.RECORD:
+        return _records(field.fields or (), rng, day)
     if field.type is FieldType.LIST:
         pool = list(field.values) if kind is FieldType.ENUM else []
         return rng.sample(pool, rng.randint(0, len(pool)))

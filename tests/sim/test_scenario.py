@@ -180,3 +180,13 @@ def test_generic_data_keep_within_each_fields_bounds():
     assert min(big) == 1500000 and max(big) > 1500000  # moved up to the bound, or drawn
     assert all(d["items"] == ["a", "b"] and d["tags"] == [] for d in drawn)
     assert all("level" not in d and "note" not in d for d in drawn)
+
+
+def test_a_constant_may_be_a_list_of_records_each_case_getting_its_own():
+    """A record list (members present at a meeting): every draw is a fresh copy."""
+    members = [{"member_id": "M0", "category": "law", "external": True}]
+    draw = Distribution(constant=members).sampler()
+    first, second = draw(random.Random(1)), draw(random.Random(2))
+    assert first == second == members
+    first[0]["category"] = "ethics"
+    assert second[0]["category"] == "law" and members[0]["category"] == "law"

@@ -67,6 +67,8 @@ __all__ = [
 WAIT = "wait"
 
 Scalar = str | int | float | bool
+#: One record of a record list (``items: record``): its sub-fields by name.
+_Record = dict[str, Scalar]
 Sampler = Callable[[random.Random], Any]
 _KINDS = (
     "copy_of",
@@ -89,7 +91,8 @@ def _shown(kind: str) -> str:
 class Distribution(FrozenModel):
     """A distribution of values: exactly one kind, optionally clipped and rounded.
 
-    Kinds: ``constant: x`` (a scalar or a list); ``integers: [a, b]`` (each whole number
+    Kinds: ``constant: x`` (a scalar, or a list of scalars or of records for a record
+    list, such as the members present at a meeting); ``integers: [a, b]`` (each whole number
     from a to b inclusive, equally likely); ``uniform: [a, b]``; ``triangular: [low, mode, high]``;
     ``normal: [mean, sd]``; ``lognormal: [mu, sigma]`` (of the logarithm);
     ``exponential: mean``; ``choice: {value: weight, ...}``; ``copy: field`` (the case's
@@ -98,7 +101,7 @@ class Distribution(FrozenModel):
     """
 
     copy_of: str | None = Field(default=None, alias="copy")
-    constant: Scalar | list[Scalar] | None = None
+    constant: Scalar | list[Scalar] | list[_Record] | None = None
     integers: tuple[int, int] | None = None
     uniform: tuple[float, float] | None = None
     triangular: tuple[float, float, float] | None = None
@@ -173,7 +176,8 @@ class Distribution(FrozenModel):
             value = self.constant
             if isinstance(value, list):
                 items = tuple(value)
-                return lambda rng: list(items)  # a fresh list per case
+                # a fresh list per case, and fresh records in it: no case shares another's
+                return lambda rng: [dict(i) if isinstance(i, dict) else i for i in items]
             return lambda rng: value
         if self.integers is not None:
             first, last = self.integers
