@@ -6,10 +6,13 @@ Usage:
     python3 tasks.py test     set up, then run the linters, the type checker and every test
     python3 tasks.py wheel    build the wheel, install it alone into a fresh virtual
                               environment, and run it there as a user would
+    python3 tasks.py docs     set up, build the documentation site into site/ (mkdocs
+                              build --strict), then open it in headless Chromium to check it
 
 Needs only python3: the virtual environments and every Python package are installed here.
-System packages (Graphviz, the PostgreSQL server) are installed by .ci/run in CI; without
-them the tests that need them are skipped with a reason, except under CI=true.
+System packages (Graphviz, the PostgreSQL server, Chromium for the site's browser check) are
+installed by .ci/run in CI; without them the tests that need them are skipped with a reason,
+except under CI=true (and the site's browser check always needs Chromium).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import venv
 from pathlib import Path
 
@@ -116,8 +120,24 @@ def wheel() -> None:
         expect_missing_extra([command, "case", "list", "--db", postgres], "postgres", home)
 
 
+def docs() -> None:
+    """The documentation site: build site/ with --strict, then check it in headless Chromium.
+
+    The process catalogue is made from processes/ while the site is built
+    (scripts/docs_hooks.py). The check (tests/website) serves site/ on loopback and opens
+    its pages in the system's Chromium; there it fails, not skips, when anything is missing.
+    """
+    setup("docs")
+    started = time.monotonic()
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"  # the theme's banner about its successor
+    run(BIN / "mkdocs", "build", "--strict", "--site-dir", ROOT / "site")
+    os.environ["POLICYFLOW_REQUIRE_SITE"] = "1"
+    run(PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/website")
+    print(f"site built and checked in {time.monotonic() - started:.0f} s: {ROOT / 'site'}")
+
+
 if __name__ == "__main__":
-    jobs = {"main": main_job, "test": test, "wheel": wheel}
+    jobs = {"main": main_job, "test": test, "wheel": wheel, "docs": docs}
     if len(sys.argv) < 2 or sys.argv[1] not in jobs:
         sys.exit(__doc__)
     jobs[sys.argv[1]]()

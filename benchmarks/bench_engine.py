@@ -77,20 +77,45 @@ def bench_events(folder: Path, count: int) -> None:
 # them (cases.stage_update, journal.stage_append, timers.stage_timers): fixed SQL text,
 # positional parameters, one row each.
 UPDATE_CASE = (
-    "UPDATE cases SET state = ?, data = ?, version = ?, overdue = ?, updated_at = ?, "
+    "UPDATE cases SET state = ?, {previous}data = ?, version = ?, overdue = ?, updated_at = ?, "
     "modified_at = ?, last_hash = ? WHERE id = ? AND version = ?"
 )
 JOURNAL_COLUMNS = (
     "case_id, sequence, event, from_state, to_state, at, recorded_at, actor, payload, basis, "
-    "timer_changes, automatic, prev_hash, hash"
+    "timer_changes, automatic, {overrides}prev_hash, hash"
 )
-INSERT_JOURNAL = f"INSERT INTO journal ({JOURNAL_COLUMNS}) VALUES ({', '.join('?' * 14)})"
 UPDATE_TIMER = "UPDATE timers SET status = ? WHERE case_id = ? AND position = ?"
 TIMER_COLUMNS = (
     "case_id, position, deadline, status, started_on, period, due, due_at, expires_at, "
-    "suspensions, extensions, extensions_used, remaining, provisional, rollover"
+    "suspensions, extensions, extensions_used, remaining, provisional, rollover{label}"
 )
-INSERT_TIMER = f"INSERT INTO timers ({TIMER_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+
+
+def fire_sql(raw: sqlite3.Connection) -> tuple[str, str, str, str]:
+    """The case UPDATE, journal column list, journal INSERT and timer INSERT of one fire.
+
+    With the columns of the 2026-12 format (cases.previous_state, journal.overrides,
+    timers.label) when the schema has them, so that the same script measures a tree
+    before them and one after them.
+    """
+
+    def has(table: str, column: str) -> bool:
+        return any(row[1] == column for row in raw.execute(f"PRAGMA table_info({table})"))
+
+    update = UPDATE_CASE.format(
+        previous="previous_state = ?, " if has("cases", "previous_state") else ""
+    )
+    journal = JOURNAL_COLUMNS.format(overrides="overrides, " if has("journal", "overrides") else "")
+    timer = TIMER_COLUMNS.format(label=", label" if has("timers", "label") else "")
+    marks = {c: ", ".join("?" * (c.count(",") + 1)) for c in (journal, timer)}
+    return (
+        update,
+        journal,
+        f"INSERT INTO journal ({journal}) VALUES ({marks[journal]})",
+        f"INSERT INTO timers ({timer}) VALUES ({marks[timer]})",
+    )
+
+
 LITERAL = re.compile(r"'(?:[^']|'')*'|\b\d+(?:\.\d+)?\b|\bNULL\b")
 
 
@@ -135,20 +160,24 @@ def bench_raw_fire(folder: Path, count: int) -> tuple[float, float]:
         }
         found = (pragmas["journal_mode"], pragmas["synchronous"], pragmas["foreign_keys"])
         assert found == ("wal", 1, 1), pragmas  # WAL, NORMAL, foreign keys on
+        update_case, journal_columns, insert_journal, insert_timer = fire_sql(raw)
+        timer_columns = insert_timer[len("INSERT INTO timers (") : insert_timer.index(")")]
         # The rows the engine wrote for the warm case: the templates of every raw row.
         journal = list(
             raw.execute(
-                f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE case_id = ? AND sequence = 2",
+                f"SELECT {journal_columns} FROM journal WHERE case_id = ? AND sequence = 2",
                 (warm.id,),
             ).fetchone()
         )
         timer = list(
             raw.execute(
-                f"SELECT {TIMER_COLUMNS} FROM timers WHERE case_id = ? AND position = 1",
+                f"SELECT {timer_columns} FROM timers WHERE case_id = ? AND position = 1",
                 (warm.id,),
             ).fetchone()
         )
         last_hash = dict(raw.execute("SELECT id, last_hash FROM cases").fetchall())
+        # the state the fire leaves, where the schema keeps it (previous_state)
+        left = ("submitted",) if "previous_state" in update_case else ()
         recorded = datetime.now().isoformat(" ", "microseconds")  # the wall clock, once
         at = ACCEPTED.isoformat(" ") + ".000000"
 
@@ -160,11 +189,11 @@ def bench_raw_fire(folder: Path, count: int) -> tuple[float, float]:
             )
             digest = hashlib.sha256(f"{case_id}:2".encode()).hexdigest()  # not our chain
             entry = journal.copy()
-            entry[0], entry[6], entry[12], entry[13] = case_id, recorded, last_hash[case_id], digest
+            entry[0], entry[6], entry[-2], entry[-1] = case_id, recorded, last_hash[case_id], digest
             armed = timer.copy()
             armed[0] = case_id
             return (
-                ("review", data, 2, 0, at, recorded, digest, case_id, 1),
+                ("review", *left, data, 2, 0, at, recorded, digest, case_id, 1),
                 tuple(entry),
                 ("met", case_id, 0),
                 tuple(armed),
@@ -175,12 +204,12 @@ def bench_raw_fire(folder: Path, count: int) -> tuple[float, float]:
 
         def write(case: tuple[tuple[object, ...], ...]) -> None:
             cursor.execute("BEGIN IMMEDIATE")
-            cursor.execute(UPDATE_CASE, case[0])
+            cursor.execute(update_case, case[0])
             if cursor.rowcount != 1:  # the engine's version check
                 raise RuntimeError("case changed")
-            cursor.execute(INSERT_JOURNAL, case[1])
+            cursor.execute(insert_journal, case[1])
             cursor.execute(UPDATE_TIMER, case[2])
-            cursor.execute(INSERT_TIMER, case[3])
+            cursor.execute(insert_timer, case[3])
             raw.commit()
 
         traced.clear()
