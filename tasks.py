@@ -72,13 +72,19 @@ def main_job() -> None:
 
 
 def test() -> None:
-    """Every check CI runs: ruff (lint, format), mypy --strict, the process linter, pytest."""
+    """Every check CI runs, the documentation site built among them.
+
+    ruff (lint, format), mypy --strict, the process linter, the diagrams, the site built
+    with --strict, then pytest: the site's browser check is among the tests (skipped, saying
+    why, where Chromium is not installed, unless POLICYFLOW_REQUIRE_SITE=1 as in CI).
+    """
     setup("test")
     run(BIN / "ruff", "check", "src", "tests", "benchmarks", "scripts", "tasks.py")
     run(BIN / "ruff", "format", "--check", "src", "tests", "benchmarks", "scripts", "tasks.py")
     run(BIN / "mypy")
     run(BIN / "policyflow", "lint")
     run(BIN / "policyflow", "diagram", "--all", "--check")
+    build_site()
     run(PY, "-m", "pytest", *sys.argv[2:])
 
 
@@ -120,6 +126,13 @@ def wheel() -> None:
         expect_missing_extra([command, "case", "list", "--db", postgres], "postgres", home)
 
 
+def build_site() -> None:
+    """Build the documentation site into site/ with --strict (any warning fails it)."""
+    setup("docs")
+    os.environ["NO_MKDOCS_2_WARNING"] = "1"  # the theme's banner about its successor
+    run(BIN / "mkdocs", "build", "--strict", "--quiet", "--site-dir", ROOT / "site")
+
+
 def docs() -> None:
     """The documentation site: build site/ with --strict, then check it in headless Chromium.
 
@@ -127,10 +140,8 @@ def docs() -> None:
     (scripts/docs_hooks.py). The check (tests/website) serves site/ on loopback and opens
     its pages in the system's Chromium; there it fails, not skips, when anything is missing.
     """
-    setup("docs")
     started = time.monotonic()
-    os.environ["NO_MKDOCS_2_WARNING"] = "1"  # the theme's banner about its successor
-    run(BIN / "mkdocs", "build", "--strict", "--site-dir", ROOT / "site")
+    build_site()
     os.environ["POLICYFLOW_REQUIRE_SITE"] = "1"
     run(PY, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/website")
     print(f"site built and checked in {time.monotonic() - started:.0f} s: {ROOT / 'site'}")
