@@ -140,10 +140,10 @@ def run_app(app: typer.Typer) -> None:
             raise
         # A database edited or damaged behind the engine's back (a dropped table, a full
         # disk): its transaction was rolled back, so say so in one line, not a traceback.
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+        from policyflow.store.database import driver_reason  # loaded with the database
+
         found = DatabaseUnavailable(
-            f"database error, nothing was changed: {reason[0] if reason else type(error).__name__}",
-            database="",
+            f"database error, nothing was changed: {driver_reason(error)}", database=""
         )
         fail(found, as_json="--json" in sys.argv[1:])
 

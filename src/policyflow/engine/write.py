@@ -218,7 +218,7 @@ class Writer:
             data_json = before.data_json  # the events left the data as they were
         else:
             data_json = bounded_json(
-                compiled.dump_data(snapshot.data), what=f"the data of case {snapshot.case_id!r}"
+                compiled.dump_data(snapshot.data), "the data of case", snapshot.case_id
             )
         values = case_values(
             snapshot, data_json=data_json, recorded_at=recorded_at, last_hash=last_hash

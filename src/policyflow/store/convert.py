@@ -44,16 +44,19 @@ __all__ = [
 STORED_JSON_MAX = 1_000_000
 
 
-def bounded_json(value: Any, *, what: str) -> str:
+def bounded_json(value: Any, what: str, name: str) -> str:
     """`value` as canonical JSON, refused when longer than :data:`STORED_JSON_MAX`.
 
+    `what` and `name` ("the payload of", the event) make the message, only when it is
+    needed: this runs for every event written.
+
     Raises:
-        InvalidInput: naming `what` and its size; the transaction writing it rolls back.
+        InvalidInput: naming what it is and its size; the transaction writing it rolls back.
     """
     text = canonical_json(value)
     if len(text) > STORED_JSON_MAX:
         raise InvalidInput(
-            f"{what} holds {len(text):,} characters of JSON, more than the "
+            f"{what} {name!r} holds {len(text):,} characters of JSON, more than the "
             f"{STORED_JSON_MAX:,} allowed: keep documents outside and refer to them"
         )
     return text

@@ -127,6 +127,12 @@ def _head_revision() -> str | None:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
+def driver_reason(error: BaseException) -> str:
+    """The first line of a database error: the driver's own where SQLAlchemy wraps it."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 @cache
 def _known_revisions() -> frozenset[str]:
     from alembic.script import ScriptDirectory
@@ -210,10 +216,8 @@ class Database:
 
     def unavailable(self, error: BaseException) -> DatabaseUnavailable:
         """The one-line error for a database error `error` met on this database."""
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()
         return DatabaseUnavailable(
-            f"cannot use database {self.name}: {reason[0] if reason else type(error).__name__}",
-            database=self.name,
+            f"cannot use database {self.name}: {driver_reason(error)}", database=self.name
         )
 
     def __repr__(self) -> str:

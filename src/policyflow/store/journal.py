@@ -176,7 +176,7 @@ def journal_values(
         "at": entry.at,
         "recorded_at": recorded_at,
         "actor": entry.actor,
-        "payload": bounded_json(dict(entry.payload), what=f"the payload of {entry.event!r}"),
+        "payload": bounded_json(dict(entry.payload), "the payload of", entry.event),
         "basis": entry.basis,
         "timer_changes": timer_changes_json(entry.timer_changes),
         "automatic": entry.automatic,
