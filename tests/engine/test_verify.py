@@ -179,30 +179,42 @@ def test_a_case_row_added_by_hand_is_found(filled):
     assert error.case_id == "forged"
 
 
+def _rechain(
+    connection: sqlite3.Connection, case_id: str, column: str, value: object, *, first: bool
+) -> list[dict[str, object]]:
+    """Set `column` to `value` on a case's first entry (or all), rehash its whole chain.
+
+    Returns the rewritten rows; the case's last_hash follows the new chain.
+    """
+    rows = [
+        dict(row)
+        for row in connection.execute(
+            "SELECT * FROM journal WHERE case_id = ? ORDER BY sequence", (case_id,)
+        )
+    ]
+    previous = GENESIS
+    for number, row in enumerate(rows):
+        if number == 0 or not first:
+            row[column] = value
+        row["automatic"] = bool(row["automatic"])
+        row["at"] = datetime.fromisoformat(row["at"])
+        row["recorded_at"] = datetime.fromisoformat(row["recorded_at"])
+        row["prev_hash"] = previous
+        row["hash"] = previous = row_hash(row)
+        connection.execute(
+            f"UPDATE journal SET {column} = ?, prev_hash = ?, hash = ? "
+            "WHERE case_id = ? AND sequence = ?",
+            (row[column], row["prev_hash"], row["hash"], case_id, row["sequence"]),
+        )
+    connection.execute("UPDATE cases SET last_hash = ? WHERE id = ?", (previous, case_id))
+    return rows
+
+
 def _rewrite_actor(path: Path, case_id: str, actor: str) -> None:
     """Change the actor of a case's first entry and rehash its whole chain, consistently."""
     with sqlite3.connect(path) as connection:
         connection.row_factory = sqlite3.Row
-        rows = [
-            dict(row)
-            for row in connection.execute(
-                "SELECT * FROM journal WHERE case_id = ? ORDER BY sequence", (case_id,)
-            )
-        ]
-        rows[0]["actor"] = actor
-        previous = GENESIS
-        for row in rows:
-            row["automatic"] = bool(row["automatic"])
-            row["at"] = datetime.fromisoformat(row["at"])
-            row["recorded_at"] = datetime.fromisoformat(row["recorded_at"])
-            row["prev_hash"] = previous
-            row["hash"] = previous = row_hash(row)
-            connection.execute(
-                "UPDATE journal SET actor = ?, prev_hash = ?, hash = ? "
-                "WHERE case_id = ? AND sequence = ?",
-                (row["actor"], row["prev_hash"], row["hash"], case_id, row["sequence"]),
-            )
-        connection.execute("UPDATE cases SET last_hash = ? WHERE id = ?", (previous, case_id))
+        rows = _rechain(connection, case_id, "actor", actor, first=True)
         connection.execute(
             "UPDATE ledger SET first_hash = ? WHERE case_id = ?", (rows[0]["hash"], case_id)
         )
@@ -279,26 +291,7 @@ def _as_before_roles(path: Path) -> None:
         connection.row_factory = sqlite3.Row
         cases = [row["id"] for row in connection.execute("SELECT id FROM cases")]
         for case_id in cases:
-            rows = [
-                dict(row)
-                for row in connection.execute(
-                    "SELECT * FROM journal WHERE case_id = ? ORDER BY sequence", (case_id,)
-                )
-            ]
-            previous = GENESIS
-            for row in rows:
-                row["role"] = None
-                row["automatic"] = bool(row["automatic"])
-                row["at"] = datetime.fromisoformat(row["at"])
-                row["recorded_at"] = datetime.fromisoformat(row["recorded_at"])
-                row["prev_hash"] = previous
-                row["hash"] = previous = row_hash(row)
-                connection.execute(
-                    "UPDATE journal SET role = NULL, prev_hash = ?, hash = ? "
-                    "WHERE case_id = ? AND sequence = ?",
-                    (row["prev_hash"], row["hash"], case_id, row["sequence"]),
-                )
-            connection.execute("UPDATE cases SET last_hash = ? WHERE id = ?", (previous, case_id))
+            _rechain(connection, case_id, "role", None, first=False)
     connection.close()
 
 
