@@ -25,6 +25,7 @@ from policyflow.definition.history import check_history, return_states
 from policyflow.definition.model import SYSTEM_ROLE, Extension, Field, FieldType, Process, Triggers
 from policyflow.definition.offsets import locate_offset
 from policyflow.definition.recurring_checks import check_recurring
+from policyflow.definition.signal_checks import check_links
 from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Period
 
@@ -324,23 +325,7 @@ class _Checker:
                     payload=payload,
                     expect=field.type,
                 )
-            for number, child in enumerate(transition.start_child):
-                if child.when is not None:
-                    self.cel(
-                        child.when,
-                        (*where, "start_child", number, "when"),
-                        f"{name} starting {child.process!r} (when)",
-                        payload=payload,
-                        expect="bool",
-                    )
-                for key, source in child.data.items():
-                    self.cel(
-                        source,
-                        (*where, "start_child", number, "data", key),
-                        f"{name} starting {child.process!r} ({key})",
-                        payload=payload,
-                        expect=None,
-                    )
+            check_links(self, self.process, transition, where, payload)
         for index, event in enumerate(self.process.events):
             if event.id not in used:
                 self.add(
