@@ -123,8 +123,10 @@ class _Checker:
                     Problem(self.path, line, column, code, message, blocking, warning)
                 )
                 return
+        # a signal written as one mapping, not a list, has no index 0 in the file
+        bare = tuple(p for i, p in enumerate(where) if not (p == 0 and where[i - 1] == "signal"))
         for end in range(len(where), -1, -1):
-            found = self.positions.get(tuple(where[:end]))
+            found = self.positions.get(tuple(where[:end])) or self.positions.get(bare[:end])
             if found is not None:
                 line, column = found
                 break

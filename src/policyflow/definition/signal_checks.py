@@ -90,23 +90,9 @@ def check_links(
             )
             extra = ("item",)
         if child.when is not None:
-            checker.cel(
-                child.when,
-                (*cwhere, "when"),
-                f"{what} (when)",
-                payload=payload,
-                expect="bool",
-                extra=extra,
-            )
+            _cel(checker, child.when, (*cwhere, "when"), f"{what} (when)", payload, "bool", extra)
         for key, source in child.data.items():
-            checker.cel(
-                source,
-                (*cwhere, "data", key),
-                f"{what} ({key})",
-                payload=payload,
-                expect=None,
-                extra=extra,
-            )
+            _cel(checker, source, (*cwhere, "data", key), f"{what} ({key})", payload, None, extra)
     for number, spec in enumerate(transition.signal or ()):
         swhere = (*where, "signal", number)
         what = f"{name} signalling {spec.event!r} to {spec.to}"
@@ -137,8 +123,12 @@ def _cel(
     expect: str | None,
     names: tuple[str, ...],
 ) -> None:
-    """Compile one signal expression; a dry run over ``c`` waits for the receiver (lint.py)."""
-    if "c" not in names:
+    """Compile one expression; what reads ``c`` or ``item`` is typed only where known.
+
+    A dry run here would give ``c`` (a receiver) or ``item`` (an element of a for_each
+    list) a string: its type errors are left to receiver_fault, or to the run.
+    """
+    if "c" not in names and "item" not in names:
         checker.cel(source, where, what, payload=payload, expect=expect, extra=names)
         return
     try:
@@ -147,8 +137,6 @@ def _cel(
         checker.add(where, "cel", f"{what}: {error}", blocking=True)
         return
     for problem in expression_problems(expression):
-        # the dry run here gives `c` a string: what only the receiver can type is
-        # receiver_fault's; unknown names, syntax and money are found here
         if _UNTYPED in problem.message:
             continue
         if problem.offset is None:
