@@ -38,6 +38,8 @@ from policyflow.definition.model import (
 from policyflow.definition.recurring_checks import label_scope
 from policyflow.errors import DefinitionError, InvalidInput
 from policyflow.legaltime import Period, Recurrence, Unit
+from policyflow.runtime.keys import case_keys
+from policyflow.runtime.snapshot import CaseSnapshot
 
 __all__ = [
     "VARIES",
@@ -454,6 +456,10 @@ class CompiledProcess:
     def is_final(self, state: str) -> bool:
         """True for a final state."""
         return state in self.finals
+
+    def keys_of(self, snapshot: CaseSnapshot) -> tuple[tuple[str, str], ...]:
+        """The (key name, value) rows a case is indexed by, ``@cohort`` among them (keys.py)."""
+        return case_keys(self.process, self.data_fields.fields, snapshot.data, snapshot.state)
 
 
 def _enabling(plans: tuple[TransitionPlan, ...]) -> Enabling:
