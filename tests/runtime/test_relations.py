@@ -430,3 +430,56 @@ def test_recorded_values_round_trip_through_json():
     value = [{"id": "x", "on": datetime(2023, 5, 1, tzinfo=UTC), "n": [1, "a", None]}]
     assert encode(value) == [{"id": "x", "on": {"$t": "2023-05-01T00:00:00"}, "n": [1, "a", None]}]
     assert decode(encode(value)) == value
+
+
+# --- the cascade's own cases are read as they now stand -------------------------------
+
+SIGNALLING_ROUND = (
+    ROUND.replace(
+        "  - {id: conclude, zh: 结束, en: Conclude}",
+        "  - {id: conclude, zh: 结束, en: Conclude}\n"
+        "  - {id: review_done, zh: 评审完成, en: Review done}",
+    )
+    + f"""\
+  - id: review_counted
+    zh: 计数
+    en: Count a review
+    event: review_done
+    from: open
+    to: concluded
+    guard:
+      id: two_approved
+      zh: 两项通过
+      en: Two reviews approved
+      when: "children('review').filter(c, c.state == 'approved').size() >= 2"
+      basis: {BASIS}
+    basis: {BASIS}
+  - {{id: review_noted, zh: 记录, en: Note a review, event: review_done, from: open,
+     basis: {BASIS}}}
+"""
+)
+
+SIGNALLING_REVIEW = REVIEW + "on_final: {signal_parent: {event: review_done}}\n"
+
+
+def test_a_parent_answering_a_signal_sees_the_child_as_the_act_left_it():
+    processes = {
+        "round": compile_process(load_text(SIGNALLING_ROUND, process_id="round")),
+        "review": compile_process(load_text(SIGNALLING_REVIEW, process_id="review")),
+    }
+    family = Cases(processes)
+    family.keep(start(processes["round"], "R-1", {"quota": 9}, at=T0).snapshot)
+    review = processes["review"]
+    first = start(review, "R-1.1", {"rank": 1}, at=T0, parent_id="R-1").snapshot
+    family.keep(first._replace(state="approved"))
+    second = family.keep(start(review, "R-1.2", {"rank": 1}, at=T0, parent_id="R-1").snapshot)
+    # the family still holds R-1.2 as pending; the cascade holds it approved
+    outcome = act(family, review, second, "approve", at=T0)
+    touched = {t.case_id: t for t in outcome.cases}
+    [answer] = touched["R-1"].steps
+    assert answer.snapshot.state == "concluded"
+    read = answer.entry.reads["children:review"]
+    assert [(item["id"], item["state"]) for item in read] == [
+        ("R-1.1", "approved"),
+        ("R-1.2", "approved"),
+    ]

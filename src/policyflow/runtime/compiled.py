@@ -504,7 +504,7 @@ def _guard(
             zh=guard.zh,
             en=guard.en,
             basis=basis_text(guard.basis),
-            reads_payload="payload" in expression.names,
+            reads_payload="payload" in expression.names or bool(expression.relations),
             soft=guard.soft,
         )
     return found
