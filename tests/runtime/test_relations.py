@@ -483,3 +483,120 @@ def test_a_parent_answering_a_signal_sees_the_child_as_the_act_left_it():
         ("R-1.1", "approved"),
         ("R-1.2", "approved"),
     ]
+
+
+# --- cohort and members: through the @cohort key -----------------------------------------
+
+COHORT_ROUND = f"""\
+title: {{zh: 提名轮次, en: Nomination round}}
+fields:
+  - {{id: cap, zh: 上限, en: Cap, type: int}}
+events:
+  - {{id: close, zh: 截止, en: Close}}
+states:
+  - {{id: open, zh: 开放, en: Open, initial: true, basis: {BASIS}}}
+  - {{id: closed, zh: 截止, en: Closed, final: true, basis: {BASIS}}}
+transitions:
+  - id: close
+    zh: 截止
+    en: Close
+    event: close
+    from: open
+    to: closed
+    guard:
+      id: some_nominated
+      zh: 已有提名
+      en: Two nominations in the round
+      when: "members('entry').size() >= 2"
+      basis: {BASIS}
+    basis: {BASIS}
+"""
+
+COHORT_ENTRY = f"""\
+title: {{zh: 提名, en: Entry}}
+fields:
+  - {{id: round_id, zh: 轮次, en: Round, type: str}}
+cohort: {{process: cohort-round, field: round_id}}
+events:
+  - {{id: submit, zh: 提交, en: Submit}}
+states:
+  - {{id: draft, zh: 草稿, en: Draft, initial: true, basis: {BASIS}}}
+  - {{id: submitted, zh: 已提交, en: Submitted, final: true, basis: {BASIS}}}
+transitions:
+  - id: submit
+    zh: 提交
+    en: Submit
+    event: submit
+    from: draft
+    to: submitted
+    guard:
+      id: round_open
+      zh: 轮次开放
+      en: The round is open
+      when: "cohort != null && cohort.state == 'open' && cohort.cap > 0"
+      basis: {BASIS}
+    basis: {BASIS}
+"""
+
+
+class Cohorts(Cases):
+    """The family above, with members found through a population index."""
+
+    def __init__(self, processes: dict[str, CompiledProcess]) -> None:
+        super().__init__(processes)
+        self.index = PopulationIndex()
+
+    def keep(self, snapshot: CaseSnapshot, entered: datetime | None = None) -> CaseSnapshot:
+        self.index.put(self.processes[snapshot.process_id], snapshot, entered)
+        return super().keep(snapshot, entered)
+
+    def members(self, cohort_id: str, process_id: str) -> list[Pair]:
+        return list(self.index.members(cohort_id, process_id))
+
+
+@pytest.fixture(scope="module")
+def cohort_processes() -> dict[str, CompiledProcess]:
+    return {
+        "cohort-round": compile_process(load_text(COHORT_ROUND, process_id="cohort-round")),
+        "entry": compile_process(load_text(COHORT_ENTRY, process_id="entry")),
+    }
+
+
+def test_keys_of_gives_the_cohort_row(cohort_processes):
+    entry = cohort_processes["entry"]
+    case = start(entry, "E-1", {"round_id": "RND-1"}, at=T0).snapshot
+    assert entry.keys_of(case) == (("@cohort", "RND-1"),)
+
+
+@pytest.mark.parametrize(("entries", "closes"), [(1, False), (2, True), (3, True)])
+def test_a_cohort_counts_its_members(cohort_processes, entries, closes):
+    family = Cohorts(cohort_processes)
+    the_round = family.keep(
+        start(cohort_processes["cohort-round"], "RND-1", {"cap": 5}, at=T0).snapshot
+    )
+    entry = cohort_processes["entry"]
+    for number in range(entries):
+        family.keep(start(entry, f"E-{number}", {"round_id": "RND-1"}, at=T0).snapshot)
+    family.keep(start(entry, "E-other", {"round_id": "RND-2"}, at=T0).snapshot)
+    if not closes:
+        with pytest.raises(GuardFailed, match="Two nominations in the round"):
+            act(family, cohort_processes["cohort-round"], the_round, "close", at=T0)
+        return
+    step = act(family, cohort_processes["cohort-round"], the_round, "close", at=T0).step
+    assert step.snapshot.state == "closed"
+    assert [m["id"] for m in step.entry.reads["members:entry"]] == [
+        f"E-{n}" for n in range(entries)
+    ]
+
+
+def test_a_member_reads_its_cohort(cohort_processes):
+    family = Cohorts(cohort_processes)
+    family.keep(start(cohort_processes["cohort-round"], "RND-1", {"cap": 5}, at=T0).snapshot)
+    entry = cohort_processes["entry"]
+    mine = family.keep(start(entry, "E-1", {"round_id": "RND-1"}, at=T0).snapshot)
+    step = act(family, entry, mine, "submit", at=T0).step
+    assert step.entry.reads["cohort"]["id"] == "RND-1"
+    lost = family.keep(start(entry, "E-2", {"round_id": "RND-9"}, at=T0).snapshot)
+    family.cases["RND-9"] = family.cases["RND-1"]._replace(case_id="RND-9", state="closed")
+    with pytest.raises(GuardFailed, match="The round is open"):
+        act(family, entry, lost, "submit", at=T0)
