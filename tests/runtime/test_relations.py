@@ -600,3 +600,22 @@ def test_a_member_reads_its_cohort(cohort_processes):
     family.cases["RND-9"] = family.cases["RND-1"]._replace(case_id="RND-9", state="closed")
     with pytest.raises(GuardFailed, match="The round is open"):
         act(family, entry, lost, "submit", at=T0)
+
+
+def test_the_reads_a_step_needs_include_its_signal_and_its_deadlines():
+    from policyflow.runtime.reads import needed
+
+    signalling = REVIEW.replace('"parent != null && rank <= parent.quota"', '"rank > 0"') + (
+        'on_final: {signal_parent: {event: review_done, payload: {left: "cohort == null"}}}\n'
+        "cohort: {process: round, field: batch}\n"
+    )
+    signalling = signalling.replace(
+        "  - {id: rank, zh: 名次, en: Rank, type: int}",
+        "  - {id: rank, zh: 名次, en: Rank, type: int}\n"
+        "  - {id: batch, zh: 批次, en: Batch, type: str, required: false}",
+    )
+    compiled = compile_process(load_text(signalling, process_id="review"))
+    assert needed(compiled, "pending", "approve") == ("cohort",)
+    unrelated = REVIEW.replace('"parent != null && rank <= parent.quota"', '"rank <= 9"')
+    plain = compile_process(load_text(unrelated, process_id="review"))
+    assert needed(plain, "pending", "approve") == ()

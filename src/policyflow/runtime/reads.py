@@ -24,8 +24,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pydantic import BaseModel
+
 from policyflow.definition.conversion import to_cel
 from policyflow.definition.expressions import Expression, compile_expression, from_cel
+from policyflow.definition.fields import FieldSet
 from policyflow.definition.model import FieldType
 from policyflow.definition.relations import hidden_name
 from policyflow.errors import InvalidInput
@@ -165,18 +168,20 @@ def _plan(compiled: CompiledProcess) -> _Plan:
     return found
 
 
+_NOT_PLANS = (BaseModel, FieldSet, str, int, float, bool, type(None))
+
+
 def _expressions(value: Any, seen: set[int]) -> Iterable[Expression]:
     """Every compiled expression inside a plan (dataclasses, named tuples, tuples, dicts)."""
     if isinstance(value, Expression):
         yield value
         return
-    if id(value) in seen or isinstance(value, str | int | float | bool | type(None)):
-        return
+    if id(value) in seen or isinstance(value, _NOT_PLANS):
+        return  # a definition's own model, a validator, a plain value: no compiled CEL
     seen.add(id(value))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         for item in dataclasses.fields(value):
-            if item.name not in ("transition", "deadline", "payload"):  # definitions, validators
-                yield from _expressions(getattr(value, item.name), seen)
+            yield from _expressions(getattr(value, item.name), seen)
     elif isinstance(value, tuple | list):
         for item in value:
             yield from _expressions(item, seen)
