@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 from policyflow.errors import InvalidInput, TransitionRefused
 from policyflow.legaltime import Calendar
@@ -44,6 +44,7 @@ from policyflow.runtime.expiry import (
     not_before_last,
     overdue,
 )
+from policyflow.runtime.reads import Live, RelatedCases
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor, RoleMode
 from policyflow.runtime.signals import Broadcast, Signal, cohort_of, receivers
@@ -109,6 +110,12 @@ class Family(Protocol):
     def new_id(self, parent_id: str, process_id: str, number: int) -> str:
         """The id of the `number`-th child (from 0) that this cascade starts under `parent_id`."""
         ...
+
+
+def _related(family: Family) -> RelatedCases:
+    # Family gains case(), children() and members() with the signals of issue #18; until
+    # the two meet, a family without them fails only where a process reads those.
+    return cast("RelatedCases", family)
 
 
 class Touched(NamedTuple):
@@ -197,6 +204,7 @@ def act(
             calendar=calendar,
             overrides=overrides,
             roles=roles,
+            relations=Live(_related(family)),  # read only when the expressions read others
         )
         if not step.spawn and not step.signals:
             return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
@@ -217,6 +225,7 @@ def act(
             calendar=calendar,
             overrides=overrides,
             roles=roles,
+            relations=cascade.reads(),
         )
     except TransitionRefused as error:
         if case.steps:
@@ -314,7 +323,9 @@ class _Cascade:
             self._expire(*chosen)
 
     def _expire(self, case: _Open, timer: TimerSnapshot) -> None:
-        step = expire_timer(case.compiled, case.current, timer, calendar=self.calendar)
+        step = expire_timer(
+            case.compiled, case.current, timer, calendar=self.calendar, relations=self.reads()
+        )
         if not step.spawn and not step.signals:
             self._record(case, step)
             return
@@ -363,6 +374,7 @@ class _Cascade:
             actor=step.entry.actor,
             calendar=self.calendar,
             by_law=True,  # the law answers the sender's decision: taken as system
+            relations=self.reads(),
         )
         self.take(receiver, answered)
 
@@ -428,6 +440,11 @@ class _Cascade:
         opened = _Open(compiled, None, started.snapshot, parent.depth + 1, [])
         self.open[started.snapshot.case_id] = opened
         self._record(opened, started)
+
+    def reads(self) -> Live:
+        """Reads of other cases: the family's, with the cases this cascade holds as they stand."""
+        held = {key: (case.compiled, case.current) for key, case in self.open.items()}
+        return Live(_related(self.family), held)
 
     def _record(self, case: _Open, step: Step) -> None:
         self.taken += 1
