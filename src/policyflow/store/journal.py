@@ -16,12 +16,13 @@ from collections.abc import Generator, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select
 
-from policyflow.errors import JournalTampered
+from policyflow.errors import JournalTampered, UnknownCase
 from policyflow.runtime.journal import JournalEntry
 from policyflow.store import fast
 from policyflow.store.convert import (
@@ -40,6 +41,7 @@ __all__ = [
     "RecordedEntry",
     "all_entries",
     "append",
+    "entered_at",
     "hashed_text",
     "history",
     "journal_values",
@@ -216,6 +218,30 @@ def append(connection: Target, values: Mapping[str, Any]) -> None:
     batch = fast.Batch()
     stage_append(batch, fast.dialect_of(connection), values)
     batch.run(connection)
+
+
+@cache
+def _entered_sql(dialect: str) -> str:
+    return (
+        f"SELECT at FROM journal WHERE case_id = {fast.mark(dialect)} "
+        "AND (from_state IS NULL OR from_state <> to_state) ORDER BY sequence DESC LIMIT 1"
+    )
+
+
+def entered_at(connection: Target, case_id: str) -> datetime:
+    """The business instant a case entered its current state: its last entry that moved it.
+
+    Its start, when no entry since moved it. Read backwards along the journal's primary
+    key from the case's newest entry.
+
+    Raises:
+        UnknownCase: the case has no journal.
+    """
+    rows = fast.fetch(connection, _entered_sql(fast.dialect_of(connection)), (case_id,))
+    if not rows:
+        raise UnknownCase(f"case {case_id} has no journal entry")
+    found: datetime = rows[0]["at"]
+    return found
 
 
 def _recorded(row: RowMapping) -> RecordedEntry:
