@@ -84,3 +84,25 @@ def test_a_childs_signal_to_its_parent_is_checked_against_the_parent(tmp_path):
     old = "event: conflict_declared, payload"
     [message] = _linted(tmp_path, old, "event: conflict_declare, payload", "reviewer.yaml")
     assert "'conflict_declare'" in message and "'panel' has no such event" in message
+
+
+def test_a_receivers_money_cannot_be_read_through_c(tmp_path):
+    folder = tmp_path / "panel"
+    shutil.copytree(PANEL, folder)
+    reviewer = folder / "reviewer.yaml"
+    text = reviewer.read_text(encoding="utf-8")
+    fee = "  - {id: fee, zh: 评审费, en: Fee, type: money, required: false}\n"
+    reviewer.write_text(text.replace("events:\n", fee + "events:\n", 1), "utf-8")
+    main = folder / "main.yaml"
+    main.write_text(
+        main.read_text(encoding="utf-8").replace("c.state == 'reviewing'", "c.fee > 0"), "utf-8"
+    )
+    [message] = [p.message for p in lint_paths([folder]).errors]
+    assert "where reads c.fee, an amount of money, which another case cannot read" in message
+
+
+def test_for_each_over_something_that_is_not_a_list_is_refused_at_its_line():
+    text = MAIN.replace("for_each: reviewers", "for_each: topic")
+    where = r"main.yaml:\d+:\d+: .*\(for_each\).*expected a list"
+    with pytest.raises(DefinitionError, match=where):
+        load_text(text, "main.yaml")

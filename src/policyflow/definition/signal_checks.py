@@ -10,6 +10,7 @@ and the payload type-check on a typical receiver (:func:`receiver_fault`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -173,14 +174,22 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
             )
     if not spec.many:
         return None
+    sources = [("where", spec.where)] if spec.where is not None else []
+    sources += list(spec.payload.items())
+    for name, source in sources:
+        for field in receiver.fields:
+            if field.element_type is FieldType.MONEY and re.search(rf"\bc\.{field.id}\b", source):
+                return (
+                    f"signals {spec.event!r}: {name} reads c.{field.id}, an amount of money, "
+                    f"which another case cannot read (CEL reads an amount as fen only where "
+                    "it can tell it is one, and it cannot through a relation)"
+                )
     item: dict[str, Any] = {"id": "x", "state": receiver.initial_state.id, "rank": 1, "through": 1}
     for field in receiver.fields:
         if field.element_type is not FieldType.MONEY:
             item[field.id] = sample_value(field)
     variables: dict[str, Any] = {f.id: sample_value(f) for f in sender.fields}
     variables.update(c=item, ranked=1, state=sender.initial_state.id)
-    sources = [("where", spec.where)] if spec.where is not None else []
-    sources += list(spec.payload.items())
     for name, source in sources:
         try:
             expression = compile_expression(
