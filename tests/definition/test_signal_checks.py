@@ -106,3 +106,18 @@ def test_for_each_over_something_that_is_not_a_list_is_refused_at_its_line():
     where = r"main.yaml:\d+:\d+: .*\(for_each\).*expected a list"
     with pytest.raises(DefinitionError, match=where):
         load_text(text, "main.yaml")
+
+
+def test_a_signal_to_the_cohort_of_a_process_without_one_is_an_error():
+    text = MAIN.replace("to: children", "to: cohort").replace(
+        "      process: panel.reviewer\n      event: round_closed", "      event: round_closed"
+    )
+    text = text.replace("      where: \"c.state == 'reviewing'\"\n", "")
+    text = text.replace("      rank_by: [{field: score}]\n", "")
+    errors = _errors(text)
+    assert any("'panel' declares no cohort" in e for e in errors), errors
+
+
+def test_members_of_a_process_whose_cohort_is_not_the_sender_is_an_error(tmp_path):
+    [message] = _linted(tmp_path, "to: children", "to: members")
+    assert "to members of 'panel.reviewer', whose cohort is not 'panel'" in message

@@ -104,6 +104,13 @@ def check_links(
             _cel(
                 checker, source, (*swhere, "payload", key), f"{what} ({key})", payload, None, names
             )
+        if spec.to == "cohort" and getattr(process, "cohort", None) is None:
+            checker.add(
+                (*swhere, "to"),
+                "signal",
+                f"{what}: {process.id!r} declares no cohort (cohort: {{process, field}}), so "
+                "there is no case to send it to",
+            )
         if spec.to == "children" and not any(
             c.process == spec.process for t in process.transitions for c in t.start_child
         ):
@@ -158,6 +165,12 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
         return (
             f"signals {spec.event!r} to {spec.to} of {receiver.id!r}, which has no such event"
             f"{closest(spec.event, known)}"
+        )
+    cohort = getattr(receiver, "cohort", None)
+    if spec.to == "members" and getattr(cohort, "process", None) != sender.id:
+        return (
+            f"signals {spec.event!r} to members of {receiver.id!r}, whose cohort is not "
+            f"{sender.id!r} (declare cohort: {{process: {sender.id}, field: …}} in it)"
         )
     fields = {f.id: f for f in receiver.fields}
     for rank_key in spec.rank_by or ():
