@@ -81,6 +81,8 @@ def _node_label(graph: Graph, node: Node) -> str:
                 text += f" {_guard_text(edge)}"
             if edge.children:
                 text += " ▶"
+            if edge.signals:
+                text += " ✉ " + ", ".join(edge.signals)
             rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#4a5568">{_h(text)}</FONT></TD></TR>')
     if node.running:
         names = "、".join(graph.deadline(d).zh for d in node.running)
@@ -112,6 +114,9 @@ def _edge_label(edge: Edge) -> str:
         rows[0] = f'<TR><TD><FONT COLOR="{AMBER}">{_h("⚑ " + edge.event_zh)}</FONT></TD></TR>'
     if edge.history:
         rows.insert(0, f"<TR><TD>{_h('H 返回原状态 back to the previous state')}</TD></TR>")
+    if edge.signals:  # the events it sends other cases: ✉ children round_closed
+        text = "✉ " + ", ".join(edge.signals)
+        rows.append(f'<TR><TD><FONT POINT-SIZE="8" COLOR="{CHILD}">{_h(text)}</FONT></TD></TR>')
     return '<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">' + "".join(rows) + "</TABLE>>"
 
 

@@ -46,6 +46,8 @@ def _edge_label(edge: Edge) -> str:
         label = "H 返回原状态 " + label
     if edge.children:
         label += " ▶ " + ", ".join(edge.children)
+    if edge.signals:
+        label += " ✉ " + ", ".join(edge.signals)
     return _text(label)
 
 
@@ -133,10 +135,12 @@ def to_markdown(source: GraphSource, snapshot: CaseSnapshot | None = None) -> st
             f"A case that reaches a final state signals its parent with `{graph.signal_parent}`.",
             "",
         ]
-    out += [
+    legend = (
         "Legend: ◔ a deadline that starts in the state (period · article); "
         "⚑ a transition the expiry of a deadline fires by itself; "
-        "[…] guards, all of which must hold; ▶ starts a child process.",
-        "",
-    ]
+        "[…] guards, all of which must hold; ▶ starts a child process"
+    )
+    if any(edge.signals for edge in graph.edges):
+        legend += "; ✉ sends a signal to other cases (receivers, event)"
+    out += [legend + ".", ""]
     return "\n".join(out)

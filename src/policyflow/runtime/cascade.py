@@ -368,7 +368,8 @@ class _Cascade:
             if isinstance(sent, Broadcast):
                 self._broadcast(case, sent, step)
             else:
-                self._send(case, sent, step, self._receiver(sent.case_id, case.depth - 1))
+                # a parent, or a cohort: above the sender, as it expires first
+                self._send(sent, step, self._receiver(sent.case_id, case.depth - 1))
 
     def _receiver(self, case_id: str, depth: int) -> _Open:
         """The receiving case, from the cascade if it holds it, else from the family."""
@@ -376,9 +377,9 @@ class _Cascade:
         if found is None:
             compiled, snapshot = self.family.case(case_id)
             found = self.add(compiled, snapshot, depth)
-        return found
+        return found  # (a parent too: case() reads any case, locked as parent() does)
 
-    def _send(self, case: _Open, signal: Signal, step: Step, receiver: _Open) -> None:
+    def _send(self, signal: Signal, step: Step, receiver: _Open) -> None:
         """The receiver, brought up to the signal's instant, takes its event by law."""
         at = step.entry.at
         self.advance(at)  # the receiver, and the children it was loaded with, up to the signal
@@ -419,7 +420,7 @@ class _Cascade:
         held: list[_Open] = []
         seen: set[str] = set()
         for compiled, snapshot in found:
-            held.append(self._receiver_as_found(compiled, snapshot, case.depth + 1))
+            held.append(self.add(compiled, snapshot, case.depth + 1))  # (or the one it holds)
             seen.add(snapshot.case_id)
         for other in list(self.open.values()):  # cases this cascade started or moved in
             current = other.current
@@ -438,12 +439,6 @@ class _Cascade:
         relatives = [(o.compiled, o.current) for o in held]
         for signal in receivers(broadcast, relatives):
             self._answer(opened[signal.case_id], signal, step)
-
-    def _receiver_as_found(
-        self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int
-    ) -> _Open:
-        """A relative the family gave, or the cascade's own when it already holds it."""
-        return self.open.get(snapshot.case_id) or self.add(compiled, snapshot, depth)
 
     def _start_child(self, parent: _Open, child: ChildStart, step: Step) -> None:
         parent_id = parent.current.case_id
