@@ -507,9 +507,9 @@ _ADDED_KEYS = frozenset(
         "soft",
         "reopens",
         "to_previous",
-        *("keys", "cohort", "lookups"),  # relations between cases (relation_model.py)
         "signal",
         "for_each",
+        *("keys", "cohort", "lookups"),  # relations between cases (relation_model.py)
     }
 )
 
