@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol
 
 from policyflow.errors import InvalidInput, TransitionRefused
 from policyflow.legaltime import Calendar
@@ -44,7 +44,7 @@ from policyflow.runtime.expiry import (
     not_before_last,
     overdue,
 )
-from policyflow.runtime.reads import Live, RelatedCases
+from policyflow.runtime.reads import Live
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor, RoleMode
 from policyflow.runtime.signals import Broadcast, Signal, cohort_of, receivers
@@ -110,12 +110,6 @@ class Family(Protocol):
     def new_id(self, parent_id: str, process_id: str, number: int) -> str:
         """The id of the `number`-th child (from 0) that this cascade starts under `parent_id`."""
         ...
-
-
-def _related(family: Family) -> RelatedCases:
-    # Family gains case(), children() and members() with the signals of issue #18; until
-    # the two meet, a family without them fails only where a process reads those.
-    return cast("RelatedCases", family)
 
 
 class Touched(NamedTuple):
@@ -204,7 +198,7 @@ def act(
             calendar=calendar,
             overrides=overrides,
             roles=roles,
-            relations=Live(_related(family)),  # read only when the expressions read others
+            relations=Live(family),  # read only when the expressions read others
         )
         if not step.spawn and not step.signals:
             return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
@@ -461,7 +455,7 @@ class _Cascade:
 
     def reads(self) -> Live:
         """Reads of other cases: the family's, with the cases this cascade holds as they stand."""
-        return Live(_related(self.family), _Held(self.open))
+        return Live(self.family, _Held(self.open))
 
     def _record(self, case: _Open, step: Step) -> None:
         self.taken += 1
