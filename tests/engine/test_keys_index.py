@@ -14,6 +14,7 @@ import pytest
 
 from policyflow.engine import Engine
 from policyflow.engine.write import StoredFamily
+from policyflow.errors import JournalTampered
 from policyflow.runtime import CompiledProcess
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.store import journal, relations
@@ -151,3 +152,48 @@ def test_the_stored_family_answers_a_lookup_from_the_index(sqlite_path, folder):
             (second.id, {"unit": "U1"}),
             (first.id, {"unit": "U1"}),
         ]
+
+
+def _sql(path: Path, statement: str, parameters: tuple[object, ...] = ()) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute(statement, parameters)
+    connection.close()
+
+
+def test_verify_finds_a_key_row_added_by_hand(sqlite_path, folder):
+    """A row would make a case answer lookups its data does not give: verify names it."""
+    with Engine(sqlite_path, processes=folder) as engine:
+        case = engine.start("keyed-round", {"unit": "R"}, at=FILED)
+        assert engine.verify() > 0
+    _sql(
+        sqlite_path,
+        "INSERT INTO case_keys VALUES (?, 'keyed-round', 'person', 'p1', ?)",
+        (case.id, "2023-09-28 10:00:00.000000"),
+    )
+    with Engine(sqlite_path, processes=folder) as engine, pytest.raises(JournalTampered) as caught:
+        engine.verify()
+    assert caught.value.case_id == case.id
+    assert "its keys index is 'person=p1 (keyed-round, entered 2023-09-28T10:00:00)'" in str(
+        caught.value
+    )
+    assert "its journal gives 'no rows'" in str(caught.value)
+
+
+@keyed
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM case_keys WHERE name = 'unit'",
+        "UPDATE case_keys SET value = 'U9' WHERE name = 'unit'",
+        "UPDATE case_keys SET entered_at = '2023-09-28 10:00:00.000001'",
+    ],
+)
+def test_verify_finds_a_key_row_removed_or_changed(sqlite_path, folder, statement):
+    with Engine(sqlite_path, processes=folder) as engine:
+        case = engine.start("keyed-nomination", {"unit": "U1"}, at=FILED)
+        assert engine.verify() > 0
+    _sql(sqlite_path, statement)
+    with Engine(sqlite_path, processes=folder) as engine, pytest.raises(JournalTampered) as caught:
+        engine.verify()
+    assert caught.value.case_id == case.id
+    assert "its keys index" in str(caught.value)
