@@ -197,3 +197,20 @@ def test_verify_finds_a_key_row_removed_or_changed(sqlite_path, folder, statemen
         engine.verify()
     assert caught.value.case_id == case.id
     assert "its keys index" in str(caught.value)
+
+
+@keyed
+@pytest.mark.postgres
+def test_keys_are_written_looked_up_and_verified_on_postgres(postgres_url, folder):
+    with Engine(postgres_url, processes=folder) as engine:
+        round_ = engine.start("keyed-round", {"unit": "R"}, at=FILED)
+        case = engine.start("keyed-nomination", {"unit": "U1", "round_id": round_.id}, at=FILED)
+        engine.fire(case.id, "unit_changed", {"unit": "U2"}, at=RENAMED)
+        engine.fire(case.id, "cleared", at=CLEARED)
+        with engine.database.transaction() as connection:
+            family = StoredFamily(engine._writer, connection, {})
+            found = family.lookup(LookupQuery("keyed-nomination", (("unit", ("U2", "U1")),)))
+            members = relations.members_of(connection, round_.id, "keyed-nomination")
+        assert found == [LookupHit(case.id, "cleared", CLEARED, {})]
+        assert members == [case.id]
+        assert engine.verify() > 0
