@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import Field as PField
 from pydantic import model_validator
 
-from policyflow.definition.canonical import canonical_json
+from policyflow.definition.canonical import canonical_json, without_unset
 from policyflow.definition.elements import (
     ID_PATTERN,
     LIST_MAX,
@@ -42,6 +42,8 @@ from policyflow.definition.elements import (
     basis_text,
 )
 from policyflow.definition.every import Every
+from policyflow.definition.relation_model import KEYS_HELP, LOOKUPS_HELP, Cohort, Lookup
+from policyflow.definition.signals import OnFinal, ParentSignalSpec, RankKey, SignalSpec
 
 __all__ = [
     "ID_PATTERN",
@@ -62,7 +64,9 @@ __all__ = [
     "OnFinal",
     "ParentSignalSpec",
     "Process",
+    "RankKey",
     "Role",
+    "SignalSpec",
     "Source",
     "Start",
     "State",
@@ -237,6 +241,9 @@ class ChildProcess(FrozenModel):
         description="CEL condition over the data after the event's assignments and `payload`; "
         "false: the child is not started.",
     )
+    for_each: Cel | None = PField(
+        default=None, description="CEL list: one child per item, `item` bound in when and data."
+    )
 
 
 class Transition(Cited):
@@ -270,6 +277,9 @@ class Transition(Cited):
     start_child: tuple[ChildProcess, ...] = PField(
         default=(), description="Child processes to start."
     )
+    signal: tuple[SignalSpec, ...] | None = PField(
+        default=None, description="Signals to send after the step: one or a list, in order."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -279,6 +289,8 @@ class Transition(Cited):
             for key in ("from", "from_", "guard", "start_child", "basis"):
                 if key in value:
                     value[key] = as_list(value[key])
+            if value.get("signal") is not None:  # (null stays unset: the hash leaves it out)
+                value["signal"] = as_list(value["signal"])
         return value
 
     def target(self, source: str) -> str:
@@ -474,29 +486,12 @@ class Deadline(Cited):
         return self
 
 
-class ParentSignalSpec(FrozenModel):
-    """The event a child case sends its parent when it reaches a final state.
-
-    ``payload`` maps the parent event's payload fields to CEL over the child's data; the
-    variable ``state`` is the final state reached.
-    """
-
-    event: Id
-    payload: dict[Id, Cel] = PField(default_factory=dict)
-
-
-class OnFinal(FrozenModel):
-    """What a case does when it reaches a final state."""
-
-    signal_parent: ParentSignalSpec | None = None
-
-
 #: Optional keys added after the first version of the format (a deadline's ``ends_on``,
 #: ``period`` now optional, start conditions ``when``, an extension's ``period_from`` and
 #: ``unit``, a record list's ``fields``, a list's ``max_items``, a recurring deadline's
-#: ``every``, ``label`` and ``label_from``; a guard's ``soft``, a transition's ``reopens``
-#: and ``to_previous``): left out of the content hash while they are null (or false, for a
-#: flag).
+#: ``every``, ``label`` and ``label_from``; a guard's ``soft``, a transition's ``reopens``,
+#: ``to_previous`` and ``signal``, a child's ``for_each``): left out of the content hash
+#: while they are null (or false, for a flag).
 _ADDED_KEYS = frozenset(
     {
         "ends_on",
@@ -512,25 +507,11 @@ _ADDED_KEYS = frozenset(
         "soft",
         "reopens",
         "to_previous",
+        "signal",
+        "for_each",
+        *("keys", "cohort", "lookups"),  # relations between cases (relation_model.py)
     }
 )
-
-
-def _without_unset(node: Any) -> Any:
-    """`node` (plain JSON data) without the keys of :data:`_ADDED_KEYS` that are unset.
-
-    Unset is null, or false for a flag (``soft``, ``reopens``, ``to_previous``): a process
-    that does not use a key hashes as it did before the key existed.
-    """
-    if isinstance(node, dict):
-        return {
-            k: _without_unset(v)
-            for k, v in node.items()
-            if not ((v is None or v is False) and k in _ADDED_KEYS)
-        }
-    if isinstance(node, list):
-        return [_without_unset(v) for v in node]
-    return node
 
 
 class Process(FrozenModel):
@@ -550,6 +531,9 @@ class Process(FrozenModel):
     transitions: tuple[Transition, ...] = PField(default=())
     deadlines: tuple[Deadline, ...] = PField(default=())
     on_final: OnFinal | None = None
+    keys: dict[Id, Cel] | None = PField(default=None, description=KEYS_HELP)
+    cohort: Cohort | None = PField(default=None, description="The case this one belongs to.")
+    lookups: tuple[Lookup, ...] | None = PField(default=None, description=LOOKUPS_HELP)
 
     @cached_property
     def version(self) -> str:
@@ -558,7 +542,7 @@ class Process(FrozenModel):
         Keys added to the format later (:data:`_ADDED_KEYS`) are left out while unset, so
         that a new optional key does not change the version of every existing process.
         """
-        canonical = canonical_json(_without_unset(self.model_dump(mode="json")))
+        canonical = canonical_json(without_unset(self.model_dump(mode="json"), _ADDED_KEYS))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     @property

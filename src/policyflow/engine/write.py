@@ -360,6 +360,31 @@ class StoredFamily:
         found = self._get(case_id)
         return found.compiled, found.snapshot
 
+    def case(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
+        """Any case (a cohort, a signal's receiver), locked."""
+        found = self._get(case_id)
+        return found.compiled, found.snapshot
+
+    def children(self, case_id: str, process_id: str) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        """The child cases of `process_id`, in (started_at, id) order, locked."""
+        return self._get_many(relations.children_of(self.connection, case_id, process_id))
+
+    def members(
+        self, cohort_id: str, process_id: str
+    ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        """The cases of `process_id` whose cohort is `cohort_id`, in (started_at, id) order.
+
+        Found through the keys index (``@cohort``), locked.
+        """
+        return self._get_many(relations.members_of(self.connection, cohort_id, process_id))
+
+    def _get_many(self, case_ids: list[str]) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        """The cases `case_ids` in that order, locked; read in two queries when not yet held."""
+        missing = [case_id for case_id in case_ids if case_id not in self.loaded]
+        if missing:
+            self.loaded.update(self.writer.load_many(self.connection, missing, lock=Lock.WAIT))
+        return [self.case(case_id) for case_id in case_ids]
+
     def children_due(
         self, case_id: str, until: datetime
     ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:

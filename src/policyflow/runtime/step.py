@@ -37,6 +37,7 @@ from policyflow.runtime.compiled import (
 from policyflow.runtime.deadlines import extension_refusal
 from policyflow.runtime.journal import NO_READS, JournalEntry, TimerChange
 from policyflow.runtime.overrides import checked_overrides, soft_note
+from policyflow.runtime.reads import Reads, fill, needed
 from policyflow.runtime.refusal import guard_failure, not_allowed, refusal
 from policyflow.runtime.roles import (
     SYSTEM_ROLE,
@@ -49,9 +50,10 @@ from policyflow.runtime.roles import (
     start_role,
 )
 from policyflow.runtime.scope import guard_holds, holds, scope
+from policyflow.runtime.signals import Broadcast, Signal, outgoing
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 
-__all__ = ["ChildStart", "ParentSignal", "Step", "start", "transition"]
+__all__ = ["ChildStart", "Signal", "Step", "start", "transition"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +69,6 @@ class ChildStart:
     data: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class ParentSignal:
-    """An event a child case that reached a final state sends to its parent.
-
-    Attributes:
-        parent_id: the parent case.
-        event: the parent's event to apply.
-        payload: its payload.
-    """
-
-    parent_id: str
-    event: str
-    payload: Mapping[str, Any]
-
-
 class Step(NamedTuple):
     """The outcome of one applied event: the new snapshot and what to record.
 
@@ -89,7 +76,9 @@ class Step(NamedTuple):
         snapshot: the case after the event.
         entry: the journal entry of the event.
         spawn: child cases to start, in order.
-        signal: an event for the parent case, when this case reached a final state.
+        signals: the events it sends other cases, in order (runtime/signals.py): a
+            :class:`Signal` to one case, a ``Broadcast`` to children or members that the
+            cascade resolves; on entering a final state, the parent's signal last.
         expired: the expiries the case went through before the event, oldest first
             (each a step of its own, to be recorded before this one).
     """
@@ -97,7 +86,7 @@ class Step(NamedTuple):
     snapshot: CaseSnapshot
     entry: JournalEntry
     spawn: tuple[ChildStart, ...] = ()
-    signal: ParentSignal | None = None
+    signals: tuple[Signal | Broadcast, ...] = ()
     expired: tuple[Step, ...] = ()
 
     @property
@@ -188,7 +177,7 @@ def start(
             NO_READS,
         ),
     )
-    return _new(Step, (snapshot, entry, (), None, ()))
+    return _new(Step, (snapshot, entry, (), (), ()))
 
 
 def transition(
@@ -204,6 +193,7 @@ def transition(
     overrides: Mapping[str, str] | None = None,
     roles: RoleMode = "check",
     by_law: bool = False,
+    relations: Reads | None = None,
 ) -> Step:
     """Take the first transition for (state, `event`) whose guards hold, on the case as it is.
 
@@ -227,6 +217,10 @@ def transition(
     records the role the act was taken in. An expiry (`fired`) or another act of the law
     (`by_law`: a child's signal) is taken as ``system``, unchecked.
 
+    Reads of other cases (``children('p')``, ``parent``, ``lookup('id')`` …) that the
+    candidate transitions' expressions make are read once from `relations` before the
+    guards (:mod:`policyflow.runtime.reads`) and recorded in the entry's ``reads``.
+
     Raises:
         EventNotAllowed: no transition for `event` leaves the case's state.
         RoleRefused: the actor holds no role a transition for the event allows here (or,
@@ -238,6 +232,7 @@ def transition(
             hard guard.
         EventNotAllowed: also a ``to_previous`` transition on a case with no previous state.
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
+        InvalidInput: the expressions read other cases and `relations` is None.
     """
     state = snapshot.state
     candidates = compiled.table.get((state, event))
@@ -276,6 +271,12 @@ def transition(
     day = at.date()
     data = snapshot.data
     variables = scope(data, typed_payload, day, state, calendar)
+    hidden: Mapping[str, Any] | None = None
+    reads = NO_READS
+    others = needed(compiled, state, event)
+    if others:  # other cases, read once for every scope below (and for a replay)
+        hidden, reads = fill(others, relations, compiled, snapshot, variables)
+        variables.update(hidden)
     # guards: the first candidate whose guards all hold
     chosen: TransitionPlan | None = None
     failures: list[tuple[str, str]] = []
@@ -364,7 +365,7 @@ def transition(
             scope_after = (
                 variables
                 if data is snapshot.data
-                else scope(data, typed_payload, day, target, calendar)
+                else scope(data, typed_payload, day, target, calendar, hidden)
             )
             _effects(effects, timer_list, changes, at, day, scope_after, cal, asked)
         timers = tuple(timer_list)
@@ -391,25 +392,12 @@ def transition(
     )
     spawn: tuple[ChildStart, ...] = ()
     if chosen.children:
-        child_scope = scope(data, typed_payload, day, target, calendar)
-        spawn = tuple(
-            ChildStart(child.process, {k: e.value(child_scope) for k, e in child.data})
-            for child in chosen.children
-            if child.when is None or holds(child.when, child_scope, f"child {child.process!r}")
-        )
-    signal = None
-    if (
-        compiled.signal is not None
-        and snapshot.parent_id is not None
-        and target in compiled.finals
-        and target != state
-    ):
-        signal_scope = scope(data, None, day, target, calendar)
-        signal = ParentSignal(
-            snapshot.parent_id,
-            compiled.signal.event,
-            {k: e.value(signal_scope) for k, e in compiled.signal.payload},
-        )
+        spawn = _children(chosen, scope(data, typed_payload, day, target, calendar, hidden))
+    signals: tuple[Signal | Broadcast, ...] = ()
+    finishes = target in compiled.finals and target != state
+    if chosen.signals or (finishes and compiled.signal is not None):
+        after = scope(data, typed_payload, day, target, calendar, hidden)
+        signals = outgoing(compiled, chosen, new, after, finishes)
     entry = _new(
         JournalEntry,
         (
@@ -425,10 +413,29 @@ def transition(
             fired is not None,
             tuple(passed) if passed else (),
             SYSTEM_ROLE if by_law else role_taken(compiled, chosen, held),
-            NO_READS,
+            reads,
         ),
     )
-    return _new(Step, (new, entry, spawn, signal, ()))
+    return _new(Step, (new, entry, spawn, signals, ()))
+
+
+def _children(chosen: TransitionPlan, variables: dict[str, Any]) -> tuple[ChildStart, ...]:
+    """The children a transition starts: each of its children, once per item with for_each."""
+    spawn = []
+    for child in chosen.children:
+        items: Any = [None]
+        if child.for_each is not None:
+            items = child.for_each.evaluate(variables)
+            if not isinstance(items, list):
+                raise InvalidInput(f"child {child.process!r}: for_each gives no list: {items!r}")
+        for item in items:
+            if child.for_each is not None:
+                variables["item"] = item
+            what = f"child {child.process!r}"
+            if child.when is None or holds(child.when, variables, what):
+                data = {k: e.value(variables) for k, e in child.data}
+                spawn.append(ChildStart(child.process, data))
+    return tuple(spawn)
 
 
 def index_of(timers: list[TimerSnapshot], timer: TimerSnapshot) -> int | None:

@@ -32,10 +32,12 @@ from policyflow.runtime.expiry import has_due
 from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor
+from policyflow.runtime.signals import cohort_of
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
 from policyflow.sim.compiled import CompiledScenario
 from policyflow.sim.pickling import builder
+from policyflow.sim.population_index import PopulationIndex
 from policyflow.sim.record import CaseRecord
 from policyflow.sim.scenario import WAIT, Scenario, default_scenario
 
@@ -99,7 +101,7 @@ def _unlink(cases: list[_Case]) -> None:
 class _Family:
     """The runtime's :class:`~policyflow.runtime.Family`: the batch's cases in memory."""
 
-    __slots__ = ("cases", "plans", "resolve", "scenarios")
+    __slots__ = ("cases", "index", "plans", "resolve", "scenarios")
 
     def __init__(
         self, resolve: Callable[[str], Process], scenarios: Mapping[str, Scenario]
@@ -108,6 +110,7 @@ class _Family:
         self.resolve = resolve
         self.scenarios = scenarios  # the scenario's own for child processes, by id
         self.plans: dict[str, CompiledScenario] = {}
+        self.index = PopulationIndex()  # the cases by their keys: lookups, cohort members
 
     def plan(self, process_id: str) -> CompiledScenario:
         """A child process and its scenario, compiled once."""
@@ -119,9 +122,34 @@ class _Family:
         return plan
 
     def parent(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
+        return self.case(case_id)
+
+    def case(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
         case = self.cases[case_id]
         assert case.snapshot is not None
         return case.plan.compiled, case.snapshot
+
+    def children(self, case_id: str, process_id: str) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        found = [
+            (child.plan.compiled, child.snapshot)
+            for child in self.cases[case_id].children
+            if child.snapshot is not None and child.snapshot.process_id == process_id
+        ]
+        found.sort(key=_start_order)  # (started_at, id), as the engine reads them
+        return found
+
+    def members(
+        self, cohort_id: str, process_id: str
+    ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        found = [
+            (case.plan.compiled, case.snapshot)
+            for case in self.cases.values()
+            if case.snapshot is not None
+            and case.snapshot.process_id == process_id
+            and cohort_of(case.plan.compiled, case.snapshot) == cohort_id
+        ]
+        found.sort(key=_start_order)
+        return found
 
     def children_due(
         self, case_id: str, until: datetime
@@ -138,7 +166,11 @@ class _Family:
         return f"{parent_id}.{len(self.cases[parent_id].children) + number + 1}"
 
     def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
-        raise InvalidInput(f"lookup of process {query.process_id}: not simulated yet")
+        return self.index.lookup(query)
+
+
+def _start_order(case: tuple[CompiledProcess, CaseSnapshot]) -> tuple[datetime, str]:
+    return case[1].started_at, case[1].case_id
 
 
 class BatchRunner:
@@ -171,6 +203,7 @@ class BatchRunner:
         clock = VirtualClock(min(at for _, at in batch))
         cases: list[_Case] = []
         self._family.cases = {}
+        self._family.index.clear()
         horizon = timedelta(days=self.plan.scenario.horizon_days)
         for index, at in batch:
             case = _Case(
@@ -281,6 +314,7 @@ class BatchRunner:
         if acting is not None and len(cases) == 1 and len(cases[0].steps) == 1:
             # the event alone (most acts): the loop below, for one case and one step
             step = cases[0].steps[0]
+            self._family.index.put(acting.plan.compiled, step.snapshot)
             acting.snapshot = step.snapshot
             acting.journal.append(step.entry)
             if not self._stop_if_long(acting):
@@ -290,6 +324,8 @@ class BatchRunner:
             return
         first, *others = cases
         for touched in (*others, first):
+            for step in touched.steps:  # each: the instant a case entered its state is kept
+                self._family.index.put(touched.compiled, step.snapshot)
             entries = [step.entry for step in touched.steps]
             if touched.before is None:
                 self._spawned(touched, entries, queue)
@@ -335,6 +371,7 @@ class BatchRunner:
         """A case has started: keep its initial data and its steps so far, and plan it."""
         case.initial = dict(initial)
         case.snapshot = snapshot
+        self._family.index.put(case.plan.compiled, snapshot)
         case.journal.extend(entries)
         if self._stop_if_long(case):
             return
