@@ -15,7 +15,6 @@ import pytest
 from policyflow.engine import Engine
 from policyflow.engine.write import StoredFamily
 from policyflow.errors import JournalTampered
-from policyflow.runtime import CompiledProcess
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.store import journal, relations
 
@@ -70,11 +69,6 @@ fields:
     + _COMMON
 )
 
-keyed = pytest.mark.skipif(
-    not hasattr(CompiledProcess, "keys_of"),
-    reason="the runtime gives no keys yet (CompiledProcess.keys_of)",
-)
-
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
@@ -109,7 +103,6 @@ def test_entered_at_is_the_last_entry_that_moved_the_case(sqlite_path, folder):
             assert journal.entered_at(connection, case.id) == CLEARED
 
 
-@keyed
 def test_a_case_is_indexed_from_its_start_and_its_rows_follow_it(sqlite_path, folder):
     with Engine(sqlite_path, processes=folder) as engine:
         round_ = engine.start("keyed-round", {"unit": "R"}, at=FILED)
@@ -135,7 +128,6 @@ def test_a_case_is_indexed_from_its_start_and_its_rows_follow_it(sqlite_path, fo
         assert engine.verify() > 0
 
 
-@keyed
 def test_the_stored_family_answers_a_lookup_from_the_index(sqlite_path, folder):
     with Engine(sqlite_path, processes=folder) as engine:
         first = engine.start("keyed-nomination", {"unit": "U1"}, at=FILED)
@@ -179,7 +171,6 @@ def test_verify_finds_a_key_row_added_by_hand(sqlite_path, folder):
     assert "its journal gives 'no rows'" in str(caught.value)
 
 
-@keyed
 @pytest.mark.parametrize(
     "statement",
     [
@@ -199,7 +190,6 @@ def test_verify_finds_a_key_row_removed_or_changed(sqlite_path, folder, statemen
     assert "its keys index" in str(caught.value)
 
 
-@keyed
 @pytest.mark.postgres
 def test_keys_are_written_looked_up_and_verified_on_postgres(postgres_url, folder):
     with Engine(postgres_url, processes=folder) as engine:

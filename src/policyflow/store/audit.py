@@ -224,8 +224,7 @@ def _compare_keys(
             ).where(CASE_KEYS.c.case_id == case_id)
         )
     }
-    keys_of = getattr(compiled, "keys_of", None)
-    expected_keys: tuple[tuple[str, str], ...] = () if keys_of is None else keys_of(snapshot)
+    expected_keys = compiled.keys_of(snapshot)
     moved = [entry.at for entry in entries if entry.from_state != entry.to_state]
     entered = moved[-1] if moved else snapshot.started_at
     expected = {pair: (snapshot.process_id, entered) for pair in expected_keys}
