@@ -14,7 +14,7 @@ import pytest
 
 from policyflow.engine import Engine
 from policyflow.engine.write import StoredFamily
-from policyflow.errors import JournalTampered
+from policyflow.errors import GuardFailed, JournalTampered
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.store import journal, relations
 
@@ -204,3 +204,62 @@ def test_keys_are_written_looked_up_and_verified_on_postgres(postgres_url, folde
         assert found == [LookupHit(case.id, "cleared", CLEARED, {})]
         assert members == [case.id]
         assert engine.verify() > 0
+
+
+_BASIS = "国家科学技术奖励条例 第十二条"
+# At most three filings per unit: a filing looks up the unit's earlier ones.
+REPORT = f"""\
+id: report
+title: {{zh: 报告, en: Report}}
+fields:
+  - {{id: unit, zh: 单位, en: Unit, type: enum, values: [north, south]}}
+keys:
+  unit: unit
+lookups:
+  - id: earlier
+    zh: 本单位已报
+    en: The unit's filed reports
+    process: report
+    match: {{unit: unit}}
+    states: filed
+    basis: {_BASIS}
+events:
+  - {{id: file, zh: 报送, en: File}}
+states:
+  - {{id: draft, zh: 草稿, en: Draft, initial: true, basis: {_BASIS}}}
+  - {{id: filed, zh: 已报, en: Filed, final: true, basis: {_BASIS}}}
+transitions:
+  - id: file
+    zh: 报送
+    en: File
+    event: file
+    from: draft
+    to: filed
+    guard:
+      id: below_cap
+      zh: 未满三份
+      en: Fewer than three filed by the unit
+      when: "lookup('earlier').size() < 3"
+      basis: {_BASIS}
+    basis: {_BASIS}
+"""
+
+
+def test_a_cap_through_a_lookup_holds_in_the_engine_and_its_reads_replay(sqlite_path, tmp_path):
+    """The fourth filing of a unit is refused; each filing journals what it found."""
+    (tmp_path / "report.yaml").write_text(REPORT, encoding="utf-8")
+    with Engine(sqlite_path, processes=tmp_path) as engine:
+        south = engine.start("report", {"unit": "south"}, at=FILED)
+        engine.fire(south.id, "file", at=FILED)
+        norths = [engine.start("report", {"unit": "north"}, at=FILED) for _ in range(4)]
+        for number, case in enumerate(norths[:3]):
+            engine.fire(case.id, "file", at=datetime(2023, 10, 9 + number, 10))
+        with pytest.raises(GuardFailed, match="Fewer than three filed by the unit"):
+            engine.fire(norths[3].id, "file", at=datetime(2023, 10, 12, 10))
+        assert engine.get(norths[3].id).state == "draft"
+        third = engine.history(norths[2].id)[-1].entry
+        assert [hit["id"] for hit in third.reads["lookup:earlier"]] == [
+            norths[0].id,
+            norths[1].id,
+        ]
+        assert engine.verify() > 0  # replayed on the recorded reads
