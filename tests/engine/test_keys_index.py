@@ -263,3 +263,43 @@ def test_a_cap_through_a_lookup_holds_in_the_engine_and_its_reads_replay(sqlite_
             norths[1].id,
         ]
         assert engine.verify() > 0  # replayed on the recorded reads
+
+
+EXPIRING = """\
+id: keyed-expiring
+title: {zh: 限期补正, en: Correction within a limit}
+fields:
+  - {id: unit, zh: 单位, en: Unit, type: str}
+keys:
+  unit: unit
+events:
+  - {id: lapsed, zh: 逾期, en: Lapsed}
+states:
+  - {id: waiting, zh: 待补正, en: Waiting, initial: true, basis: "示例办法 第一条"}
+  - {id: lapsed, zh: 已逾期, en: Lapsed, final: true, basis: "示例办法 第二条"}
+transitions:
+  - {id: lapse, zh: 逾期, en: Lapse, event: lapsed, from: waiting, to: lapsed,
+     basis: "示例办法 第二条"}
+deadlines:
+  - id: correction_limit
+    zh: 补正期限
+    en: Correction limit
+    period: 五个工作日
+    start_on: {enter: waiting}
+    met_by: {leave: waiting}
+    on_expiry: {fire: lapsed}
+    basis: "示例办法 第二条"
+"""
+
+
+def test_a_tick_rewrites_the_rows_of_a_case_its_expiry_moves(sqlite_path, tmp_path):
+    """The tick's page writes the key rows with the case: entered at the expiry's instant."""
+    (tmp_path / "keyed-expiring.yaml").write_text(EXPIRING, encoding="utf-8")
+    with Engine(sqlite_path, processes=tmp_path) as engine:
+        case = engine.start("keyed-expiring", {"unit": "U1"}, at=FILED)
+        engine.tick(datetime(2023, 11, 1))
+        last = engine.history(case.id)[-1].entry
+        assert (last.event, last.to_state) == ("lapsed", "lapsed")
+        expired = last.at.isoformat(" ", "microseconds")
+        assert _rows(sqlite_path, case.id) == [("unit", "U1", expired)]
+        assert engine.verify() > 0
