@@ -7,7 +7,8 @@ or reordered. This module proves the rest from it:
 - each case ever started is still there (the ``ledger`` table, one row per case, written
   with the case's first journal row) and each case is in the ledger;
 - each case's journal, replayed from its stored definition through the pure runtime,
-  gives the case row (state, version, data, overdue flag, times) and its timer rows;
+  gives the case row (state, version, data, overdue flag, times), its timer rows and its
+  keys index rows (``case_keys``: the keys its data give, entered when its journal says);
 - the chain heads (case id → newest hash) match an anchor kept outside the database.
 
 The runtime does the replay; nothing here decides what an event does.
@@ -31,9 +32,10 @@ from policyflow.errors import InvalidInput, JournalTampered
 from policyflow.legaltime import Calendar
 from policyflow.runtime import CaseSnapshot, CompiledProcess
 from policyflow.runtime.compiled import compile_process
+from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.replay import replay
 from policyflow.store.convert import entry_from_row, timer_values
-from policyflow.store.tables import CASES, DEFINITIONS, JOURNAL, LEDGER, TIMERS
+from policyflow.store.tables import CASE_KEYS, CASES, DEFINITIONS, JOURNAL, LEDGER, TIMERS
 
 __all__ = [
     "ANCHOR_FORMAT",
@@ -202,6 +204,48 @@ def _compare(
                 )
 
 
+def _compare_keys(
+    connection: Connection,
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    entries: Sequence[JournalEntry],
+) -> None:
+    """Check a case's keys index rows against its replayed data and journal.
+
+    The rows are derived (the engine rewrites them with the case), but a lookup trusts
+    them: a row removed or changed by hand would hide a case from the lookups of others.
+    """
+    case_id = snapshot.case_id
+    stored = {
+        (row.name, row.value): (row.process_id, row.entered_at)
+        for row in connection.execute(
+            select(
+                CASE_KEYS.c.name, CASE_KEYS.c.value, CASE_KEYS.c.process_id, CASE_KEYS.c.entered_at
+            ).where(CASE_KEYS.c.case_id == case_id)
+        )
+    }
+    expected_keys = compiled.keys_of(snapshot)
+    moved = [entry.at for entry in entries if entry.from_state != entry.to_state]
+    entered = moved[-1] if moved else snapshot.started_at
+    expected = {pair: (snapshot.process_id, entered) for pair in expected_keys}
+    if stored != expected:
+        raise _tampered(
+            case_id,
+            snapshot.version,
+            _differs("its keys index", _keys_text(stored), _keys_text(expected)),
+        )
+
+
+def _keys_text(rows: Mapping[tuple[str, str], tuple[str, datetime]]) -> str:
+    return (
+        ", ".join(
+            f"{name}={value} ({process_id}, entered {entered.isoformat()})"
+            for (name, value), (process_id, entered) in sorted(rows.items())
+        )
+        or "no rows"
+    )
+
+
 def replay_cases(
     connection: Connection,
     definitions: Mapping[str, Process],
@@ -247,6 +291,7 @@ def replay_cases(
         ]
         snapshot = replay(compiled[key], case["id"], case["parent_id"], entries, calendar=calendar)
         _compare(compiled[key], case, timers, snapshot)
+        _compare_keys(connection, compiled[key], snapshot, entries)
         replayed += 1
     return replayed
 
