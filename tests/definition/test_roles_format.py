@@ -65,4 +65,3 @@ def test_a_transition_without_an_actor_is_warned_about_at_its_id():
     where = _position(text, "  - id: start_review", "start_review")
     assert str(problem).startswith(f"e.yaml:{where}: transition 'start_review' names no actor")
     assert "actor: system" in str(problem)  # how to say the law acts by itself
-
