@@ -452,11 +452,14 @@ class Engine:
 
         Checks, in order: the journal's hash chain and each case's head; each stored
         definition against its version hash; the ledger (no case deleted, none added
-        without a start); each case's journal replayed from its stored definition through
-        the runtime, against its case row and timer rows. With `anchor`, a file missing is
-        written with the chain heads (case id → newest hash, and their digest); a file
-        present is checked: each anchored head must still be in its case's journal. With
-        `key`, the anchor's digest is an HMAC-SHA256 under it, written and checked.
+        without a start); the chain of grants of roles (none edited, deleted or inserted,
+        :mod:`policyflow.store.delegations`); each case's journal replayed from its stored
+        definition through the runtime, against its case row and timer rows. With
+        `anchor`, a file missing is written with the chain heads (case id → newest hash,
+        the newest grant's hash, and their digest); a file present is checked: each
+        anchored head must still be in its case's journal, the anchored grant among the
+        grants. With `key`, the anchor's digest is an HMAC-SHA256 under it, written and
+        checked.
 
         Raises:
             JournalTampered: the first difference found, naming the case and what differs.
@@ -469,6 +472,7 @@ class Engine:
             checked = journal.verify(connection, case_id)
             definitions = audit.check_definitions(connection, case_id)
             audit.check_ledger(connection, case_id)
+            grants = audit.check_delegations(connection)
             audit.replay_cases(connection, definitions, case_id, calendar=self.calendar)
             if anchor is None:
                 return checked
@@ -481,9 +485,10 @@ class Engine:
                 audit.check_anchor(
                     connection, audit.read_anchor(text, where=str(path), key=key), case_id
                 )
+                audit.check_grants_anchor(connection, audit.anchored_grants(text))
                 return checked
             heads = audit.heads(connection, case_id)
-        text = audit.to_anchor(heads, written_at=SystemClock().now(), key=key)
+        text = audit.to_anchor(heads, written_at=SystemClock().now(), key=key, grants=grants)
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as error:

@@ -181,6 +181,11 @@ class Edge:
     signals: tuple[str, ...] = ()
 
     @property
+    def role_label(self) -> str | None:
+        """Who takes it, for a label: 'most_head / most_heads_collective', None when unnamed."""
+        return None if self.actor is None else self.actor.replace(" | ", " / ")
+
+    @property
     def guard_label(self) -> str | None:
         """The guards in words: '[需听证权利]', or None when unguarded."""
         if not self.guards:

@@ -6,7 +6,8 @@ the deadlines as a table and links to the child processes' pages). Reads only gr
 
 Each state shows its Chinese and English label; a state that starts a deadline carries
 it as a description line (``◔ ≤ 5 工作日 · 第三十九条``); transitions are labelled with
-their event and, in brackets, their guards in words; final states lead to ``[*]``. With
+their event, the role that takes it (``· authority``) and, in brackets, their guards in
+words; final states lead to ``[*]``. With
 a case overlaid, its state is highlighted and the running deadlines show their due dates.
 """
 
@@ -38,6 +39,8 @@ def _text(text: str) -> str:
 
 def _edge_label(edge: Edge) -> str:
     label = f"{edge.event_zh} {edge.event}"
+    if edge.role_label:
+        label += f" · {edge.role_label}"
     if edge.guard_label:
         label += f" {edge.guard_label}"
     if edge.expiry_of:
@@ -138,6 +141,7 @@ def to_markdown(source: GraphSource, snapshot: CaseSnapshot | None = None) -> st
     legend = (
         "Legend: ◔ a deadline that starts in the state (period · article); "
         "⚑ a transition the expiry of a deadline fires by itself; "
+        "· role: who takes the transition (system: the law by itself); "
         "[…] guards, all of which must hold; ▶ starts a child process"
     )
     if any(edge.signals for edge in graph.edges):

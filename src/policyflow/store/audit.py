@@ -9,7 +9,9 @@ or reordered. This module proves the rest from it:
 - each case's journal, replayed from its stored definition through the pure runtime,
   gives the case row (state, version, data, overdue flag, times), its timer rows and its
   keys index rows (``case_keys``: the keys its data give, entered when its journal says);
-- the chain heads (case id → newest hash) match an anchor kept outside the database.
+- the grants of roles (the ``delegations`` table) form an unbroken hash chain;
+- the chain heads (case id → newest hash, and the newest grant's hash) match an anchor
+  kept outside the database.
 
 The runtime does the replay; nothing here decides what an event does.
 """
@@ -35,12 +37,25 @@ from policyflow.runtime.compiled import compile_process
 from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.replay import replay
 from policyflow.store.convert import entry_from_row, timer_values
-from policyflow.store.tables import CASE_KEYS, CASES, DEFINITIONS, JOURNAL, LEDGER, TIMERS
+from policyflow.store.delegations import grant_hash
+from policyflow.store.journal import GENESIS
+from policyflow.store.tables import (
+    CASE_KEYS,
+    CASES,
+    DEFINITIONS,
+    DELEGATIONS,
+    JOURNAL,
+    LEDGER,
+    TIMERS,
+)
 
 __all__ = [
     "ANCHOR_FORMAT",
+    "anchored_grants",
     "check_anchor",
     "check_definitions",
+    "check_delegations",
+    "check_grants_anchor",
     "check_ledger",
     "heads",
     "read_anchor",
@@ -160,6 +175,36 @@ def check_ledger(connection: Connection, case_id: str | None = None) -> int:
     if stray is not None:
         raise _tampered(stray, 0, "its row was added without a start (not in the ledger)")
     return checked
+
+
+def check_delegations(connection: Connection) -> str | None:
+    """Check the chain of grants of roles; return the newest grant's hash (None: no grant).
+
+    Raises:
+        JournalTampered: at the first grant out of place (one deleted or inserted before
+            it), not linked to the grant before, or whose content does not match its hash
+            (edited); it names the grant and the case it is for (none: an empty case id).
+    """
+    link, expected = GENESIS, 1
+    rows = connection.execute(select(DELEGATIONS).order_by(DELEGATIONS.c.sequence)).mappings()
+    for row in rows:
+        grant = (
+            f"delegation {row['sequence']} ({row['role']} to {row['grantee_id']}, "
+            f"{'case ' + row['case_id'] if row['case_id'] else 'every case'})"
+        )
+        why = None
+        if row["sequence"] != expected:
+            why = f"it is grant {row['sequence']} where grant {expected} belongs (one deleted)"
+        elif row["prev_hash"] != link:
+            why = "it does not link to the grant before"
+        elif grant_hash(row) != row["hash"]:
+            why = "its content does not match its hash (edited)"
+        if why is not None:
+            raise JournalTampered(
+                f"{grant}: {why}", case_id=row["case_id"] or "", sequence=row["sequence"]
+            )
+        link, expected = row["hash"], expected + 1
+    return None if expected == 1 else link
 
 
 def _differs(what: str, stored: Any, replayed: Any) -> str:
@@ -304,35 +349,41 @@ def heads(connection: Connection, case_id: str | None = None) -> dict[str, str]:
     return {row.id: row.last_hash for row in connection.execute(statement)}
 
 
-def _digest(chain_heads: Mapping[str, str], key: bytes | None) -> str:
-    text = canonical_json(dict(chain_heads)).encode("utf-8")
+def _digest(chain_heads: Mapping[str, str], key: bytes | None, grants: str | None = None) -> str:
+    # an anchor without grants digests its heads alone, as before grants were anchored
+    covered: Any = dict(chain_heads)
+    if grants is not None:
+        covered = {"cases": covered, "delegations": grants}
+    text = canonical_json(covered).encode("utf-8")
     if key is None:
         return hashlib.sha256(text).hexdigest()
     return hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
 def to_anchor(
-    chain_heads: Mapping[str, str], *, written_at: datetime, key: bytes | None = None
+    chain_heads: Mapping[str, str],
+    *,
+    written_at: datetime,
+    key: bytes | None = None,
+    grants: str | None = None,
 ) -> str:
     """Return the anchor text for `chain_heads`: JSON with the heads and their digest.
 
-    With `key`, the digest is an HMAC-SHA256 under it: the file cannot be rewritten to
-    match a rewritten database without the key.
+    `grants` is the newest grant's hash (:func:`check_delegations`), kept as
+    ``delegations`` and covered by the digest; None when there is no grant. With `key`,
+    the digest is an HMAC-SHA256 under it: the file cannot be rewritten to match a
+    rewritten database without the key.
     """
-    return (
-        json.dumps(
-            {
-                "format": ANCHOR_FORMAT,
-                "written_at": written_at.isoformat(timespec="seconds"),
-                "keyed": key is not None,
-                "cases": dict(sorted(chain_heads.items())),
-                "digest": _digest(chain_heads, key),
-            },
-            indent=1,
-            ensure_ascii=False,
-        )
-        + "\n"
-    )
+    anchor: dict[str, Any] = {
+        "format": ANCHOR_FORMAT,
+        "written_at": written_at.isoformat(timespec="seconds"),
+        "keyed": key is not None,
+        "cases": dict(sorted(chain_heads.items())),
+    }
+    if grants is not None:
+        anchor["delegations"] = grants
+    anchor["digest"] = _digest(chain_heads, key, grants)
+    return json.dumps(anchor, indent=1, ensure_ascii=False) + "\n"
 
 
 def read_anchor(text: str, *, where: str, key: bytes | None = None) -> dict[str, str]:
@@ -347,7 +398,9 @@ def read_anchor(text: str, *, where: str, key: bytes | None = None) -> dict[str,
         cases = anchor["cases"]
         digest = anchor["digest"]
         keyed = anchor.get("keyed", False) is True
+        grants = anchor.get("delegations")
         ok = anchor["format"] == ANCHOR_FORMAT and isinstance(cases, dict)
+        ok = ok and (grants is None or isinstance(grants, str))
         ok = ok and all(isinstance(k, str) and isinstance(v, str) for k, v in cases.items())
     except (ValueError, KeyError, TypeError):
         ok = False
@@ -359,7 +412,7 @@ def read_anchor(text: str, *, where: str, key: bytes | None = None) -> dict[str,
         raise InvalidInput(
             f"{where} was written without a key: unset POLICYFLOW_HMAC_KEY to check it"
         )
-    if not hmac.compare_digest(_digest(cases, key), str(digest)):
+    if not hmac.compare_digest(_digest(cases, key, grants), str(digest)):
         raise InvalidInput(
             f"{where}: its digest does not match its heads (the file was edited"
             + (", or the key is another)" if keyed else ")")
@@ -404,3 +457,35 @@ def check_anchor(
             )
         checked += 1
     return checked
+
+
+def anchored_grants(text: str) -> str | None:
+    """The newest grant's hash an anchor keeps; None for an anchor without grants.
+
+    Call it on a text :func:`read_anchor` has checked: its digest covers this value.
+    """
+    grants = json.loads(text).get("delegations")
+    return grants if isinstance(grants, str) else None
+
+
+def check_grants_anchor(connection: Connection, anchored: str | None) -> None:
+    """Check that the anchored newest grant is still in the chain of grants.
+
+    Grants made since the anchor was written pass; the anchored one deleted (even the
+    newest, which no link after it would miss) or rewritten does not.
+
+    Raises:
+        JournalTampered: the anchored grant is no longer stored.
+    """
+    if anchored is None:
+        return
+    found = connection.execute(
+        select(DELEGATIONS.c.sequence).where(DELEGATIONS.c.hash == anchored)
+    ).scalar()
+    if found is None:
+        raise JournalTampered(
+            f"the delegations' chain head moved against the anchor: grant {anchored[:16]}… "
+            "is no longer stored (deleted or rewritten)",
+            case_id="",
+            sequence=0,
+        )

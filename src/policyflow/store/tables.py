@@ -197,11 +197,15 @@ class LedgerRow(StoreModel, table=True):
 class DelegationRow(StoreModel, table=True):
     """A grant of a role to a person or body, for one case (or all) until a date (第七条).
 
-    Read by the grantee's id before every act (:mod:`policyflow.store.delegations`).
+    Read by the grantee's id before every act; chained by hash, one chain for all grants,
+    so that ``verify`` finds one edited or deleted (:mod:`policyflow.store.delegations`).
     """
 
     __tablename__ = "delegations"
-    __table_args__ = (Index("ix_delegations_grantee_id", "grantee_id"),)
+    __table_args__ = (
+        Index("ix_delegations_grantee_id", "grantee_id"),
+        Index("ux_delegations_sequence", "sequence", unique=True),
+    )
 
     id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
     grantee_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
@@ -210,6 +214,10 @@ class DelegationRow(StoreModel, table=True):
     until: date = Field(sa_column=Column(Date, nullable=False))
     basis: str = Field(sa_column=Column(Text, nullable=False))
     granted_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    # its place in the one chain of all grants, and the links verify checks (migration 0007)
+    sequence: int = Field(sa_column=Column(Integer, nullable=False))
+    prev_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
+    hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
 
 
 class KeyRow(StoreModel, table=True):
