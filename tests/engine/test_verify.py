@@ -303,6 +303,7 @@ def test_a_database_from_before_the_ledger_is_migrated_with_its_cases(filled):
         path,
         "DROP TABLE ledger",
         "DROP TABLE delegations",
+        "DROP TABLE calendar_years",
         "ALTER TABLE timers DROP COLUMN label",
         "ALTER TABLE journal DROP COLUMN overrides",
         "ALTER TABLE journal DROP COLUMN role",

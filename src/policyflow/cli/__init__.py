@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "show",
     "lint",
     "schema",
+    "calendar",
 )
 
 
