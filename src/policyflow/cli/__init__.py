@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "lint",
     "schema",
     "calendar",
+    "worker",
 )
 
 
