@@ -153,3 +153,21 @@ def test_a_year_already_stored_is_refused_and_nothing_changes(folder):
         with pytest.raises(InvalidInput, match="calendar year 2027 is already stored"):
             engine.add_calendar(NOTICE)
         assert engine.get(case.id).version == 1
+
+
+@pytest.mark.postgres
+def test_a_notice_moves_a_provisional_due_date_on_postgresql(postgres_url, tmp_path):
+    (tmp_path / "lapse.yaml").write_text(PROCESS, encoding="utf-8")
+    with Engine(
+        postgres_url,
+        processes=tmp_path,
+        calendar=china(provisional=True),
+        clock=_At(datetime(2026, 12, 29, 9)),
+    ) as engine:
+        case = engine.start("lapse", {}, at=datetime(2026, 12, 28, 10))
+        report = engine.add_calendar(NOTICE)
+        assert report.revised == {case.id: [("reply_limit", "2027-01-05", "2027-01-06")]}
+        assert engine.get(case.id).snapshot.timer("reply_limit").due == date(2027, 1, 6)
+        assert engine.verify() == 2
+    with Engine(postgres_url, processes=tmp_path, calendar=china(provisional=True)) as engine:
+        assert not engine.calendar.is_provisional(2027) and engine.verify() == 2

@@ -8,7 +8,7 @@ once acted on, is part of how the journal's deadlines were dated.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from policyflow.runtime.snapshot import TimerStatus
@@ -54,7 +54,9 @@ def provisional_cases(connection: Target, years: Collection[int]) -> list[str]:
     dialect = fast.dialect_of(connection)
     mark = fast.mark(dialect)
     statuses = ", ".join([mark] * len(_LOOKED_AT))
-    last = f"{max(years)}-12-31"
+    [last] = fast.encode(
+        dialect, "timers", ("started_on",), {"started_on": date(max(years), 12, 31)}
+    )
     return [
         row["case_id"]
         for row in fast.fetch(
