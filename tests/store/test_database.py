@@ -122,7 +122,7 @@ def test_each_thread_writes_on_its_own_connection(sqlite_path):
 
 
 def test_first_use_creates_the_schema_at_the_newest_migration(sqlite_path):
-    """Opening a new file runs the shipped migrations: five tables, at revision head."""
+    """Opening a new file runs the shipped migrations: every table, at revision head."""
     assert not sqlite_path.exists()
     database = Database(sqlite_path)
     tables = set(inspect(database.engine).get_table_names())
@@ -161,6 +161,7 @@ def test_migration_files_ship_inside_the_package():
         "0003_ethics_format.py",
         "0004_roles.py",
         "0005_relations.py",
+        "0006_calendar.py",
         "0007_delegation_chain.py",
     ]
 

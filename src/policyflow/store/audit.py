@@ -32,6 +32,7 @@ from policyflow.definition.canonical import canonical_json
 from policyflow.definition.model import Process
 from policyflow.errors import InvalidInput, JournalTampered
 from policyflow.legaltime import Calendar
+from policyflow.legaltime.notices import CalendarHistory
 from policyflow.runtime import CaseSnapshot, CompiledProcess
 from policyflow.runtime.compiled import compile_process
 from policyflow.runtime.journal import JournalEntry
@@ -297,6 +298,7 @@ def replay_cases(
     case_id: str | None = None,
     *,
     calendar: Calendar | None = None,
+    history: CalendarHistory | None = None,
 ) -> int:
     """Replay every case's journal (or one's) and compare it with the case and timer rows.
 
@@ -305,6 +307,8 @@ def replay_cases(
         definitions: the checked definitions, from :func:`check_definitions`.
         case_id: only this case (default: every case).
         calendar: the calendar the cases were run on (None: the official one).
+        history: the calendar in force at each recorded time (years added with
+            ``calendar add``); each entry is replayed on its own. None: `calendar` for all.
 
     Returns:
         How many cases were replayed.
@@ -324,17 +328,29 @@ def replay_cases(
             raise _tampered(case["id"], 0, f"its definition {key} is not stored")
         if key not in compiled:
             compiled[key] = compile_process(process)
-        rows = connection.execute(
-            select(JOURNAL).where(JOURNAL.c.case_id == case["id"]).order_by(JOURNAL.c.sequence)
-        ).mappings()
+        rows = (
+            connection.execute(
+                select(JOURNAL).where(JOURNAL.c.case_id == case["id"]).order_by(JOURNAL.c.sequence)
+            )
+            .mappings()
+            .all()
+        )
         entries = [entry_from_row(row) for row in rows]
+        calendars = None if history is None else [history.at(row["recorded_at"]) for row in rows]
         timers = [
             dict(row)
             for row in connection.execute(
                 select(TIMERS).where(TIMERS.c.case_id == case["id"]).order_by(TIMERS.c.position)
             ).mappings()
         ]
-        snapshot = replay(compiled[key], case["id"], case["parent_id"], entries, calendar=calendar)
+        snapshot = replay(
+            compiled[key],
+            case["id"],
+            case["parent_id"],
+            entries,
+            calendar=calendar,
+            calendars=calendars,
+        )
         _compare(compiled[key], case, timers, snapshot)
         _compare_keys(connection, compiled[key], snapshot, entries)
         replayed += 1

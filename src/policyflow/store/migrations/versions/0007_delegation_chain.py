@@ -20,7 +20,7 @@ from policyflow.store.delegations import grant_hash
 from policyflow.store.journal import GENESIS
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
