@@ -30,7 +30,8 @@ def worker(
         typer.Option("--interval", metavar="S", help="Seconds between sweeps (default 60)."),
     ] = 60.0,
     log_json: Annotated[
-        bool, typer.Option("--log-json", help="Log one JSON object per line.")
+        bool,
+        typer.Option("--log-json", "--json", help="Log one JSON object per line (also --json)."),
     ] = False,
     metrics_port: Annotated[
         int | None,
