@@ -42,7 +42,8 @@ def due(case: Case, deadline: str) -> date:
     """The due day of the case's latest timer of `deadline`."""
     found = case.snapshot.timer(deadline)
     assert found is not None, f"deadline {deadline!r} never started"
-    return found.due  # type: ignore[no-any-return]
+    assert found.due is not None, f"deadline {deadline!r} is suspended"
+    return found.due
 
 
 def children_of(engine: Engine, case_id: str, process_id: str) -> list[Case]:
