@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 from policyflow.definition.catalog import discover, load
+from policyflow.definition.model import Process
 from policyflow.engine import Engine
 from policyflow.errors import UnknownProcess
 from policyflow.runtime.journal import JournalEntry
-from policyflow.runtime.roles import Actor
+from policyflow.runtime.roles import SYSTEM_ROLE, Actor
 from policyflow.sim import simulate
 from policyflow.sim.record import CaseRecord
 
@@ -51,7 +52,9 @@ def _actor(entry: JournalEntry) -> Actor | str | None:
     return Actor(entry.actor or "", frozenset({entry.role}))
 
 
-def _signals_received(record: CaseRecord, engine: Engine) -> set[tuple[str, datetime]]:
+def _signals_received(
+    record: CaseRecord, engine: Engine, family: Sequence[Process] = ()
+) -> set[tuple[str, datetime]]:
     """(event, instant) of each signal a finished child of `record` sent it.
 
     The engine applies a signal itself when the child finishes; it is not fired again.
@@ -61,7 +64,36 @@ def _signals_received(record: CaseRecord, engine: Engine) -> set[tuple[str, date
         signal = engine.definitions.resolve(child.process_id).on_final
         if signal is not None and signal.signal_parent is not None and child.status == "final":
             received.add((signal.signal_parent.event, child.journal[-1].at))
+    # a transition's `signal:` to its children, members, parent or cohort: the receiver
+    # takes it as the law (role system) within the sender's act, and is not fired again
+    sent = _events_signalled_to(record, family)
+    for entry in record.journal[1:]:
+        if entry.role == SYSTEM_ROLE and not entry.automatic and entry.event in sent:
+            received.add((entry.event, entry.at))
     return received
+
+
+def _definitions(engine: Engine, given, process_ids: set[str]) -> list[Process]:
+    """The definitions of `process_ids`: the one given to the replay, or the built-ins."""
+    root = given if isinstance(given, Process) else None
+    return [
+        root
+        if root is not None and root.id == process_id
+        else engine.definitions.resolve(process_id)
+        for process_id in sorted(process_ids)
+    ]
+
+
+def _events_signalled_to(record: CaseRecord, family: Sequence[Process]) -> set[str]:
+    """The events that transitions of the `family`'s processes send to `record`'s process."""
+    events = set()
+    for definition in family:
+        for transition in definition.transitions:
+            for signal in transition.signal or ():
+                named = signal.process if signal.to in ("children", "members") else None
+                if named is None or named == record.process_id:
+                    events.add(signal.event)
+    return events
 
 
 def _replay(
@@ -84,8 +116,9 @@ def _replay(
     roots = {record.index: record for record in records}
     for record in records:
         timeline.append((record.arrived_at, 0, 0, record.case_id, record, None))
+        processes = _definitions(engine, process, {m.process_id for m in record.family()})
         for member in record.family():
-            signals = _signals_received(member, engine)
+            signals = _signals_received(member, engine, processes)
             for entry in member.journal[1:]:
                 if not entry.automatic and (entry.event, entry.at) not in signals:
                     timeline.append((entry.at, 1, entry.sequence, member.case_id, member, entry))
@@ -109,7 +142,7 @@ def _replay(
                     for c in engine.children(engine_id(parent))
                     if c.process_id == record.process_id
                 ]
-            ids[record.case_id] = started[siblings.index(record)].id
+            ids[record.case_id] = _sibling(engine, started, siblings, record)
         return ids[record.case_id]
 
     for at, _, _, case_id, record, entry in timeline:
@@ -137,6 +170,21 @@ def _replay(
         for member in record.family():
             engine_id(member)
     return ids
+
+
+def _sibling(engine: Engine, started, siblings, record: CaseRecord) -> str:
+    """The engine's child that is simulated `record`, among the children one step started.
+
+    Children started in one act (start_child with for_each) share their start time, and the
+    engine's ids are random, so its order among them is not the simulator's: a sibling is
+    matched by the data it started with (those alike are interchangeable), in start order.
+    """
+    start = record.journal[0].payload
+    alike = [s for s in siblings if s.journal[0].payload == start]
+    same = [c for c in started if engine.history(c.id)[0].entry.payload == start]
+    if len(same) == len(alike):
+        return str(same[alike.index(record)].id)
+    return str(started[siblings.index(record)].id)
 
 
 def _assert_same_journals(engine: Engine, ids: dict[str, str], records, why: object = "") -> int:
