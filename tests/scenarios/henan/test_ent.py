@@ -113,7 +113,9 @@ def test_sc4_a_subsidy_obtained_by_fraud_is_clawed_back(engine: Engine) -> None:
 
 def _bank(engine: Engine) -> str:
     data = {"bank_name": "某合作银行", "threshold_bp": 250}
-    return engine.start("henan-ent.bank", data, at=at("2023-03-01")).id
+    bank = engine.start("henan-ent.bank", data, at=at("2023-03-01")).id
+    engine.fire(bank, "cooperation_started", at=at("2023-03-15"))
+    return bank
 
 
 def _rate(losses: str) -> dict[str, str]:
