@@ -25,7 +25,9 @@ from policyflow.errors import InvalidCaseData, InvalidInput, TransitionRefused
 from policyflow.render.scxml import to_scxml
 from policyflow.runtime import apply, compile_process, expire, start
 from policyflow.runtime.compiled import CompiledProcess
+from policyflow.runtime.reads import Recorded, decode, hidden_name, needed
 from policyflow.runtime.snapshot import CaseSnapshot
+from policyflow.runtime.step import transition
 
 WALKS = 12
 # The walks run years ahead: past the published schedule, count weekends and fixed days.
@@ -91,14 +93,17 @@ def _flags(
     event: str,
     payload: dict[str, Any] | None,
     day: date,
+    reads: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Each guard of the transitions `event` may take now, evaluated by policyflow's CEL.
 
-    With the case's previous state, which a ``to_previous`` transition's conditions read.
+    With the case's previous state, which a ``to_previous`` transition's conditions read,
+    and what it reads of other cases (`reads`, as a journal records them).
     """
     fields = compiled.payloads.get(event)
     typed = fields.validate(payload or {}) if fields else {}
     scope = {**snapshot.data, "payload": typed, "today": day, "state": snapshot.state}
+    scope |= {hidden_name(key): decode(value) for key, value in (reads or {}).items()}
     flags: dict[str, Any] = {}
     for plan in compiled.table.get((snapshot.state, event), ()):
         for guard in plan.guards:
@@ -108,6 +113,13 @@ def _flags(
                 flags[guard.id] = False
     flags["previous_state"] = snapshot.previous_state
     return flags
+
+
+def _alone(compiled: CompiledProcess, state: str, event: str) -> dict[str, Any]:
+    """What a case alone reads of other cases for `event`: no hits, children or members."""
+    return {
+        key: None if key in ("parent", "cohort") else [] for key in needed(compiled, state, event)
+    }
 
 
 def _replay(process: Process, scxml_path: Path, seed: int) -> int:
@@ -154,12 +166,24 @@ def _replay(process: Process, scxml_path: Path, seed: int) -> int:
         event = rng.choice(events)
         definition = process.find_event(event)
         payload = _values(definition.payload if definition else (), rng, at.date()) or None
+        reads = _alone(compiled, snapshot.state, event)
         try:
-            flags = _flags(compiled, snapshot, event, payload, at.date())
+            flags = _flags(compiled, snapshot, event, payload, at.date(), reads)
         except InvalidCaseData:
             continue  # a payload the event refuses reaches neither engine
         try:
-            step = apply(compiled, snapshot, event, payload, at=at, calendar=CALENDAR)
+            if reads:  # the case reads others: alone, it reads none (a journal's answers)
+                step = transition(
+                    compiled,
+                    snapshot,
+                    event,
+                    payload,
+                    at=at,
+                    calendar=CALENDAR,
+                    relations=Recorded(reads),
+                )
+            else:
+                step = apply(compiled, snapshot, event, payload, at=at, calendar=CALENDAR)
             assert step.expired == ()  # they expired above
         except TransitionRefused:
             machine.send(event, **flags)  # every guard false: the statechart stays too
