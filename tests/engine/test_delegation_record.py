@@ -180,6 +180,10 @@ def test_grants_stored_before_the_chain_are_chained_by_the_migration(granted):
         connection.execute("DROP INDEX ux_delegations_sequence")
         for column in ("hash", "prev_hash", "sequence"):
             connection.execute(f"ALTER TABLE delegations DROP COLUMN {column}")
+        # and what 0005 (the keys index, journal.reads) and 0006 (calendar years) add
+        connection.execute("DROP TABLE case_keys")
+        connection.execute("ALTER TABLE journal DROP COLUMN reads")
+        connection.execute("DROP TABLE calendar_years")
         connection.execute("UPDATE alembic_version SET version_num = '0004'")
     connection.close()
     assert _verify(path) == 1
