@@ -17,7 +17,7 @@ on each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from policyflow.engine.write import StoredFamily, Writer
 from policyflow.errors import ConcurrentUpdate, InvalidInput, TransitionRefused
 from policyflow.runtime import CompiledProcess, Outcome, catch_up
 from policyflow.runtime.journal import TimerAction
+from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.snapshot import CaseSnapshot
 from policyflow.store import timers
 from policyflow.store.cases import Lock
@@ -57,6 +58,9 @@ class _PageFamily:
         raise _Alone
 
     def new_id(self, parent_id: str, process_id: str, number: int) -> str:
+        raise _Alone
+
+    def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
         raise _Alone
 
 

@@ -25,6 +25,7 @@ from policyflow.engine.clock import Clock
 from policyflow.errors import InvalidInput, UnknownCase
 from policyflow.legaltime import Calendar
 from policyflow.runtime import CompiledProcess, Outcome, Step, compile_process
+from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.snapshot import CaseSnapshot
 from policyflow.store import cases as case_store
 from policyflow.store import fast, journal, timers
@@ -322,3 +323,9 @@ class StoredFamily:
     def new_id(self, parent_id: str, process_id: str, number: int) -> str:
         """A random id, as every case the engine starts gets."""
         return new_id()
+
+    def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
+        """Not answered yet: the store's keys index comes with its own change."""
+        raise InvalidInput(
+            f"lookup of process {query.process_id}: this store keeps no keys index yet"
+        )

@@ -26,7 +26,7 @@ applies in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
@@ -42,6 +42,7 @@ from policyflow.runtime.expiry import (
     not_before_last,
     overdue,
 )
+from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor, RoleMode
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 from policyflow.runtime.step import ChildStart, Step, start, transition
@@ -80,6 +81,10 @@ class Family(Protocol):
 
     def process(self, process_id: str) -> CompiledProcess:
         """The process a child case is started under."""
+        ...
+
+    def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
+        """The cases `query` finds (:mod:`.relations`), in (entered, id) order."""
         ...
 
     def new_id(self, parent_id: str, process_id: str, number: int) -> str:

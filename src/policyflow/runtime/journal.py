@@ -12,6 +12,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+# The reads of a step that read no other case. A plain dict (a mappingproxy does not
+# pickle, and the simulator's workers pickle journals), shared, typed read-only.
+NO_READS: Mapping[str, Any] = {}
+
 
 class TimerAction(StrEnum):
     """What happened to a deadline."""
@@ -71,6 +75,12 @@ class JournalEntry(NamedTuple):
         role: the role the act was taken in (:mod:`policyflow.runtime.roles`): ``system``
             for the law acting by itself (an expiry, a child's signal, a child started by
             an act); None for an act by an unidentified actor.
+        reads: what the step read of other cases (docs/process-format.md, "Relations"),
+            by read key (``children:proc``, ``members:proc``, ``parent``, ``cohort``,
+            ``lookup:id``), each value as the expressions saw it in self-describing
+            JSON-ready form (an instant as ``{"$t": "2023-05-01T00:00:00"}``); a replay
+            takes these answers instead of asking the other cases again. Empty when the
+            step read none.
     """
 
     sequence: int
@@ -85,3 +95,4 @@ class JournalEntry(NamedTuple):
     automatic: bool = False
     overrides: tuple[tuple[str, str], ...] = ()
     role: str | None = None
+    reads: Mapping[str, Any] = NO_READS

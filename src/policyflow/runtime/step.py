@@ -35,7 +35,7 @@ from policyflow.runtime.compiled import (
     TransitionPlan,
 )
 from policyflow.runtime.deadlines import extension_refusal
-from policyflow.runtime.journal import JournalEntry, TimerChange
+from policyflow.runtime.journal import NO_READS, JournalEntry, TimerChange
 from policyflow.runtime.overrides import checked_overrides, soft_note
 from policyflow.runtime.refusal import guard_failure, not_allowed, refusal
 from policyflow.runtime.roles import (
@@ -185,6 +185,7 @@ def start(
             False,
             (),
             role,
+            NO_READS,
         ),
     )
     return _new(Step, (snapshot, entry, (), None, ()))
@@ -424,6 +425,7 @@ def transition(
             fired is not None,
             tuple(passed) if passed else (),
             SYSTEM_ROLE if by_law else role_taken(compiled, chosen, held),
+            NO_READS,
         ),
     )
     return _new(Step, (new, entry, spawn, signal, ()))

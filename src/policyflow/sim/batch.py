@@ -11,7 +11,7 @@ the signals it sends included. This module only keeps the cases and their record
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from policyflow.runtime import (
 )
 from policyflow.runtime.expiry import has_due
 from policyflow.runtime.journal import JournalEntry
+from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
@@ -135,6 +136,9 @@ class _Family:
 
     def new_id(self, parent_id: str, process_id: str, number: int) -> str:
         return f"{parent_id}.{len(self.cases[parent_id].children) + number + 1}"
+
+    def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
+        raise InvalidInput(f"lookup of process {query.process_id}: not simulated yet")
 
 
 class BatchRunner:
