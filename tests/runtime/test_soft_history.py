@@ -227,11 +227,11 @@ def test_a_parent_is_signalled_on_each_entry_into_a_final_state(ethics):
     case = start(child, "k1", {"age": 50}, at=T0, parent_id="p1").snapshot
     case = apply(child, case, "review_started", at=_at(2)).snapshot
     decided = apply(child, case, "decided", {"outcome": "rejected"}, at=_at(3))
-    assert decided.signal is not None and decided.signal.payload == {"reached": "decided"}
+    assert [s.payload for s in decided.signals] == [{"reached": "decided"}]
     reopened = apply(child, decided.snapshot, "appeal_filed", {"grounds": "g"}, at=_at(4))
-    assert reopened.signal is None
+    assert reopened.signals == ()
     again = apply(child, reopened.snapshot, "appeal_dismissed", at=_at(5))
-    assert again.signal is not None and again.signal.parent_id == "p1"
+    assert [s.case_id for s in again.signals] == ["p1"]
 
 
 def test_a_final_state_that_may_be_reopened_names_the_reopening_event(ethics):

@@ -21,7 +21,7 @@ from policyflow.errors import (
 )
 from policyflow.runtime import (
     ChildStart,
-    ParentSignal,
+    Signal,
     TimerAction,
     TimerStatus,
     allowed,
@@ -392,14 +392,15 @@ def test_child_process_and_parent_signal(permit, inspection):
     # the child's deadline starts on entry of its initial state: 10 wd after 10-09 → 10-23
     assert child.entry.timer_changes[0].due == date(2023, 10, 23)
     done = apply(inspection, child.snapshot, "passed", at=datetime(2023, 10, 11, 10))
-    assert done.signal == ParentSignal("case-1", "inspection_reported", {"passed": True})
+    assert done.signals == (Signal("case-1", "inspection_reported", {"passed": True}),)
+    (signal,) = done.signals
     parent = apply(
-        permit, step.snapshot, done.signal.event, done.signal.payload, at=datetime(2023, 10, 11, 11)
+        permit, step.snapshot, signal.event, signal.payload, at=datetime(2023, 10, 11, 11)
     )
     assert parent.snapshot.data["inspection_passed"] is True
     assert {a.event: a.ok for a in allowed(permit, parent.snapshot)}["granted"]
     orphan = start(inspection, "x", step.spawn[0].data, at=datetime(2023, 10, 9, 10))
-    assert apply(inspection, orphan.snapshot, "failed", at=datetime(2023, 10, 10)).signal is None
+    assert apply(inspection, orphan.snapshot, "failed", at=datetime(2023, 10, 10)).signals == ()
 
 
 def test_final_state_refuses_everything(permit):

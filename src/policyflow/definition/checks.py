@@ -25,6 +25,7 @@ from policyflow.definition.history import check_history, return_states
 from policyflow.definition.model import SYSTEM_ROLE, Extension, Field, FieldType, Process, Triggers
 from policyflow.definition.offsets import locate_offset
 from policyflow.definition.recurring_checks import check_recurring
+from policyflow.definition.signal_checks import check_links
 from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Period
 
@@ -122,8 +123,10 @@ class _Checker:
                     Problem(self.path, line, column, code, message, blocking, warning)
                 )
                 return
+        # a signal written as one mapping, not a list, has no index 0 in the file
+        bare = tuple(p for i, p in enumerate(where) if not (p == 0 and where[i - 1] == "signal"))
         for end in range(len(where), -1, -1):
-            found = self.positions.get(tuple(where[:end]))
+            found = self.positions.get(tuple(where[:end])) or self.positions.get(bare[:end])
             if found is not None:
                 line, column = found
                 break
@@ -324,23 +327,7 @@ class _Checker:
                     payload=payload,
                     expect=field.type,
                 )
-            for number, child in enumerate(transition.start_child):
-                if child.when is not None:
-                    self.cel(
-                        child.when,
-                        (*where, "start_child", number, "when"),
-                        f"{name} starting {child.process!r} (when)",
-                        payload=payload,
-                        expect="bool",
-                    )
-                for key, source in child.data.items():
-                    self.cel(
-                        source,
-                        (*where, "start_child", number, "data", key),
-                        f"{name} starting {child.process!r} ({key})",
-                        payload=payload,
-                        expect=None,
-                    )
+            check_links(self, self.process, transition, where, payload)
         for index, event in enumerate(self.process.events):
             if event.id not in used:
                 self.add(

@@ -22,6 +22,7 @@ from policyflow.definition.checks import Problem
 from policyflow.definition.expressions import closest
 from policyflow.definition.loader import Parsed, locate, parse
 from policyflow.definition.model import Process
+from policyflow.definition.signal_checks import receiver_fault
 
 __all__ = ["LintReport", "lint_paths", "lint_text"]
 
@@ -202,6 +203,24 @@ def _check_children(files: list[Parsed], root: Path | None) -> list[Problem]:
                     message = _signal_fault(file.process, signal.event, signal.payload)
                     if message is not None:
                         add(file, (*where, "process"), "signal", f"{name}, {message}", False)
+                for sent in child.transitions:  # a child's signals to its parent, anywhere
+                    for spec in sent.signal or ():
+                        if spec.to != "parent":
+                            continue
+                        message = _signal_fault(file.process, spec.event, spec.payload)
+                        if message is not None:
+                            message = f"{name}, whose transition {sent.id!r} {message}"
+                            add(file, (*where, "process"), "signal", message, False)
+            for number, spec in enumerate(transition.signal or ()):
+                receiver = child_process(spec.process) if spec.process is not None else None
+                if receiver is None:
+                    continue  # (an unknown child process is reported where it is started)
+                message = receiver_fault(file.process, spec, receiver) or _signal_fault(
+                    receiver, spec.event, spec.payload
+                )
+                if message is not None:
+                    swhere = ("transitions", index, "signal", number)
+                    add(file, swhere, "signal", f"transition {transition.id!r} {message}", False)
     return problems
 
 

@@ -42,6 +42,7 @@ from policyflow.definition.elements import (
     basis_text,
 )
 from policyflow.definition.every import Every
+from policyflow.definition.signals import OnFinal, ParentSignalSpec, RankKey, SignalSpec
 
 __all__ = [
     "ID_PATTERN",
@@ -62,7 +63,9 @@ __all__ = [
     "OnFinal",
     "ParentSignalSpec",
     "Process",
+    "RankKey",
     "Role",
+    "SignalSpec",
     "Source",
     "Start",
     "State",
@@ -237,6 +240,9 @@ class ChildProcess(FrozenModel):
         description="CEL condition over the data after the event's assignments and `payload`; "
         "false: the child is not started.",
     )
+    for_each: Cel | None = PField(
+        default=None, description="CEL list: one child per item, `item` bound in when and data."
+    )
 
 
 class Transition(Cited):
@@ -270,6 +276,9 @@ class Transition(Cited):
     start_child: tuple[ChildProcess, ...] = PField(
         default=(), description="Child processes to start."
     )
+    signal: tuple[SignalSpec, ...] | None = PField(
+        default=None, description="Signals to send after the step: one or a list, in order."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -279,6 +288,8 @@ class Transition(Cited):
             for key in ("from", "from_", "guard", "start_child", "basis"):
                 if key in value:
                     value[key] = as_list(value[key])
+            if value.get("signal") is not None:  # (null stays unset: the hash leaves it out)
+                value["signal"] = as_list(value["signal"])
         return value
 
     def target(self, source: str) -> str:
@@ -474,29 +485,12 @@ class Deadline(Cited):
         return self
 
 
-class ParentSignalSpec(FrozenModel):
-    """The event a child case sends its parent when it reaches a final state.
-
-    ``payload`` maps the parent event's payload fields to CEL over the child's data; the
-    variable ``state`` is the final state reached.
-    """
-
-    event: Id
-    payload: dict[Id, Cel] = PField(default_factory=dict)
-
-
-class OnFinal(FrozenModel):
-    """What a case does when it reaches a final state."""
-
-    signal_parent: ParentSignalSpec | None = None
-
-
 #: Optional keys added after the first version of the format (a deadline's ``ends_on``,
 #: ``period`` now optional, start conditions ``when``, an extension's ``period_from`` and
 #: ``unit``, a record list's ``fields``, a list's ``max_items``, a recurring deadline's
-#: ``every``, ``label`` and ``label_from``; a guard's ``soft``, a transition's ``reopens``
-#: and ``to_previous``): left out of the content hash while they are null (or false, for a
-#: flag).
+#: ``every``, ``label`` and ``label_from``; a guard's ``soft``, a transition's ``reopens``,
+#: ``to_previous`` and ``signal``, a child's ``for_each``): left out of the content hash
+#: while they are null (or false, for a flag).
 _ADDED_KEYS = frozenset(
     {
         "ends_on",
@@ -512,6 +506,8 @@ _ADDED_KEYS = frozenset(
         "soft",
         "reopens",
         "to_previous",
+        "signal",
+        "for_each",
     }
 )
 

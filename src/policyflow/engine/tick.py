@@ -49,6 +49,17 @@ class _PageFamily:
     def parent(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
         raise _Alone
 
+    def case(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
+        raise _Alone
+
+    def children(self, case_id: str, process_id: str) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        raise _Alone
+
+    def members(
+        self, cohort_id: str, process_id: str
+    ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        raise _Alone
+
     def children_due(
         self, case_id: str, until: datetime
     ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:

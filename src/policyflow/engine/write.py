@@ -26,6 +26,7 @@ from policyflow.errors import InvalidInput, UnknownCase
 from policyflow.legaltime import Calendar
 from policyflow.runtime import CompiledProcess, Outcome, Step, compile_process
 from policyflow.runtime.relations import LookupHit, LookupQuery
+from policyflow.runtime.signals import cohort_of
 from policyflow.runtime.snapshot import CaseSnapshot
 from policyflow.store import cases as case_store
 from policyflow.store import fast, journal, timers
@@ -304,6 +305,47 @@ class StoredFamily:
         """The parent case, locked."""
         found = self._get(case_id)
         return found.compiled, found.snapshot
+
+    def case(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
+        """Any case (a cohort, a signal's receiver), locked."""
+        found = self._get(case_id)
+        return found.compiled, found.snapshot
+
+    def children(self, case_id: str, process_id: str) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        """The child cases of `process_id`, in (started_at, id) order, locked."""
+        mark = fast.mark(fast.dialect_of(self.connection))
+        rows = fast.fetch(
+            self.connection,
+            f"SELECT id FROM cases WHERE parent_id = {mark} AND process_id = {mark} "
+            "ORDER BY started_at, id",
+            [case_id, process_id],
+        )
+        return self._get_many([row["id"] for row in rows])
+
+    def members(
+        self, cohort_id: str, process_id: str
+    ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        """The cases of `process_id` whose cohort is `cohort_id`, in (started_at, id) order.
+
+        Reads every case of the process and keeps those whose cohort field names
+        `cohort_id`; the keys index (``@cohort``) will answer this by an indexed query.
+        """
+        mark = fast.mark(fast.dialect_of(self.connection))
+        rows = fast.fetch(
+            self.connection,
+            f"SELECT id FROM cases WHERE process_id = {mark} ORDER BY started_at, id",
+            [process_id],
+        )
+        # TODO(store): store.relations.members_of(connection, cohort_id, process_id)
+        cases = self._get_many([row["id"] for row in rows])
+        return [(c, snapshot) for c, snapshot in cases if cohort_of(c, snapshot) == cohort_id]
+
+    def _get_many(self, case_ids: list[str]) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        """The cases `case_ids` in that order, locked; read in two queries when not yet held."""
+        missing = [case_id for case_id in case_ids if case_id not in self.loaded]
+        if missing:
+            self.loaded.update(self.writer.load_many(self.connection, missing, lock=Lock.WAIT))
+        return [self.case(case_id) for case_id in case_ids]
 
     def children_due(
         self, case_id: str, until: datetime

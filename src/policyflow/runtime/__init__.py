@@ -14,8 +14,9 @@ from policyflow.runtime.enabled import AllowedEvent, allowed, enabled
 from policyflow.runtime.expiry import apply, due_timers, expire
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
 from policyflow.runtime.roles import ROLE_MODES, Actor, RoleMode, role_mode
+from policyflow.runtime.signals import Signal
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
-from policyflow.runtime.step import ChildStart, ParentSignal, Step, start, transition
+from policyflow.runtime.step import ChildStart, Step, start, transition
 
 __all__ = [
     "ROLE_MODES",
@@ -27,8 +28,8 @@ __all__ = [
     "Family",
     "JournalEntry",
     "Outcome",
-    "ParentSignal",
     "RoleMode",
+    "Signal",
     "Step",
     "TimerAction",
     "TimerChange",

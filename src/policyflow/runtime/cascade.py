@@ -7,10 +7,12 @@ An event on a case at instant T is never alone:
    consequence and recorded at its own instant (:mod:`.expiry`).
 2. **The event**, judged on the case as the law has left it (:func:`.step.transition`).
 3. **Children** the event (or an expiry) starts, begun at its instant.
-4. **The signal** a case that reached a final state sends its parent. The parent is first
-   brought up to the signal's instant the same way. If the parent refuses the signal, the
-   child's step does not happen either: an event is refused whole; an expiry is recorded
-   as overdue instead (its deadline passed, its consequence could not be applied).
+4. **The signals** the step sends (runtime/signals.py): a transition's ``signal`` to the
+   parent, the cohort, children or members, and on reaching a final state the parent's.
+   Each receiver is first brought up to the signal's instant the same way, then takes the
+   event by law. If any receiver refuses, the sending step does not happen either: an
+   event is refused whole; an expiry is recorded as overdue instead (its deadline passed,
+   its consequence could not be applied).
 
 Across a family, expiries go in order of instant; at one instant, a parent's before its
 children's, and within one case in the order the process declares its deadlines. So
@@ -44,6 +46,7 @@ from policyflow.runtime.expiry import (
 )
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor, RoleMode
+from policyflow.runtime.signals import Broadcast, Signal, cohort_of, receivers
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 from policyflow.runtime.step import ChildStart, Step, start, transition
 
@@ -71,6 +74,22 @@ class Family(Protocol):
 
     def parent(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
         """The parent case `case_id` as it stands (the engine locks it)."""
+        ...
+
+    def case(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
+        """Any case as it stands: a cohort, a signal's receiver (the engine locks it)."""
+        ...
+
+    def children(
+        self, case_id: str, process_id: str
+    ) -> Sequence[tuple[CompiledProcess, CaseSnapshot]]:
+        """The child cases of `case_id` of `process_id`, in (started_at, id) order."""
+        ...
+
+    def members(
+        self, cohort_id: str, process_id: str
+    ) -> Sequence[tuple[CompiledProcess, CaseSnapshot]]:
+        """The cases of `process_id` whose cohort is `cohort_id`, in (started_at, id) order."""
         ...
 
     def children_due(
@@ -179,7 +198,7 @@ def act(
             overrides=overrides,
             roles=roles,
         )
-        if not step.spawn and step.signal is None:
+        if not step.spawn and not step.signals:
             return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
         cascade = _Cascade(family, calendar, at)
         cascade.take(cascade.add(compiled, snapshot, 0), step)
@@ -296,44 +315,100 @@ class _Cascade:
 
     def _expire(self, case: _Open, timer: TimerSnapshot) -> None:
         step = expire_timer(case.compiled, case.current, timer, calendar=self.calendar)
-        if not step.spawn and step.signal is None:
+        if not step.spawn and not step.signals:
             self._record(case, step)
             return
         mark = self._mark()
         try:
             self.take(case, step)
-        except TransitionRefused:  # the parent refuses the signal: the consequence fails
+        except TransitionRefused:  # a receiver refuses a signal: the consequence fails
             self._restore(mark)
             self._record(case, overdue(case.compiled, case.current, timer, calendar=self.calendar))
 
     def take(self, case: _Open, step: Step) -> None:
-        """Record `step`, start the children it asks for and send its signal."""
+        """Record `step`, start the children it asks for and send its signals, in order."""
         self._record(case, step)
         for child in step.spawn:
             self._start_child(case, child, step)
-        signal = step.signal
-        if signal is None:
-            return
-        parent = self.open.get(signal.parent_id)
-        if parent is None:
-            compiled, snapshot = self.family.parent(signal.parent_id)
-            parent = self.add(compiled, snapshot, case.depth - 1)
+        for sent in step.signals:
+            if isinstance(sent, Broadcast):
+                self._broadcast(case, sent, step)
+            else:
+                self._send(case, sent, step, self._receiver(sent.case_id, case.depth - 1))
+
+    def _receiver(self, case_id: str, depth: int) -> _Open:
+        """The receiving case, from the cascade if it holds it, else from the family."""
+        found = self.open.get(case_id)
+        if found is None:
+            compiled, snapshot = self.family.case(case_id)
+            found = self.add(compiled, snapshot, depth)
+        return found
+
+    def _send(self, case: _Open, signal: Signal, step: Step, receiver: _Open) -> None:
+        """The receiver, brought up to the signal's instant, takes its event by law."""
         at = step.entry.at
-        self.advance(at)  # the parent, and the children it was loaded with, up to the signal
-        # A parent's journal never goes back in time: a signal from a child whose event was
-        # dated before the parent's last one is the parent's at that last instant.
-        at = max(at, parent.current.updated_at)
+        self.advance(at)  # the receiver, and the children it was loaded with, up to the signal
+        self._answer(receiver, signal, step)
+
+    def _answer(self, receiver: _Open, signal: Signal, step: Step) -> None:
+        # A receiver's journal never goes back in time: a signal from a case whose event
+        # was dated before the receiver's last one is the receiver's at that last instant.
+        at = max(step.entry.at, receiver.current.updated_at)
         answered = transition(
-            parent.compiled,
-            parent.current,
+            receiver.compiled,
+            receiver.current,
             signal.event,
             signal.payload,
             at=at,
             actor=step.entry.actor,
             calendar=self.calendar,
-            by_law=True,  # the law answers the child's decision: taken as system
+            by_law=True,  # the law answers the sender's decision: taken as system
         )
-        self.take(parent, answered)
+        self.take(receiver, answered)
+
+    def _broadcast(self, case: _Open, broadcast: Broadcast, step: Step) -> None:
+        """Send a signal to each child or member it reaches, all brought up to its instant.
+
+        The receivers are taken in first and brought up to the instant together (one sweep,
+        not one per receiver), as the cascade holds them (a child started by this very
+        step, a member that just changed, included); which of them receive, and in which
+        order, is :func:`.signals.receivers`'.
+        """
+        plan = broadcast.plan
+        assert plan.process is not None
+        sender = case.current.case_id
+        if plan.to == "children":
+            found = self.family.children(sender, plan.process)
+        else:
+            found = self.family.members(sender, plan.process)
+        held: list[_Open] = []
+        seen: set[str] = set()
+        for compiled, snapshot in found:
+            held.append(self._receiver_as_found(compiled, snapshot, case.depth + 1))
+            seen.add(snapshot.case_id)
+        for other in list(self.open.values()):  # cases this cascade started or moved in
+            current = other.current
+            if current.case_id in seen or current.process_id != plan.process:
+                continue
+            if plan.to == "children":
+                related = current.parent_id == sender
+            else:
+                related = cohort_of(other.compiled, current) == sender
+            if related:
+                held.append(other)
+                seen.add(current.case_id)
+        held.sort(key=lambda o: (o.current.started_at, o.current.case_id))
+        self.advance(step.entry.at)
+        opened = {o.current.case_id: o for o in held}
+        relatives = [(o.compiled, o.current) for o in held]
+        for signal in receivers(broadcast, relatives):
+            self._answer(opened[signal.case_id], signal, step)
+
+    def _receiver_as_found(
+        self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int
+    ) -> _Open:
+        """A relative the family gave, or the cascade's own when it already holds it."""
+        return self.open.get(snapshot.case_id) or self.add(compiled, snapshot, depth)
 
     def _start_child(self, parent: _Open, child: ChildStart, step: Step) -> None:
         parent_id = parent.current.case_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from policyflow.definition.checks import check, start_payload
 from policyflow.definition.expressions import (
@@ -26,205 +26,86 @@ from policyflow.definition.expressions import (
 from policyflow.definition.fields import FieldSet, holds_values_of
 from policyflow.definition.history import return_states
 from policyflow.definition.model import (
+    ChildProcess,
     Deadline,
     Field,
     FieldType,
     Process,
     State,
-    Transition,
     Triggers,
     basis_text,
 )
 from policyflow.definition.recurring_checks import label_scope
+from policyflow.definition.signal_checks import signal_names
+from policyflow.definition.signals import SignalSpec
 from policyflow.errors import DefinitionError, InvalidInput
-from policyflow.legaltime import Period, Recurrence, Unit
+from policyflow.legaltime import Period, Unit
+from policyflow.runtime.plans import (
+    VARIES,
+    Assignment,
+    ChildPlan,
+    DeadlinePlan,
+    Effects,
+    Enabling,
+    GuardPlan,
+    RankPlan,
+    SignalPlan,
+    TransitionPlan,
+)
 
 __all__ = [
     "VARIES",
     "Assignment",
+    "ChildPlan",
     "CompiledProcess",
     "DeadlinePlan",
     "Effects",
     "Enabling",
     "GuardPlan",
+    "RankPlan",
+    "SignalPlan",
     "TransitionPlan",
     "compile_process",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class GuardPlan:
-    """A compiled guard: its CEL, its words and its basis; soft: it may be passed with a reason."""
-
-    id: str
-    expression: Expression
-    zh: str
-    en: str
-    basis: str
-    reads_payload: bool
-    soft: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class DeadlinePlan:
-    """A deadline with its periods parsed and its expressions compiled.
-
-    ``period`` is None for a deadline that ends on a date (``ends_on``, compiled);
-    ``start_when`` is its start condition; ``extension_from`` the CEL whole number that
-    gives an extension's length in ``extension_unit`` (``extension_period`` is then the
-    most one extension may add).
-
-    A recurring deadline (``every``) is ``recurring``: ``recurrence`` is the calendar day
-    it falls due on (None for the period form, whose ``period`` each occurrence counts),
-    ``label`` names an occurrence over ``due`` and the data, ``label_from`` the occurrence
-    a meeting event meets.
-    """
-
-    id: str
-    deadline: Deadline
-    period: Period | None
-    rollover: bool
-    basis: str
-    anchor: Expression | None
-    expiry_event: str | None
-    extension_period: Period | None = None
-    extension_max: int = 0
-    extension_cap: Period | None = None
-    extension_basis: str = ""
-    extension_rule: str = ""
-    period_text: str = ""
-
-    is_hours: bool = False
-    ends_on: Expression | None = None
-    start_when: Expression | None = None
-    extension_from: Expression | None = None
-    extension_unit: Unit | None = None
-    recurring: bool = False
-    recurrence: Recurrence | None = None
-    label: Expression | None = None
-    label_from: Expression | None = None
+def _child_plan(
+    child: ChildProcess, fields: Mapping[str, Field], payload: Mapping[str, Field] | None
+) -> ChildPlan:
+    """A child to start, compiled; ``item`` is a name of its data and condition with for_each."""
+    extra = ("item",) if child.for_each is not None else ()
+    return ChildPlan(
+        child.process,
+        tuple(
+            (k, compile_expression(v, fields, payload, extra=extra)) for k, v in child.data.items()
+        ),
+        None
+        if child.when is None
+        else compile_expression(child.when, fields, payload, expect="bool", extra=extra),
+        None
+        if child.for_each is None
+        else compile_expression(child.for_each, fields, payload, expect=FieldType.LIST),
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class Effects:
-    """What one transition (from one state) does to the deadlines, in the order applied."""
-
-    met: tuple[DeadlinePlan, ...] = ()
-    cancelled: tuple[DeadlinePlan, ...] = ()
-    suspended: tuple[DeadlinePlan, ...] = ()
-    resumed: tuple[DeadlinePlan, ...] = ()
-    extended: tuple[DeadlinePlan, ...] = ()
-    started: tuple[DeadlinePlan, ...] = ()
-    #: True when the effects only meet or cancel deadlines (the common case)
-    only_ends: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        only = not (self.suspended or self.resumed or self.extended or self.started)
-        object.__setattr__(self, "only_ends", only)
-
-    def __bool__(self) -> bool:
-        return bool(
-            self.met
-            or self.cancelled
-            or self.suspended
-            or self.resumed
-            or self.extended
-            or self.started
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ChildPlan:
-    """A child process to start, with its data's expressions and its condition."""
-
-    process: str
-    data: tuple[tuple[str, Expression], ...]
-    when: Expression | None = None
-
-
-#: Assignment.constant of an expression whose value depends on the case.
-VARIES: Any = object()
-
-
-class Assignment(NamedTuple):
-    """One field a transition sets (``assign:``), compiled.
-
-    Attributes:
-        field: the case field it sets.
-        expression: what gives the value.
-        kind: the field's element type (how a CEL result becomes a value of it).
-        copies: the expression is a bare reference to a field or payload field whose
-            values are all values of this one (same declared type, no null where none is
-            allowed): its typed value is taken as it is, already validated.
-        constant: the typed value, when the expression reads nothing (no field, no
-            payload, no date, no calendar) and gives a valid value; else VARIES.
-    """
-
-    field: str
-    expression: Expression
-    kind: FieldType
-    copies: bool
-    constant: Any
-
-
-@dataclass(frozen=True, slots=True)
-class TransitionPlan:
-    """One transition from one source state, ready to run.
-
-    A ``to_previous`` transition's target is the case's previous state: ``target`` is then
-    its source (a placeholder), and ``returns`` holds, for each state it can return to,
-    the deadline effects of going there (:meth:`effects_to`).
-    """
-
-    transition: Transition
-    event: str
-    source: str
-    target: str
-    guards: tuple[GuardPlan, ...]
-    assigns: tuple[Assignment, ...]
-    children: tuple[ChildPlan, ...]
-    basis: str
-    effects: Effects
-    payload: FieldSet | None
-    has_effects: bool = False
-    to_previous: bool = False
-    returns: Mapping[str, Effects] = field(default_factory=dict)
-    roles: tuple[str, ...] = ()  # the roles that may take it (:mod:`.roles`); () = any
-
-
-@dataclass(frozen=True, slots=True)
-class Enabling:
-    """What decides which events leave one state now (see :func:`runtime.enabled`).
-
-    The payload-free guards of the state's transitions are functions of the case fields
-    they read, of ``today`` when they read it, of the calendar when they count legal time;
-    an extension event is enabled by its deadline's status and the extensions it has had.
-    Nothing else can change the answer, so these values key its memo.
-
-    Attributes:
-        fields: the case fields the payload-free guards read.
-        reads_today: whether one of them reads ``today``.
-        reads_calendar: whether one of them counts legal time.
-        extended: the deadlines the state's events extend.
-        leaving: every event that leaves the state.
-        unconditional: the events always enabled here: one of their transitions has no
-            guard decidable before the payload and extends no deadline.
-    """
-
-    fields: tuple[str, ...]
-    reads_today: bool
-    reads_calendar: bool
-    extended: tuple[str, ...]
-    leaving: frozenset[str] = frozenset()
-    unconditional: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class SignalPlan:
-    """The event a finished child sends its parent."""
-
-    event: str
-    payload: tuple[tuple[str, Expression], ...]
+def _signal_plan(
+    spec: SignalSpec, fields: Mapping[str, Field], payload: Mapping[str, Field] | None
+) -> SignalPlan:
+    """A signal, compiled: its payload (and where) over the sender after the step."""
+    names = signal_names(spec)
+    return SignalPlan(
+        spec.event,
+        tuple(
+            (k, compile_expression(v, fields, payload, extra=names))
+            for k, v in spec.payload.items()
+        ),
+        spec.to,
+        spec.process,
+        None
+        if spec.where is None
+        else compile_expression(spec.where, fields, payload, expect="bool", extra=names),
+        tuple(RankPlan(key.field, key.order == "desc") for key in spec.rank_by or ()),
+    )
 
 
 def _fires(triggers: Triggers, event: str, source: str, target: str) -> bool:
@@ -316,16 +197,8 @@ class CompiledProcess:
                 )
                 for name, source in transition.assign.items()
             )
-            children = tuple(
-                ChildPlan(
-                    c.process,
-                    tuple((k, compile_expression(v, fields, declared)) for k, v in c.data.items()),
-                    None
-                    if c.when is None
-                    else compile_expression(c.when, fields, declared, expect="bool"),
-                )
-                for c in transition.start_child
-            )
+            children = tuple(_child_plan(c, fields, declared) for c in transition.start_child)
+            signals = tuple(_signal_plan(s, fields, declared) for s in transition.signal or ())
             payload = self.payloads.get(transition.event)
             for source in transition.from_:
                 target = transition.target(source)
@@ -352,6 +225,7 @@ class CompiledProcess:
                     to_previous=transition.to_previous,
                     returns=returns,
                     roles=transition.roles,
+                    signals=signals,
                 )
                 table.setdefault((source, transition.event), []).append(plan)
                 by_state.setdefault(source, []).append(plan)
@@ -370,12 +244,8 @@ class CompiledProcess:
         self.signal = (
             None
             if spec is None
-            else SignalPlan(
-                spec.event,
-                tuple(
-                    (k, compile_expression(v, fields, None, extra=("state",)))
-                    for k, v in spec.payload.items()
-                ),
+            else _signal_plan(
+                SignalSpec(to="parent", event=spec.event, payload=spec.payload), fields, None
             )
         )
 

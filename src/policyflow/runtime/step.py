@@ -49,9 +49,10 @@ from policyflow.runtime.roles import (
     start_role,
 )
 from policyflow.runtime.scope import guard_holds, holds, scope
+from policyflow.runtime.signals import Broadcast, Signal, outgoing
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 
-__all__ = ["ChildStart", "ParentSignal", "Step", "start", "transition"]
+__all__ = ["ChildStart", "Signal", "Step", "start", "transition"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,21 +68,6 @@ class ChildStart:
     data: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class ParentSignal:
-    """An event a child case that reached a final state sends to its parent.
-
-    Attributes:
-        parent_id: the parent case.
-        event: the parent's event to apply.
-        payload: its payload.
-    """
-
-    parent_id: str
-    event: str
-    payload: Mapping[str, Any]
-
-
 class Step(NamedTuple):
     """The outcome of one applied event: the new snapshot and what to record.
 
@@ -89,7 +75,9 @@ class Step(NamedTuple):
         snapshot: the case after the event.
         entry: the journal entry of the event.
         spawn: child cases to start, in order.
-        signal: an event for the parent case, when this case reached a final state.
+        signals: the events it sends other cases, in order (runtime/signals.py): a
+            :class:`Signal` to one case, a ``Broadcast`` to children or members that the
+            cascade resolves; on entering a final state, the parent's signal last.
         expired: the expiries the case went through before the event, oldest first
             (each a step of its own, to be recorded before this one).
     """
@@ -97,7 +85,7 @@ class Step(NamedTuple):
     snapshot: CaseSnapshot
     entry: JournalEntry
     spawn: tuple[ChildStart, ...] = ()
-    signal: ParentSignal | None = None
+    signals: tuple[Signal | Broadcast, ...] = ()
     expired: tuple[Step, ...] = ()
 
     @property
@@ -188,7 +176,7 @@ def start(
             NO_READS,
         ),
     )
-    return _new(Step, (snapshot, entry, (), None, ()))
+    return _new(Step, (snapshot, entry, (), (), ()))
 
 
 def transition(
@@ -391,25 +379,12 @@ def transition(
     )
     spawn: tuple[ChildStart, ...] = ()
     if chosen.children:
-        child_scope = scope(data, typed_payload, day, target, calendar)
-        spawn = tuple(
-            ChildStart(child.process, {k: e.value(child_scope) for k, e in child.data})
-            for child in chosen.children
-            if child.when is None or holds(child.when, child_scope, f"child {child.process!r}")
-        )
-    signal = None
-    if (
-        compiled.signal is not None
-        and snapshot.parent_id is not None
-        and target in compiled.finals
-        and target != state
-    ):
-        signal_scope = scope(data, None, day, target, calendar)
-        signal = ParentSignal(
-            snapshot.parent_id,
-            compiled.signal.event,
-            {k: e.value(signal_scope) for k, e in compiled.signal.payload},
-        )
+        spawn = _children(chosen, scope(data, typed_payload, day, target, calendar))
+    signals: tuple[Signal | Broadcast, ...] = ()
+    finishes = target in compiled.finals and target != state
+    if chosen.signals or (finishes and compiled.signal is not None):
+        after = scope(data, typed_payload, day, target, calendar)
+        signals = outgoing(compiled, chosen, new, after, finishes)
     entry = _new(
         JournalEntry,
         (
@@ -428,7 +403,26 @@ def transition(
             NO_READS,
         ),
     )
-    return _new(Step, (new, entry, spawn, signal, ()))
+    return _new(Step, (new, entry, spawn, signals, ()))
+
+
+def _children(chosen: TransitionPlan, variables: dict[str, Any]) -> tuple[ChildStart, ...]:
+    """The children a transition starts: each of its children, once per item with for_each."""
+    spawn = []
+    for child in chosen.children:
+        items: Any = [None]
+        if child.for_each is not None:
+            items = child.for_each.evaluate(variables)
+            if not isinstance(items, list):
+                raise InvalidInput(f"child {child.process!r}: for_each gives no list: {items!r}")
+        for item in items:
+            if child.for_each is not None:
+                variables["item"] = item
+            what = f"child {child.process!r}"
+            if child.when is None or holds(child.when, variables, what):
+                data = {k: e.value(variables) for k, e in child.data}
+                spawn.append(ChildStart(child.process, data))
+    return tuple(spawn)
 
 
 def index_of(timers: list[TimerSnapshot], timer: TimerSnapshot) -> int | None:

@@ -32,6 +32,7 @@ from policyflow.runtime.expiry import has_due
 from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor
+from policyflow.runtime.signals import cohort_of
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
 from policyflow.sim.compiled import CompiledScenario
@@ -119,9 +120,34 @@ class _Family:
         return plan
 
     def parent(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
+        return self.case(case_id)
+
+    def case(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
         case = self.cases[case_id]
         assert case.snapshot is not None
         return case.plan.compiled, case.snapshot
+
+    def children(self, case_id: str, process_id: str) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        found = [
+            (child.plan.compiled, child.snapshot)
+            for child in self.cases[case_id].children
+            if child.snapshot is not None and child.snapshot.process_id == process_id
+        ]
+        found.sort(key=_start_order)  # (started_at, id), as the engine reads them
+        return found
+
+    def members(
+        self, cohort_id: str, process_id: str
+    ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        found = [
+            (case.plan.compiled, case.snapshot)
+            for case in self.cases.values()
+            if case.snapshot is not None
+            and case.snapshot.process_id == process_id
+            and cohort_of(case.plan.compiled, case.snapshot) == cohort_id
+        ]
+        found.sort(key=_start_order)
+        return found
 
     def children_due(
         self, case_id: str, until: datetime
@@ -139,6 +165,10 @@ class _Family:
 
     def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
         raise InvalidInput(f"lookup of process {query.process_id}: not simulated yet")
+
+
+def _start_order(case: tuple[CompiledProcess, CaseSnapshot]) -> tuple[datetime, str]:
+    return case[1].started_at, case[1].case_id
 
 
 class BatchRunner:

@@ -1,0 +1,106 @@
+"""The signals a case sends other cases: at a transition (``signal``) and on a final state.
+
+A transition's ``signal`` sends one event, or a list, after its step and atomic with it:
+``to: parent`` or ``to: cohort`` reaches one case; ``to: children`` or ``to: members``
+reaches each child (or member) of ``process`` for which ``where`` holds, in start order,
+or in rank order when ``rank_by`` ranks them. ``on_final.signal_parent`` is the older
+spelling of ``signal: {to: parent}`` sent on entering a final state. What a signal does is
+the runtime's (runtime/signals.py); this module only says what it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field as PField
+from pydantic import model_validator
+
+from policyflow.definition.elements import Cel, FrozenModel, Id, ProcessId, as_list
+
+__all__ = ["MANY_RECEIVERS", "OnFinal", "ParentSignalSpec", "RankKey", "SignalSpec"]
+
+#: The receivers that are many cases of one process (``process`` names it).
+MANY_RECEIVERS = frozenset({"children", "members"})
+
+
+class RankKey(FrozenModel):
+    """One key of a signal's ranking: a field of the receiving process, and its order."""
+
+    field: Id = PField(description="A field of the receiving process (int, str, date …).")
+    order: Literal["desc", "asc"] = PField(
+        default="desc", description="desc (the default: highest first) or asc."
+    )
+
+
+class SignalSpec(FrozenModel):
+    """An event a transition sends another case (or many) after its step, atomic with it.
+
+    ``payload`` maps the receiving event's payload fields to CEL over this case after the
+    step; for many receivers it may also read ``c`` (the receiver's item: ``id``,
+    ``state``, its fields; with ``rank_by`` also ``c.rank`` and ``c.through``) and
+    ``ranked`` (how many receivers were ranked).
+    """
+
+    to: Literal["parent", "cohort", "children", "members"] = PField(
+        description="parent | cohort (one case) | children | members (each case of `process`)."
+    )
+    event: Id = PField(description="An event of the receiving case's process.")
+    payload: dict[Id, Cel] = PField(
+        default_factory=dict, description="The event's payload: field -> CEL expression."
+    )
+    process: ProcessId | None = PField(
+        default=None, description="For children/members: the receivers' process id."
+    )
+    where: Cel | None = PField(
+        default=None, description="For children/members: CEL over `c`; false: not sent to it."
+    )
+    rank_by: tuple[RankKey, ...] | None = PField(
+        default=None,
+        description="For children/members: rank the receivers by these fields (competition "
+        "ranking; ties share a rank; nulls last) and send in rank order.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_rank_by(cls, value: Any) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("rank_by"), dict):
+            return {**value, "rank_by": as_list(value["rank_by"])}
+        return value
+
+    @model_validator(mode="after")
+    def _check_receivers(self) -> SignalSpec:
+        many = self.to in MANY_RECEIVERS
+        if many and self.process is None:
+            raise ValueError(f"a signal to {self.to} needs 'process', the receivers' process id")
+        if not many:
+            extra = [k for k in ("process", "where", "rank_by") if getattr(self, k) is not None]
+            if extra:
+                raise ValueError(
+                    f"a signal to {self.to} reaches one case: {', '.join(extra)} is only "
+                    "for children or members"
+                )
+        if self.rank_by is not None and not self.rank_by:
+            raise ValueError("rank_by needs at least one field")
+        return self
+
+    @property
+    def many(self) -> bool:
+        """Whether it reaches many cases (children or members)."""
+        return self.to in MANY_RECEIVERS
+
+
+class ParentSignalSpec(FrozenModel):
+    """The event a child case sends its parent when it reaches a final state.
+
+    ``payload`` maps the parent event's payload fields to CEL over the child's data; the
+    variable ``state`` is the final state reached.
+    """
+
+    event: Id
+    payload: dict[Id, Cel] = PField(default_factory=dict)
+
+
+class OnFinal(FrozenModel):
+    """What a case does when it reaches a final state."""
+
+    signal_parent: ParentSignalSpec | None = None

@@ -1,0 +1,180 @@
+"""The signals a step sends other cases, and which cases receive them, in which order.
+
+A transition's ``signal`` (and a finished child's ``on_final.signal_parent``) is sent after
+the step, atomic with it (the cascade, cascade.py, applies it and undoes the step if a
+receiver refuses). :func:`outgoing` makes a step's signals from the case after the step:
+one to the parent or the cohort is a :class:`Signal` at once (a case without a parent, or
+whose cohort field is empty, sends none); one to children or members is a
+:class:`Broadcast` that :func:`receivers` resolves when the cascade holds the family.
+
+**Ranking** (``rank_by``). The receivers for which ``where`` holds are ordered by the
+listed fields (``desc`` by default, or ``asc``), each compared exactly (ints, strings,
+timestamps); a missing value (null) ranks after every value, tied with the other nulls.
+Receivers that every key leaves equal share a rank (competition ranking: 1, 2, 2, 4).
+Each item ``c`` gains ``c.rank`` (that rank) and ``c.through`` (the last position its tie
+group occupies: 1, 3, 3, 4), and ``ranked`` is how many were ranked. Comparing
+``c.through`` with a cap leaves a tie that would cross the cap out whole: a cap is never
+exceeded, ties included (不超过). Without ``rank_by`` the receivers go in start order
+(started_at, then id); ``ranked`` still counts them.
+
+A ``where`` that cannot be evaluated on a receiver (a comparison with a null) does not
+hold, as a guard that cannot be evaluated is false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from policyflow.errors import CalendarNotPublished, InvalidInput
+from policyflow.runtime.compiled import CompiledProcess
+from policyflow.runtime.items import case_item
+from policyflow.runtime.plans import RankPlan, SignalPlan, TransitionPlan
+from policyflow.runtime.snapshot import CaseSnapshot
+
+__all__ = [
+    "Broadcast",
+    "Signal",
+    "cohort_field",
+    "cohort_of",
+    "outgoing",
+    "rank",
+    "receivers",
+]
+
+
+class Signal(NamedTuple):
+    """An event one case sends another, to be taken by law (as ``system``).
+
+    Attributes:
+        case_id: the receiving case.
+        event: the receiver's event.
+        payload: its payload.
+    """
+
+    case_id: str
+    event: str
+    payload: Mapping[str, Any]
+
+
+class Broadcast(NamedTuple):
+    """A signal to each child or member of a process: resolved with the family.
+
+    Attributes:
+        plan: the signal.
+        sender: the sending case after its step.
+        variables: the sender's scope after the step (its data, payload, today, state).
+    """
+
+    plan: SignalPlan
+    sender: CaseSnapshot
+    variables: Mapping[str, Any]
+
+
+def cohort_field(compiled: CompiledProcess) -> str | None:
+    """The field naming the case's cohort (the process's ``cohort: {process, field}``)."""
+    declared = getattr(compiled.process, "cohort", None)
+    field = getattr(declared, "field", None)
+    return field if isinstance(field, str) else None
+
+
+def cohort_of(compiled: CompiledProcess, snapshot: CaseSnapshot) -> str | None:
+    """The id of the case's cohort, or None (no cohort declared, or the field empty)."""
+    field = cohort_field(compiled)
+    value = None if field is None else snapshot.data.get(field)
+    return value if isinstance(value, str) and value else None
+
+
+def outgoing(
+    compiled: CompiledProcess,
+    chosen: TransitionPlan,
+    snapshot: CaseSnapshot,
+    variables: Mapping[str, Any],
+    finishes: bool,
+) -> tuple[Signal | Broadcast, ...]:
+    """The signals a step sends, in order: the transition's, then on finishing the parent's.
+
+    Args:
+        compiled: the sender's process.
+        chosen: the transition taken.
+        snapshot: the sender after the step.
+        variables: its scope after the step.
+        finishes: whether the step entered a final state (``on_final.signal_parent``).
+    """
+    sent: list[Signal | Broadcast] = []
+    plans = chosen.signals
+    if finishes and compiled.signal is not None:
+        plans = (*plans, compiled.signal)
+    for plan in plans:
+        if plan.many:
+            sent.append(Broadcast(plan, snapshot, variables))
+            continue
+        receiver = snapshot.parent_id if plan.to == "parent" else cohort_of(compiled, snapshot)
+        if receiver is not None:
+            payload = {k: e.value(variables) for k, e in plan.payload}
+            sent.append(Signal(receiver, plan.event, payload))
+    return tuple(sent)
+
+
+def receivers(
+    broadcast: Broadcast, relatives: Sequence[tuple[CompiledProcess, CaseSnapshot]]
+) -> list[Signal]:
+    """The signals a broadcast sends `relatives` (its children or members, in start order).
+
+    Each item ``c`` is built once; ``where`` and the payload are evaluated on the sender's
+    scope with ``c`` (and ``ranked``) added, never on the whole list.
+
+    Raises:
+        InvalidInput: a payload expression fails on a receiver.
+        CalendarNotPublished: one counts on a year the calendar does not cover.
+    """
+    plan = broadcast.plan
+    variables = dict(broadcast.variables)
+    chosen: list[dict[str, Any]] = []
+    where = plan.where
+    for compiled, snapshot in relatives:
+        item = case_item(compiled, snapshot)
+        if where is not None:
+            variables["c"] = item
+            try:
+                if where.evaluate(variables) is not True:
+                    continue
+            except CalendarNotPublished:
+                raise
+            except InvalidInput:
+                continue  # as a guard that cannot be evaluated: it does not hold
+        chosen.append(item)
+    if plan.rank_by:
+        chosen = rank(chosen, plan.rank_by)
+    variables["ranked"] = len(chosen)
+    signals = []
+    for item in chosen:
+        variables["c"] = item
+        payload = {k: e.value(variables) for k, e in plan.payload}
+        signals.append(Signal(item["id"], plan.event, payload))
+    return signals
+
+
+def rank(items: list[dict[str, Any]], keys: Sequence[RankPlan]) -> list[dict[str, Any]]:
+    """`items` in rank order, each given ``rank`` and ``through`` (see the module's text).
+
+    Items that every key leaves equal keep their order (start order) and share a rank.
+    """
+    ordered = list(items)
+    for key in reversed(keys):  # stable sorts, last key first: the first key decides first
+        name = key.field
+        present = [item for item in ordered if item.get(name) is not None]
+        present.sort(key=lambda item: item[name], reverse=key.descending)
+        ordered = present + [item for item in ordered if item.get(name) is None]
+    names = [key.field for key in keys]
+    position = 0
+    while position < len(ordered):
+        values = [ordered[position].get(n) for n in names]
+        end = position + 1
+        while end < len(ordered) and [ordered[end].get(n) for n in names] == values:
+            end += 1
+        for item in ordered[position:end]:
+            item["rank"] = position + 1
+            item["through"] = end
+        position = end
+    return ordered

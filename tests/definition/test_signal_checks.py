@@ -1,0 +1,86 @@
+"""The format and linter checks of signals and for_each (tests/engine/processes/panel/)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policyflow.definition.lint import lint_paths, lint_text
+from policyflow.definition.loader import load_text
+from policyflow.errors import DefinitionError
+
+PANEL = Path(__file__).parents[1] / "engine" / "processes" / "panel"
+MAIN = (PANEL / "main.yaml").read_text(encoding="utf-8")
+
+
+def _errors(text: str) -> list[str]:
+    return [str(p) for p in lint_text(text, "main.yaml") if not p.warning]
+
+
+def test_the_panel_and_its_reviewer_lint_clean():
+    assert lint_paths([PANEL]).errors == ()
+
+
+def test_a_signal_to_children_needs_the_process():
+    text = MAIN.replace(
+        "      process: panel.reviewer\n      event: round_closed", "      event: round_closed"
+    )
+    with pytest.raises(DefinitionError, match="a signal to children needs 'process'"):
+        load_text(text, "main.yaml")
+
+
+def test_where_and_rank_by_are_only_for_many_receivers():
+    text = MAIN.replace("to: children", "to: parent")
+    with pytest.raises(DefinitionError, match="process, where, rank_by is only for children"):
+        load_text(text, "main.yaml")
+
+
+def test_an_unknown_name_in_where_is_placed_at_its_line():
+    text = MAIN.replace("c.state == 'reviewing'", "c.state == reviewing")
+    [error] = _errors(text)
+    line = MAIN.splitlines().index("      where: \"c.state == 'reviewing'\"") + 1
+    assert error.startswith(f"main.yaml:{line}:") and "unknown name 'reviewing'" in error
+
+
+def test_item_is_a_name_only_where_the_child_iterates():
+    text = MAIN.replace("        for_each: reviewers\n", "")
+    assert any("unknown name 'item'" in e for e in _errors(text))
+
+
+def _linted(tmp_path: Path, old: str, new: str, file: str = "main.yaml") -> list[str]:
+    folder = tmp_path / "panel"
+    shutil.copytree(PANEL, folder)
+    path = folder / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), "utf-8")
+    return [p.message for p in lint_paths([folder]).errors]
+
+
+def test_an_event_the_children_do_not_have_is_an_error(tmp_path):
+    [message] = _linted(tmp_path, "event: round_closed", "event: round_close")
+    assert "signals 'round_close' to children of 'panel.reviewer', which has no such event" in (
+        message
+    )
+    assert "did you mean 'round_closed'" in message
+
+
+def test_rank_by_a_field_the_children_do_not_have_is_an_error(tmp_path):
+    [message] = _linted(tmp_path, "{field: score}", "{field: scores}")
+    assert "ranks by 'scores', which 'panel.reviewer' does not have" in message
+
+
+def test_a_payload_the_receiving_event_does_not_declare_is_an_error(tmp_path):
+    [message] = _linted(tmp_path, "        rank: c.rank\n", "        place: c.rank\n")
+    assert "payload field(s) the event does not declare: place" in message
+
+
+def test_a_where_that_does_not_type_check_on_a_receiver_is_an_error(tmp_path):
+    [message] = _linted(tmp_path, "c.state == 'reviewing'", "c.score > 'high'")
+    assert "where cannot be evaluated on a typical receiver" in message
+
+
+def test_a_childs_signal_to_its_parent_is_checked_against_the_parent(tmp_path):
+    old = "event: conflict_declared, payload"
+    [message] = _linted(tmp_path, old, "event: conflict_declare, payload", "reviewer.yaml")
+    assert "'conflict_declare'" in message and "'panel' has no such event" in message

@@ -1,0 +1,151 @@
+"""Signals both ways in the engine, on a real SQLite file: a child signals its parent from a
+non-final state, a parent broadcasts to its children (where, rank_by), and a receiver that
+refuses undoes the sending step (an event refused whole; an expiry recorded overdue).
+
+The processes are tests/engine/processes/panel/ (main.yaml and reviewer.yaml). Dates by hand
+on China's 2023 schedule: the panel convenes on Monday 9 October 2023; ten working days, the
+start day not counted, end on Monday 23 October: the review limit has passed from
+2023-10-24 00:00.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from policyflow.engine import Engine
+from policyflow.errors import EventNotAllowed
+
+PROCESSES = Path(__file__).parent / "processes"
+OPENED = datetime(2023, 9, 28, 10)
+CONVENED = datetime(2023, 10, 9, 10)
+DECIDED = datetime(2023, 10, 16, 10)
+PASSED = datetime(2023, 10, 24, 0, 0)
+
+REVIEWERS = [
+    {"person_id": "A", "score": 7},
+    {"person_id": "B", "score": 9},
+    {"person_id": "", "score": 1},  # no person: `when` leaves it out
+    {"person_id": "C", "score": 9},
+    {"person_id": "D"},  # no score: ranked last
+    {"person_id": "E", "score": 5},
+]
+
+
+@pytest.fixture
+def engine(sqlite_path):
+    with Engine(str(sqlite_path), processes=PROCESSES) as opened:
+        yield opened
+
+
+def _convened(engine: Engine, cap: int = 2):
+    panel = engine.start(
+        "panel", {"topic": "评审", "reviewers": REVIEWERS, "cap": cap}, at=OPENED, actor="office"
+    )
+    panel = engine.fire(panel.id, "convened", at=CONVENED, actor="office")
+    children = {c.data["person_id"]: c for c in engine.children(panel.id)}
+    return panel, children
+
+
+def test_for_each_starts_one_child_per_item_with_its_data(engine):
+    """One reviewer per listed person; the item without a person is left out."""
+    panel, _ = _convened(engine)
+    started = engine.children(panel.id)
+    assert sorted((c.data["person_id"], c.data.get("score")) for c in started) == [
+        ("A", 7),
+        ("B", 9),
+        ("C", 9),
+        ("D", None),
+        ("E", 5),
+    ]
+    assert {c.state for c in started} == {"reviewing"}
+
+
+def test_a_child_signals_its_parent_from_a_non_final_state(engine):
+    """A conflict declared moves the reviewer to recused (not final) and counts on the panel."""
+    panel, children = _convened(engine)
+    reviewer = engine.fire(children["B"].id, "conflict_found", at=DECIDED, actor="B")
+    assert reviewer.state == "recused"
+    panel = engine.get(panel.id)
+    assert (panel.state, panel.data["conflicts"], panel.version) == ("reviewing", 1, 3)
+    last = engine.history(panel.id)[-1].entry
+    assert (last.event, last.role, last.payload, last.at) == (
+        "conflict_declared",
+        "system",
+        {"person": "B"},
+        DECIDED,
+    )
+
+
+def test_a_parent_broadcasts_to_the_children_where_holds_in_rank_order(engine):
+    """B and C tie at 9 (rank 1, through 2), A is 3rd, D (no score) last; E withdrew."""
+    panel, children = _convened(engine)
+    engine.fire(children["E"].id, "withdrew", at=DECIDED, actor="E")
+    engine.fire(panel.id, "decided", at=DECIDED, actor="office")
+    graded = {c.data["person_id"]: c for c in engine.children(panel.id)}
+    assert {k: (c.state, c.data.get("rank"), c.data.get("grade")) for k, c in graded.items()} == {
+        "A": ("graded", 3, "pass"),
+        "B": ("graded", 1, "good"),
+        "C": ("graded", 1, "good"),
+        "D": ("graded", 4, "pass"),
+        "E": ("withdrawn", None, None),  # where (c.state == 'reviewing') left it out
+    }
+    closing = engine.history(graded["B"].id)[-1].entry
+    assert (closing.event, closing.role, closing.at) == ("round_closed", "system", DECIDED)
+
+
+def test_a_tie_that_would_cross_the_cap_is_left_out_whole(engine):
+    """With one place for 'good', B and C (tied for it) are both 'pass': never two for one."""
+    panel, _ = _convened(engine, cap=1)
+    engine.fire(panel.id, "decided", at=DECIDED, actor="office")
+    grades = {c.data["person_id"]: c.data["grade"] for c in engine.children(panel.id)}
+    assert grades == {"A": "pass", "B": "pass", "C": "pass", "D": "pass", "E": "pass"}
+
+
+def _refusing(tmp_path: Path) -> Path:
+    """The panel with a `where` that also reaches a withdrawn reviewer, who refuses."""
+    folder = tmp_path / "processes" / "panel"
+    shutil.copytree(PROCESSES / "panel", folder)
+    main = folder / "main.yaml"
+    text = main.read_text(encoding="utf-8")
+    main.write_text(text.replace("c.state == 'reviewing'", "c.state != 'graded'"), "utf-8")
+    return folder.parent
+
+
+def test_a_receiver_that_refuses_undoes_the_sending_event(tmp_path):
+    """A withdrawn reviewer cannot take round_closed: the decision is refused, nothing written."""
+    with Engine(str(tmp_path / "refuse.db"), processes=_refusing(tmp_path)) as engine:
+        panel, children = _convened(engine)
+        engine.fire(children["E"].id, "withdrew", at=DECIDED, actor="E")
+        before = {c.id: (c.state, c.version) for c in engine.children(panel.id)}
+        journals = {c: len(engine.history(c)) for c in [panel.id, *before]}
+        with pytest.raises(EventNotAllowed, match=children["E"].id):
+            engine.fire(panel.id, "decided", at=DECIDED, actor="office")
+        assert (engine.get(panel.id).state, engine.get(panel.id).version) == ("reviewing", 2)
+        assert {c.id: (c.state, c.version) for c in engine.children(panel.id)} == before
+        assert {c: len(engine.history(c)) for c in journals} == journals
+
+
+def test_an_expiry_whose_signal_is_refused_is_recorded_overdue(tmp_path):
+    """The review limit fires `decided`; a receiver refuses it: the deadline is overdue."""
+    with Engine(str(tmp_path / "expiry.db"), processes=_refusing(tmp_path)) as engine:
+        panel, children = _convened(engine)
+        engine.fire(children["E"].id, "withdrew", at=DECIDED, actor="E")
+        engine.tick(now=PASSED)
+        panel = engine.get(panel.id)
+        assert (panel.state, panel.snapshot.overdue) == ("reviewing", True)
+        assert panel.snapshot.timer("review_limit").status == "overdue"
+        assert {c.state for c in engine.children(panel.id)} == {"reviewing", "withdrawn"}
+
+
+def test_an_expiry_that_signals_reaches_every_child(engine):
+    """Without a refusal the same expiry decides the panel and grades each reviewer."""
+    panel, _ = _convened(engine)
+    engine.tick(now=PASSED)
+    assert engine.get(panel.id).state == "decided"
+    assert {c.state for c in engine.children(panel.id)} == {"graded"}
+    entry = engine.history(panel.id)[-1].entry
+    assert (entry.event, entry.automatic) == ("decided", True)
