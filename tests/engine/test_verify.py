@@ -303,6 +303,8 @@ def test_a_database_from_before_the_ledger_is_migrated_with_its_cases(filled):
         path,
         "DROP TABLE ledger",
         "DROP TABLE delegations",
+        "DROP TABLE case_keys",
+        "ALTER TABLE journal DROP COLUMN reads",
         "ALTER TABLE timers DROP COLUMN label",
         "ALTER TABLE journal DROP COLUMN overrides",
         "ALTER TABLE journal DROP COLUMN role",

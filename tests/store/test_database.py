@@ -127,9 +127,9 @@ def test_first_use_creates_the_schema_at_the_newest_migration(sqlite_path):
     database = Database(sqlite_path)
     tables = set(inspect(database.engine).get_table_names())
     assert {"cases", "journal", "timers", "definitions", "ledger", "alembic_version"} <= tables
-    assert database.revision() == "0004"
+    assert database.revision() == "0005"
     Database(sqlite_path)  # a second open is a no-op, not a second CREATE TABLE
-    assert database.revision() == "0004"
+    assert database.revision() == "0005"
 
 
 def test_the_due_timer_index_exists(sqlite_path):
@@ -160,6 +160,7 @@ def test_migration_files_ship_inside_the_package():
         "0002_ledger.py",
         "0003_ethics_format.py",
         "0004_roles.py",
+        "0005_relations.py",
     ]
 
 
@@ -167,7 +168,7 @@ def test_migration_files_ship_inside_the_package():
 def test_migrations_match_the_tables_on_postgres(postgres_url):
     """The same migrations build the same schema on PostgreSQL."""
     database = Database(postgres_url)
-    assert database.revision() == "0004"
+    assert database.revision() == "0005"
     assert _diff(database) == []
     database.dispose()
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["canonical_json"]
+__all__ = ["canonical_json", "without_unset"]
 
 
 def _default(value: Any) -> Any:
@@ -47,3 +47,21 @@ def canonical_json(value: Any) -> str:
     if not value and isinstance(value, list | tuple | dict):
         return "[]" if isinstance(value, list | tuple) else "{}"
     return _CANONICAL.encode(value)
+
+
+def without_unset(node: Any, added: frozenset[str]) -> Any:
+    """`node` (plain JSON data) without the keys of `added` that are unset.
+
+    Unset is null, or false for a flag (``soft``, ``reopens``, ``to_previous``): a process
+    that does not use a key added to the format later hashes as it did before the key
+    existed (model.py's ``_ADDED_KEYS``).
+    """
+    if isinstance(node, dict):
+        return {
+            k: without_unset(v, added)
+            for k, v in node.items()
+            if not ((v is None or v is False) and k in added)
+        }
+    if isinstance(node, list):
+        return [without_unset(v, added) for v in node]
+    return node

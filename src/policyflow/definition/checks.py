@@ -25,6 +25,7 @@ from policyflow.definition.history import check_history, return_states
 from policyflow.definition.model import SYSTEM_ROLE, Extension, Field, FieldType, Process, Triggers
 from policyflow.definition.offsets import locate_offset
 from policyflow.definition.recurring_checks import check_recurring
+from policyflow.definition.relation_checks import check_reads, check_relations
 from policyflow.definition.signal_checks import check_links
 from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Period
@@ -182,6 +183,7 @@ class _Checker:
         except InvalidInput as error:
             self.add(where, "cel", f"{what}: {error}", blocking=True)
             return None
+        check_reads(self, expression, where, what)
         for problem in expression_problems(expression):
             if problem.offset is None:
                 self.add(where, "cel", f"{what}: CEL {source!r}: {problem.message}", blocking=True)
@@ -219,6 +221,7 @@ class _Checker:
         self.check_deadlines()
         self.check_graph()
         self.check_signal()
+        check_relations(self)
         check_history(process, self.add)
         return self.problems
 

@@ -52,6 +52,7 @@ from policyflow.definition.model import Field, FieldType, Process
 from policyflow.definition.money import MoneyPlan, plan_money
 from policyflow.definition.quick import Unsupported, compile_quick
 from policyflow.definition.records import record_problems
+from policyflow.definition.relations import rewrite_relations, samples
 from policyflow.errors import CalendarNotPublished, InvalidInput, InvalidPeriod
 from policyflow.legaltime import Calendar, Period, china
 
@@ -108,6 +109,9 @@ class Expression:
             macro binds (the ``x`` in ``list.all(x, x > 0)``).
         payload_names: the payload fields it reads (``payload.served_on``).
         money: how it runs with money, and where money cannot be exact in it.
+        relations: the reads of other cases it makes, by read key (``children:proc``,
+            ``parent``, ``lookup:id``: definition/relations.py); the runtime fills each
+            as a hidden variable before it runs.
     """
 
     __slots__ = (
@@ -120,6 +124,7 @@ class Expression:
         "money",
         "names",
         "payload_names",
+        "relations",
         "source",
     )
 
@@ -130,8 +135,10 @@ class Expression:
         names: tuple[str, ...],
         money: MoneyPlan,
         declared: _Declared,
+        relations: frozenset[str] = frozenset(),
     ) -> None:
         self.source = source
+        self.relations = relations
         self.cel_source = money.source
         self._program = program
         self.names = names
@@ -144,7 +151,11 @@ class Expression:
         self._quick = None if money.problems else compile_quick(money.source)
         bare = source.strip()
         #: the name a bare reference (``budget``, ``payload.served_on``) reads, else None
-        is_name = _IDENTITY.fullmatch(bare) is not None and bare not in ("true", "false", "null")
+        is_name = (
+            _IDENTITY.fullmatch(bare) is not None
+            and bare not in ("true", "false", "null")
+            and not relations  # ``parent`` alone is a hidden variable, not a field
+        )
         self.identity: str | None = "".join(bare.split()) if is_name else None
 
     def __repr__(self) -> str:
@@ -367,6 +378,8 @@ def compile_expression(
     Raises:
         InvalidInput: a syntax error, with the position CEL reports.
     """
+    written = source
+    source, relations = rewrite_relations(written)  # reads of other cases: hidden variables
     program = _compile(source)
     check_cost(source, _list_sizes(fields, payload))  # on a text CEL reads
     bound = set(_BOUND.findall(source))
@@ -385,7 +398,7 @@ def compile_expression(
         kind = _LegalTimeAmountExpression if calls else _AmountExpression
     else:
         kind = LegalTimeExpression if calls else Expression
-    return kind(source, program, names, money, declared)
+    return kind(written, program, names, money, declared, relations)
 
 
 def closest(name: str, known: Iterable[str]) -> str:
@@ -421,8 +434,13 @@ def expression_problems(expression: Expression) -> list[ExpressionProblem]:
     declared = expression.declared
     fields, payload, expect = declared.fields, declared.payload, declared.expect
     problems: list[ExpressionProblem] = []
+    hidden = samples(expression.relations)
     known = (
-        set(fields) | {"today"} | declared.extra | ({"payload"} if payload is not None else set())
+        set(fields)
+        | {"today"}
+        | declared.extra
+        | set(hidden)
+        | ({"payload"} if payload is not None else set())
     )
     for name in expression.names:
         if name not in known:
@@ -445,6 +463,7 @@ def expression_problems(expression: Expression) -> list[ExpressionProblem]:
     variables["today"] = sample_value(_TODAY)
     for name in declared.extra:
         variables.setdefault(name, "x")
+    variables.update(hidden)
     if payload is not None:
         variables["payload"] = {name: sample_value(f) for name, f in payload.items()}
     context = {name: to_cel(value) for name, value in variables.items()}

@@ -22,6 +22,7 @@ from policyflow.definition.checks import Problem
 from policyflow.definition.expressions import closest
 from policyflow.definition.loader import Parsed, locate, parse
 from policyflow.definition.model import Process
+from policyflow.definition.relation_checks import lookup_faults
 from policyflow.definition.signal_checks import receiver_fault
 
 __all__ = ["LintReport", "lint_paths", "lint_text"]
@@ -221,6 +222,17 @@ def _check_children(files: list[Parsed], root: Path | None) -> list[Problem]:
                 if message is not None:
                     swhere = ("transitions", index, "signal", number)
                     add(file, swhere, "signal", f"transition {transition.id!r} {message}", False)
+        for index, lookup in enumerate(file.process.lookups or ()):
+            target = child_process(lookup.process)  # as a child is found: linted, built-in
+            if target is None:
+                message = (
+                    f"lookup {lookup.id!r}: no process {lookup.process!r} among the files "
+                    "linted or the built-ins"
+                )
+                add(file, ("lookups", index, "process"), "unknown", message, True)
+                continue
+            for where, message in lookup_faults(file.process, target, index):
+                add(file, where, "lookup", message, False)
     return problems
 
 

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pydantic import Field as PField
 from pydantic import model_validator
 
-from policyflow.definition.canonical import canonical_json
+from policyflow.definition.canonical import canonical_json, without_unset
 from policyflow.definition.elements import (
     ID_PATTERN,
     LIST_MAX,
@@ -42,6 +42,7 @@ from policyflow.definition.elements import (
     basis_text,
 )
 from policyflow.definition.every import Every
+from policyflow.definition.relation_model import KEYS_HELP, LOOKUPS_HELP, Cohort, Lookup
 from policyflow.definition.signals import OnFinal, ParentSignalSpec, RankKey, SignalSpec
 
 __all__ = [
@@ -508,25 +509,9 @@ _ADDED_KEYS = frozenset(
         "to_previous",
         "signal",
         "for_each",
+        *("keys", "cohort", "lookups"),  # relations between cases (relation_model.py)
     }
 )
-
-
-def _without_unset(node: Any) -> Any:
-    """`node` (plain JSON data) without the keys of :data:`_ADDED_KEYS` that are unset.
-
-    Unset is null, or false for a flag (``soft``, ``reopens``, ``to_previous``): a process
-    that does not use a key hashes as it did before the key existed.
-    """
-    if isinstance(node, dict):
-        return {
-            k: _without_unset(v)
-            for k, v in node.items()
-            if not ((v is None or v is False) and k in _ADDED_KEYS)
-        }
-    if isinstance(node, list):
-        return [_without_unset(v) for v in node]
-    return node
 
 
 class Process(FrozenModel):
@@ -546,6 +531,9 @@ class Process(FrozenModel):
     transitions: tuple[Transition, ...] = PField(default=())
     deadlines: tuple[Deadline, ...] = PField(default=())
     on_final: OnFinal | None = None
+    keys: dict[Id, Cel] | None = PField(default=None, description=KEYS_HELP)
+    cohort: Cohort | None = PField(default=None, description="The case this one belongs to.")
+    lookups: tuple[Lookup, ...] | None = PField(default=None, description=LOOKUPS_HELP)
 
     @cached_property
     def version(self) -> str:
@@ -554,7 +542,7 @@ class Process(FrozenModel):
         Keys added to the format later (:data:`_ADDED_KEYS`) are left out while unset, so
         that a new optional key does not change the version of every existing process.
         """
-        canonical = canonical_json(_without_unset(self.model_dump(mode="json")))
+        canonical = canonical_json(without_unset(self.model_dump(mode="json"), _ADDED_KEYS))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     @property

@@ -25,11 +25,11 @@ from policyflow.engine.clock import Clock
 from policyflow.errors import InvalidInput, UnknownCase
 from policyflow.legaltime import Calendar
 from policyflow.runtime import CompiledProcess, Outcome, Step, compile_process
+from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.relations import LookupHit, LookupQuery
-from policyflow.runtime.signals import cohort_of
 from policyflow.runtime.snapshot import CaseSnapshot
 from policyflow.store import cases as case_store
-from policyflow.store import fast, journal, timers
+from policyflow.store import fast, journal, relations, timers
 from policyflow.store.cases import Lock
 from policyflow.store.convert import bounded_json, canonical_json, case_values, snapshot_from_rows
 from policyflow.store.database import Database
@@ -243,9 +243,11 @@ class Writer:
         return Loaded(snapshot, compiled, last_hash, data_json)
 
     def stage_alone(self, connection: Target, step: Step, compiled: CompiledProcess) -> Loaded:
-        """Write the start of a new case, alone, in the transaction."""
+        """Write the start of a new case, alone, in the transaction (its keys included)."""
         batch = Batch()
-        loaded = self.stage(batch, fast.dialect_of(connection), (step,), None, compiled)
+        dialect = fast.dialect_of(connection)
+        loaded = self.stage(batch, dialect, (step,), None, compiled)
+        stage_keys(connection, batch, dialect, (step,), None, compiled)
         batch.run(connection)
         return loaded
 
@@ -275,9 +277,61 @@ class Writer:
             written[touched.case_id] = self.stage(
                 queue, dialect, touched.steps, before, touched.compiled, recorded_at=recorded_at
             )
+            # after the case row: a batch runs each statement in the order first added
+            stage_keys(
+                connection,
+                queue,
+                dialect,
+                touched.steps,
+                None if before is None else before.snapshot,
+                touched.compiled,
+            )
         if own:
             queue.run(connection)
         return written
+
+
+def _keyed(compiled: CompiledProcess) -> bool:
+    """Whether the cases of `compiled` are indexed: its process declares keys or a cohort."""
+    process = compiled.process
+    return bool(getattr(process, "keys", None)) or getattr(process, "cohort", None) is not None
+
+
+def _entered_in(steps: Sequence[Step]) -> datetime | None:
+    """The instant of the last of `steps` that moved its case to another state (or started it)."""
+    for step in reversed(steps):
+        entry: JournalEntry = step.entry
+        if entry.from_state != entry.to_state:
+            return entry.at
+    return None
+
+
+def stage_keys(
+    connection: Target,
+    batch: Batch,
+    dialect: str,
+    steps: Sequence[Step],
+    before: CaseSnapshot | None,
+    compiled: CompiledProcess,
+) -> None:
+    """Queue the rewrite of a case's keys index rows, after its steps, if they changed.
+
+    Only for a process that declares keys or a cohort (the others write nothing here).
+    The rows carry the instant the case entered its current state: that of the last step
+    that changed state, or, when none of `steps` did, read from the case's journal.
+    Nothing is queued when neither the keys nor the state changed.
+    """
+    keys_of = getattr(compiled, "keys_of", None)
+    if keys_of is None or not _keyed(compiled):
+        return
+    after = steps[-1].snapshot
+    keys: tuple[tuple[str, str], ...] = keys_of(after)
+    entered = _entered_in(steps)
+    if entered is None:
+        if before is not None and keys_of(before) == keys:
+            return  # same rows, same instant
+        entered = journal.entered_at(connection, after.case_id)
+    relations.stage_keys(batch, dialect, after.case_id, after.process_id, keys, entered)
 
 
 class StoredFamily:
@@ -313,32 +367,16 @@ class StoredFamily:
 
     def children(self, case_id: str, process_id: str) -> list[tuple[CompiledProcess, CaseSnapshot]]:
         """The child cases of `process_id`, in (started_at, id) order, locked."""
-        mark = fast.mark(fast.dialect_of(self.connection))
-        rows = fast.fetch(
-            self.connection,
-            f"SELECT id FROM cases WHERE parent_id = {mark} AND process_id = {mark} "
-            "ORDER BY started_at, id",
-            [case_id, process_id],
-        )
-        return self._get_many([row["id"] for row in rows])
+        return self._get_many(relations.children_of(self.connection, case_id, process_id))
 
     def members(
         self, cohort_id: str, process_id: str
     ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
         """The cases of `process_id` whose cohort is `cohort_id`, in (started_at, id) order.
 
-        Reads every case of the process and keeps those whose cohort field names
-        `cohort_id`; the keys index (``@cohort``) will answer this by an indexed query.
+        Found through the keys index (``@cohort``), locked.
         """
-        mark = fast.mark(fast.dialect_of(self.connection))
-        rows = fast.fetch(
-            self.connection,
-            f"SELECT id FROM cases WHERE process_id = {mark} ORDER BY started_at, id",
-            [process_id],
-        )
-        # TODO(store): store.relations.members_of(connection, cohort_id, process_id)
-        cases = self._get_many([row["id"] for row in rows])
-        return [(c, snapshot) for c, snapshot in cases if cohort_of(c, snapshot) == cohort_id]
+        return self._get_many(relations.members_of(self.connection, cohort_id, process_id))
 
     def _get_many(self, case_ids: list[str]) -> list[tuple[CompiledProcess, CaseSnapshot]]:
         """The cases `case_ids` in that order, locked; read in two queries when not yet held."""
@@ -367,7 +405,9 @@ class StoredFamily:
         return new_id()
 
     def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
-        """Not answered yet: the store's keys index comes with its own change."""
-        raise InvalidInput(
-            f"lookup of process {query.process_id}: this store keeps no keys index yet"
-        )
+        """The cases `query` finds, as committed, read through the keys index (not locked).
+
+        The cases are read, never written, by the asking step: the step records what it
+        read (the journal's ``reads``), so nothing later depends on them staying as read.
+        """
+        return relations.lookup(self.connection, query)

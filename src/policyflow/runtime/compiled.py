@@ -40,6 +40,7 @@ from policyflow.definition.signal_checks import signal_names
 from policyflow.definition.signals import SignalSpec
 from policyflow.errors import DefinitionError, InvalidInput
 from policyflow.legaltime import Period, Unit
+from policyflow.runtime.keys import case_keys
 from policyflow.runtime.plans import (
     VARIES,
     Assignment,
@@ -52,6 +53,7 @@ from policyflow.runtime.plans import (
     SignalPlan,
     TransitionPlan,
 )
+from policyflow.runtime.snapshot import CaseSnapshot
 
 __all__ = [
     "VARIES",
@@ -325,6 +327,10 @@ class CompiledProcess:
         """True for a final state."""
         return state in self.finals
 
+    def keys_of(self, snapshot: CaseSnapshot) -> tuple[tuple[str, str], ...]:
+        """The (key name, value) rows a case is indexed by, ``@cohort`` among them (keys.py)."""
+        return case_keys(self.process, self.data_fields.fields, snapshot.data, snapshot.state)
+
 
 def _enabling(plans: tuple[TransitionPlan, ...]) -> Enabling:
     names: set[str] = set()
@@ -368,7 +374,7 @@ def _guard(
             zh=guard.zh,
             en=guard.en,
             basis=basis_text(guard.basis),
-            reads_payload="payload" in expression.names,
+            reads_payload="payload" in expression.names or bool(expression.relations),
             soft=guard.soft,
         )
     return found

@@ -21,6 +21,7 @@ from policyflow.legaltime import Calendar, china
 from policyflow.runtime import deadlines, recurrence
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
+from policyflow.runtime.reads import Reads
 from policyflow.runtime.roles import SYSTEM_ROLE, Actor, RoleMode
 from policyflow.runtime.scope import scope
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
@@ -215,20 +216,29 @@ def expire_timer(
     timer: TimerSnapshot,
     *,
     calendar: Calendar | None = None,
+    relations: Reads | None = None,
 ) -> Step:
     """Expire one deadline of the case, with its consequence; one step.
 
     A deadline whose definition names an expiry event has that event applied (its
     transition, guards and deadline effects) and becomes ``fired``. If the event is not
     allowed in the case's state by then, or its guard is false, or the deadline names
-    no event, the step is :func:`overdue`.
+    no event, the step is :func:`overdue`. `relations` answers the reads of other cases
+    the event's expressions make (:mod:`.reads`).
     """
     plan = compiled.deadlines.get(timer.deadline)
     at = expiry_instant(snapshot, timer)
     if plan is not None and plan.expiry_event is not None:
         try:
             return transition(
-                compiled, snapshot, plan.expiry_event, None, at=at, calendar=calendar, fired=timer
+                compiled,
+                snapshot,
+                plan.expiry_event,
+                None,
+                at=at,
+                calendar=calendar,
+                fired=timer,
+                relations=relations,
             )
         except TransitionRefused:
             pass

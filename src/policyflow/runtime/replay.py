@@ -6,6 +6,10 @@ deadline its timer change names, with its event or as ``deadline_expired``
 (:func:`~.expiry.overdue`). Each act is replayed in the role it records, checked again
 (:mod:`~.roles`), so an entry whose role may not take its transition does not replay.
 ``verify`` compares what this gives with the stored case.
+
+An entry that read other cases (``children('p')``, ``parent``, ``lookup('id')`` …) is
+replayed on the answers it recorded (``JournalEntry.reads``), never on the other cases as
+they are now: a case's journal replays alone, whatever became of the cases it read.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from policyflow.legaltime import Calendar
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.expiry import overdue
 from policyflow.runtime.journal import JournalEntry, TimerAction
+from policyflow.runtime.reads import Recorded
 from policyflow.runtime.roles import SYSTEM_ROLE, Actor
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 from policyflow.runtime.step import start, transition
@@ -67,6 +72,7 @@ def _step(
         fired=fired,
         overrides=dict(entry.overrides),
         by_law=entry.role == SYSTEM_ROLE,
+        relations=Recorded(entry.reads),  # what the step read then, never the cases now
     ).snapshot
 
 

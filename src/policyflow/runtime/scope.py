@@ -25,14 +25,21 @@ def scope(
     day: date,
     state: str,
     calendar: Calendar | None = None,
+    hidden: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The variables of one evaluation: the data, ``payload``, ``today`` and ``state``."""
+    """The variables of one evaluation: the data, ``payload``, ``today`` and ``state``.
+
+    `hidden` holds the reads of other cases the expressions make, as their hidden
+    variables (:mod:`policyflow.runtime.reads`).
+    """
     variables = dict(data)
     variables["payload"] = payload
     variables["today"] = day
     variables["state"] = state
     if calendar is not None:  # for the legal-time functions (absent: legaltime.china())
         variables[CALENDAR] = calendar
+    if hidden:
+        variables.update(hidden)
     return variables
 
 

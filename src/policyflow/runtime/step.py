@@ -37,6 +37,7 @@ from policyflow.runtime.compiled import (
 from policyflow.runtime.deadlines import extension_refusal
 from policyflow.runtime.journal import NO_READS, JournalEntry, TimerChange
 from policyflow.runtime.overrides import checked_overrides, soft_note
+from policyflow.runtime.reads import Reads, fill, needed
 from policyflow.runtime.refusal import guard_failure, not_allowed, refusal
 from policyflow.runtime.roles import (
     SYSTEM_ROLE,
@@ -192,6 +193,7 @@ def transition(
     overrides: Mapping[str, str] | None = None,
     roles: RoleMode = "check",
     by_law: bool = False,
+    relations: Reads | None = None,
 ) -> Step:
     """Take the first transition for (state, `event`) whose guards hold, on the case as it is.
 
@@ -215,6 +217,10 @@ def transition(
     records the role the act was taken in. An expiry (`fired`) or another act of the law
     (`by_law`: a child's signal) is taken as ``system``, unchecked.
 
+    Reads of other cases (``children('p')``, ``parent``, ``lookup('id')`` …) that the
+    candidate transitions' expressions make are read once from `relations` before the
+    guards (:mod:`policyflow.runtime.reads`) and recorded in the entry's ``reads``.
+
     Raises:
         EventNotAllowed: no transition for `event` leaves the case's state.
         RoleRefused: the actor holds no role a transition for the event allows here (or,
@@ -226,6 +232,7 @@ def transition(
             hard guard.
         EventNotAllowed: also a ``to_previous`` transition on a case with no previous state.
         CalendarNotPublished: a deadline reaches a year the calendar does not cover.
+        InvalidInput: the expressions read other cases and `relations` is None.
     """
     state = snapshot.state
     candidates = compiled.table.get((state, event))
@@ -264,6 +271,12 @@ def transition(
     day = at.date()
     data = snapshot.data
     variables = scope(data, typed_payload, day, state, calendar)
+    hidden: Mapping[str, Any] | None = None
+    reads = NO_READS
+    others = needed(compiled, state, event)
+    if others:  # other cases, read once for every scope below (and for a replay)
+        hidden, reads = fill(others, relations, compiled, snapshot, variables)
+        variables.update(hidden)
     # guards: the first candidate whose guards all hold
     chosen: TransitionPlan | None = None
     failures: list[tuple[str, str]] = []
@@ -352,7 +365,7 @@ def transition(
             scope_after = (
                 variables
                 if data is snapshot.data
-                else scope(data, typed_payload, day, target, calendar)
+                else scope(data, typed_payload, day, target, calendar, hidden)
             )
             _effects(effects, timer_list, changes, at, day, scope_after, cal, asked)
         timers = tuple(timer_list)
@@ -379,11 +392,11 @@ def transition(
     )
     spawn: tuple[ChildStart, ...] = ()
     if chosen.children:
-        spawn = _children(chosen, scope(data, typed_payload, day, target, calendar))
+        spawn = _children(chosen, scope(data, typed_payload, day, target, calendar, hidden))
     signals: tuple[Signal | Broadcast, ...] = ()
     finishes = target in compiled.finals and target != state
     if chosen.signals or (finishes and compiled.signal is not None):
-        after = scope(data, typed_payload, day, target, calendar)
+        after = scope(data, typed_payload, day, target, calendar, hidden)
         signals = outgoing(compiled, chosen, new, after, finishes)
     entry = _new(
         JournalEntry,
@@ -400,7 +413,7 @@ def transition(
             fired is not None,
             tuple(passed) if passed else (),
             SYSTEM_ROLE if by_law else role_taken(compiled, chosen, held),
-            NO_READS,
+            reads,
         ),
     )
     return _new(Step, (new, entry, spawn, signals, ()))

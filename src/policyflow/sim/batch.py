@@ -37,6 +37,7 @@ from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
 from policyflow.sim.compiled import CompiledScenario
 from policyflow.sim.pickling import builder
+from policyflow.sim.population_index import PopulationIndex
 from policyflow.sim.record import CaseRecord
 from policyflow.sim.scenario import WAIT, Scenario, default_scenario
 
@@ -100,7 +101,7 @@ def _unlink(cases: list[_Case]) -> None:
 class _Family:
     """The runtime's :class:`~policyflow.runtime.Family`: the batch's cases in memory."""
 
-    __slots__ = ("cases", "plans", "resolve", "scenarios")
+    __slots__ = ("cases", "index", "plans", "resolve", "scenarios")
 
     def __init__(
         self, resolve: Callable[[str], Process], scenarios: Mapping[str, Scenario]
@@ -109,6 +110,7 @@ class _Family:
         self.resolve = resolve
         self.scenarios = scenarios  # the scenario's own for child processes, by id
         self.plans: dict[str, CompiledScenario] = {}
+        self.index = PopulationIndex()  # the cases by their keys: lookups, cohort members
 
     def plan(self, process_id: str) -> CompiledScenario:
         """A child process and its scenario, compiled once."""
@@ -164,7 +166,7 @@ class _Family:
         return f"{parent_id}.{len(self.cases[parent_id].children) + number + 1}"
 
     def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
-        raise InvalidInput(f"lookup of process {query.process_id}: not simulated yet")
+        return self.index.lookup(query)
 
 
 def _start_order(case: tuple[CompiledProcess, CaseSnapshot]) -> tuple[datetime, str]:
@@ -201,6 +203,7 @@ class BatchRunner:
         clock = VirtualClock(min(at for _, at in batch))
         cases: list[_Case] = []
         self._family.cases = {}
+        self._family.index.clear()
         horizon = timedelta(days=self.plan.scenario.horizon_days)
         for index, at in batch:
             case = _Case(
@@ -311,6 +314,7 @@ class BatchRunner:
         if acting is not None and len(cases) == 1 and len(cases[0].steps) == 1:
             # the event alone (most acts): the loop below, for one case and one step
             step = cases[0].steps[0]
+            self._family.index.put(acting.plan.compiled, step.snapshot)
             acting.snapshot = step.snapshot
             acting.journal.append(step.entry)
             if not self._stop_if_long(acting):
@@ -320,6 +324,8 @@ class BatchRunner:
             return
         first, *others = cases
         for touched in (*others, first):
+            for step in touched.steps:  # each: the instant a case entered its state is kept
+                self._family.index.put(touched.compiled, step.snapshot)
             entries = [step.entry for step in touched.steps]
             if touched.before is None:
                 self._spawned(touched, entries, queue)
@@ -365,6 +371,7 @@ class BatchRunner:
         """A case has started: keep its initial data and its steps so far, and plan it."""
         case.initial = dict(initial)
         case.snapshot = snapshot
+        self._family.index.put(case.plan.compiled, snapshot)
         case.journal.extend(entries)
         if self._stop_if_long(case):
             return

@@ -117,10 +117,12 @@ def simulate(
         start=resolved.arrivals.start or DEFAULT_START,
     )
     total = len(arrivals)
+    together = _acts_together(process, functools.partial(_resolve_child, root))
     if workers is None:
         workers = (os.cpu_count() or 1) if total >= _PARALLEL_FROM else 1
-    workers = max(1, min(workers, total))
-    batches = _batches(arrivals, workers)
+    workers = 1 if together else max(1, min(workers, total))
+    # cases that look each other up share one clock: one batch, the whole population
+    batches = [list(enumerate(arrivals))] if together else _batches(arrivals, workers)
     runner = BatchRunner(plan, cal, seed, functools.partial(_resolve_child, root))
     records: list[CaseRecord] = []
     if workers == 1:
@@ -204,6 +206,32 @@ def _moved(scenario: Scenario, start: date | None) -> Scenario:
         end += start - window.start
     moved = window.model_copy(update={"start": start, "end": end})
     return scenario.model_copy(update={"arrivals": moved})
+
+
+def _acts_together(process: Process, resolve: Callable[[str], Process]) -> bool:
+    """Whether a case of `process`, or of a child process it starts, reads cases beyond its family.
+
+    A lookup or a cohort reaches any case of the population, so such a run is simulated
+    in one batch in one process, every case on one clock; parents and children are always
+    in one batch already.
+    """
+    seen: set[str] = set()
+    waiting = [process]
+    while waiting:
+        current = waiting.pop()
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        if current.lookups or current.cohort is not None or current.keys:
+            return True
+        for transition in current.transitions:
+            for child in transition.start_child:
+                if child.process not in seen:
+                    try:
+                        waiting.append(resolve(child.process))
+                    except PolicyflowError:
+                        continue  # a child found nowhere fails where it is started
+    return False
 
 
 def _batches(arrivals: Sequence[datetime], workers: int) -> list[Batch]:

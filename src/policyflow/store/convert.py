@@ -18,7 +18,7 @@ from sqlalchemy import RowMapping
 
 from policyflow.definition.canonical import canonical_json
 from policyflow.errors import InvalidInput
-from policyflow.runtime.journal import JournalEntry, TimerAction, TimerChange
+from policyflow.runtime.journal import NO_READS, JournalEntry, TimerAction, TimerChange
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot, TimerStatus
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "entry_from_row",
     "overrides_from_json",
     "overrides_json",
+    "reads_from_json",
+    "reads_json",
     "snapshot_from_rows",
     "timer_change_to_json",
     "timer_changes_json",
@@ -280,6 +282,7 @@ def entry_from_row(row: Row) -> JournalEntry:
         automatic=bool(row["automatic"]),
         overrides=overrides_from_json(row["overrides"]),
         role=row["role"],
+        reads=reads_from_json(row.get("reads")),
     )
 
 
@@ -299,3 +302,33 @@ def overrides_from_json(text: str | None) -> tuple[tuple[str, str], ...]:
     if text is None:
         return ()
     return tuple((str(guard), str(reason)) for guard, reason in json.loads(text))
+
+
+def reads_json(reads: Mapping[str, Any], event: str) -> str | None:
+    """What a step read of other cases, as bounded canonical JSON; None if it read none.
+
+    None (NULL) for a step that read no other case: such a row is hashed as rows were
+    before the column existed. Bounded like a payload (:func:`bounded_json`): a lookup
+    over many cases could otherwise record an unbounded answer.
+
+    Args:
+        reads: read key (``members:nomination``, ``lookup:banned`` …) → the answer, as
+            :attr:`~policyflow.runtime.journal.JournalEntry.reads` holds it.
+        event: the step's event, named in the refusal.
+
+    Raises:
+        InvalidInput: the answers are longer than :data:`STORED_JSON_MAX`.
+    """
+    if not reads:
+        return None
+    return bounded_json(dict(reads), "what was read by", event)
+
+
+def reads_from_json(text: str | None) -> Mapping[str, Any]:
+    """The inverse of :func:`reads_json` (the shared empty mapping for NULL)."""
+    if text is None:
+        return NO_READS
+    found = json.loads(text)
+    if not isinstance(found, dict):
+        raise InvalidInput(f"journal reads {text[:60]!r} are not a JSON object")
+    return found

@@ -1,9 +1,10 @@
 """The journal: append-only rows chained by SHA-256, and the check of that chain.
 
 Each row's hash is the SHA-256 of the canonical JSON of the row (every column but the
-hash itself, the previous row's hash included; ``overrides`` and ``role`` only when they
-are not NULL, so rows written before the columns existed, rows that passed no soft guard
-and acts by an unidentified actor keep their hash). The first row of a case chains to
+hash itself, the previous row's hash included; ``overrides``, ``role`` and ``reads``
+only when they are not NULL, so rows written before the columns existed, rows that passed
+no soft guard, acts by an unidentified actor and steps that read no other case keep their
+hash). The first row of a case chains to
 :data:`GENESIS`. The case row keeps the newest hash and the sequence (its version), so
 deleting the newest rows is caught as well as changing any row.
 """
@@ -15,12 +16,13 @@ from collections.abc import Generator, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, select
 
-from policyflow.errors import JournalTampered
+from policyflow.errors import JournalTampered, UnknownCase
 from policyflow.runtime.journal import JournalEntry
 from policyflow.store import fast
 from policyflow.store.convert import (
@@ -28,6 +30,7 @@ from policyflow.store.convert import (
     canonical_json,
     entry_from_row,
     overrides_json,
+    reads_json,
     timer_changes_json,
 )
 from policyflow.store.fast import Target
@@ -38,6 +41,7 @@ __all__ = [
     "RecordedEntry",
     "all_entries",
     "append",
+    "entered_at",
     "hashed_text",
     "history",
     "journal_values",
@@ -83,9 +87,9 @@ _HASHED = (
     "automatic",
     "prev_hash",
 )
-# Hashed only when not NULL (added by migrations 0003 and 0004): a row without them hashes
-# as before.
-_HASHED_WHEN_SET = ("overrides", "role")
+# Hashed only when not NULL (added by migrations 0003, 0004 and 0005): a row without them
+# hashes as before.
+_HASHED_WHEN_SET = ("overrides", "role", "reads")
 
 
 def _plain(value: Any) -> Any:
@@ -110,7 +114,7 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
     """
     actor, from_state = values["actor"], values["from_state"]
     sequence, automatic = values["sequence"], values["automatic"]
-    overrides, role = values.get("overrides"), values.get("role")
+    overrides, role, reads = values.get("overrides"), values.get("role"), values.get("reads")
     if type(sequence) is not int or type(automatic) is not bool:
         return _canonical_text(values)
     if overrides is not None:
@@ -119,6 +123,12 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
         set_ = f'"overrides":{_json_string(overrides)},'
     else:
         set_ = ""
+    if reads is not None:
+        if type(reads) is not str:
+            return _canonical_text(values)
+        reads_ = f'"reads":{_json_string(reads)},'
+    else:
+        reads_ = ""
     if role is not None:
         if type(role) is not str:
             return _canonical_text(values)
@@ -137,6 +147,7 @@ def hashed_text(values: Mapping[str, Any] | RowMapping) -> str:
             f"{set_}"
             f'"payload":{_json_string(values["payload"])},'
             f'"prev_hash":{_json_string(values["prev_hash"])},'
+            f"{reads_}"
             f'"recorded_at":{_json_string(_plain(values["recorded_at"]))},'
             f"{role_}"
             f'"sequence":{int.__repr__(sequence)},'
@@ -182,6 +193,7 @@ def journal_values(
         "automatic": entry.automatic,
         "overrides": overrides_json(entry.overrides),
         "role": entry.role,
+        "reads": reads_json(entry.reads, entry.event),
         "prev_hash": prev_hash,
     }
     values["hash"] = row_hash(values)
@@ -206,6 +218,30 @@ def append(connection: Target, values: Mapping[str, Any]) -> None:
     batch = fast.Batch()
     stage_append(batch, fast.dialect_of(connection), values)
     batch.run(connection)
+
+
+@cache
+def _entered_sql(dialect: str) -> str:
+    return (
+        f"SELECT at FROM journal WHERE case_id = {fast.mark(dialect)} "
+        "AND (from_state IS NULL OR from_state <> to_state) ORDER BY sequence DESC LIMIT 1"
+    )
+
+
+def entered_at(connection: Target, case_id: str) -> datetime:
+    """The business instant a case entered its current state: its last entry that moved it.
+
+    Its start, when no entry since moved it. Read backwards along the journal's primary
+    key from the case's newest entry.
+
+    Raises:
+        UnknownCase: the case has no journal.
+    """
+    rows = fast.fetch(connection, _entered_sql(fast.dialect_of(connection)), (case_id,))
+    if not rows:
+        raise UnknownCase(f"case {case_id} has no journal entry")
+    found: datetime = rows[0]["at"]
+    return found
 
 
 def _recorded(row: RowMapping) -> RecordedEntry:

@@ -1,4 +1,4 @@
-"""The tables: DefinitionRow, CaseRow, JournalRow, TimerRow, LedgerRow, DelegationRow.
+"""The tables: DefinitionRow, CaseRow, JournalRow, TimerRow, LedgerRow, DelegationRow, KeyRow.
 
 SQLModel classes, declared on a registry of their own so that an application's
 ``SQLModel.metadata`` never sees (or creates) them. Rows hold plain column values only;
@@ -33,6 +33,7 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "CASES",
+    "CASE_KEYS",
     "DEFINITIONS",
     "DELEGATIONS",
     "JOURNAL",
@@ -42,6 +43,7 @@ __all__ = [
     "DefinitionRow",
     "DelegationRow",
     "JournalRow",
+    "KeyRow",
     "LedgerRow",
     "StoreModel",
     "TimerRow",
@@ -51,6 +53,7 @@ __all__ = [
 ID_LENGTH = 64
 NAME_LENGTH = 200
 HASH_LENGTH = 64
+KEY_VALUE_LENGTH = 200
 
 
 class StoreModel(SQLModel, registry=registry()):
@@ -138,6 +141,8 @@ class JournalRow(StoreModel, table=True):
     overrides: str | None = Field(default=None, sa_column=Column(Text))
     # the role the act was taken in (policyflow.runtime.roles); NULL: unidentified actor
     role: str | None = Field(default=None, sa_column=Column(String(NAME_LENGTH)))
+    # what the step read of other cases (policyflow.runtime.relations); NULL: none
+    reads: str | None = Field(default=None, sa_column=Column(Text))
     prev_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
     hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
 
@@ -207,6 +212,33 @@ class DelegationRow(StoreModel, table=True):
     granted_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
 
 
+class KeyRow(StoreModel, table=True):
+    """One value of one key of one case: what other cases find it by (issue #18).
+
+    A process's ``keys`` (and ``@cohort``, the cohort case a case belongs to) give each
+    case a few (name, value) pairs, rewritten whenever the case is written. ``entered_at``
+    is the instant the case entered its current state, the same on each of its rows: a
+    lookup's ``since`` bound and its hits' order read it here. The index on (process_id,
+    name, value) is the path of every lookup and every cohort's members, so their cost
+    stays the same however many cases are stored.
+    """
+
+    __tablename__ = "case_keys"
+    __table_args__ = (Index("ix_case_keys_process_name_value", "process_id", "name", "value"),)
+
+    case_id: str = Field(
+        sa_column=Column(
+            String(ID_LENGTH),
+            ForeignKey("cases.id", name="fk_case_keys_case"),
+            primary_key=True,
+        )
+    )
+    process_id: str = Field(sa_column=Column(String(NAME_LENGTH), nullable=False))
+    name: str = Field(sa_column=Column(String(NAME_LENGTH), primary_key=True))
+    value: str = Field(sa_column=Column(String(KEY_VALUE_LENGTH), primary_key=True))
+    entered_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
 # The Core tables, for the hot paths (plain INSERT/UPDATE, no ORM unit of work).
 DEFINITIONS = metadata.tables["definitions"]
 CASES = metadata.tables["cases"]
@@ -214,3 +246,4 @@ JOURNAL = metadata.tables["journal"]
 TIMERS = metadata.tables["timers"]
 LEDGER = metadata.tables["ledger"]
 DELEGATIONS = metadata.tables["delegations"]
+CASE_KEYS = metadata.tables["case_keys"]
