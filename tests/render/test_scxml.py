@@ -5,7 +5,8 @@ guard into a flag on the event's data (``cond="_event.data.<guard id>"``). The r
 computes each flag with policyflow's compiled guard on the same data and payload, sends
 the event to both engines, and compares the states after every step. Expiries are
 replayed too: the runtime's expire() decides which event a deadline fires, and that event
-is sent to the statechart.
+is sent to the statechart. A walk is one case alone: a guard that reads other cases (its
+cohort, members, a lookup) is judged, by both, on a world without them.
 """
 
 from __future__ import annotations
@@ -23,14 +24,25 @@ from policyflow import legaltime
 from policyflow.definition.model import Field, FieldType, Process
 from policyflow.errors import InvalidCaseData, InvalidInput, TransitionRefused
 from policyflow.render.scxml import to_scxml
-from policyflow.runtime import apply, compile_process, expire, start
+from policyflow.runtime import compile_process, expire, start, transition
 from policyflow.runtime.compiled import CompiledProcess
+from policyflow.runtime.reads import fill, needed
 from policyflow.runtime.snapshot import CaseSnapshot
 
 WALKS = 12
 # The walks run years ahead: past the published schedule, count weekends and fixed days.
 CALENDAR = legaltime.china(provisional=True)
 STEPS = 25
+
+
+class _Alone:
+    """The reads of a case alone: no parent, no cohort, no children, members or hits."""
+
+    def read(self, key: str, compiled: Any, snapshot: Any, variables: Any) -> Any:
+        return None if key in ("parent", "cohort") else []
+
+
+ALONE = _Alone()
 
 
 def _records(fields: tuple[Field, ...], rng: random.Random, day: date) -> list[dict[str, Any]]:
@@ -99,6 +111,8 @@ def _flags(
     fields = compiled.payloads.get(event)
     typed = fields.validate(payload or {}) if fields else {}
     scope = {**snapshot.data, "payload": typed, "today": day, "state": snapshot.state}
+    hidden, _ = fill(needed(compiled, snapshot.state, event), ALONE, compiled, snapshot, scope)
+    scope |= hidden
     flags: dict[str, Any] = {}
     for plan in compiled.table.get((snapshot.state, event), ()):
         for guard in plan.guards:
@@ -159,8 +173,9 @@ def _replay(process: Process, scxml_path: Path, seed: int) -> int:
         except InvalidCaseData:
             continue  # a payload the event refuses reaches neither engine
         try:
-            step = apply(compiled, snapshot, event, payload, at=at, calendar=CALENDAR)
-            assert step.expired == ()  # they expired above
+            step = transition(
+                compiled, snapshot, event, payload, at=at, calendar=CALENDAR, relations=ALONE
+            )  # the expiries due by `at` happened above
         except TransitionRefused:
             machine.send(event, **flags)  # every guard false: the statechart stays too
             assert set(machine.configuration_values) == {snapshot.state}, event

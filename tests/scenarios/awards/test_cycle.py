@@ -7,10 +7,11 @@ import pytest
 from policyflow import Engine
 from policyflow.errors import GuardFailed
 
-from .steps import at
+from .steps import at, listed
 
 
 def _reviewing(engine: Engine, quota: int = 10, entries: int = 40) -> str:
+    listed(engine)  # award A1, reported and listed before its first call (第九条)
     case = engine.start(
         "award-cycle",
         {"award_id": "A1", "cycle_label": "2024", "award_quota": quota},
@@ -25,6 +26,7 @@ def _reviewing(engine: Engine, quota: int = 10, entries: int = 40) -> str:
 
 def test_a_call_with_a_fee_is_refused(engine: Engine) -> None:
     """第十二条第一款: 不得直接或者通过其他方式变相收取任何费用."""
+    listed(engine)
     case = engine.start(
         "award-cycle",
         {"award_id": "A1", "cycle_label": "2024", "award_quota": 5},
@@ -37,6 +39,7 @@ def test_a_call_with_a_fee_is_refused(engine: Engine) -> None:
 
 def test_every_entry_carries_a_secrecy_commitment(engine: Engine) -> None:
     """第十六条: 通过不涉密承诺等方式 — 39 commitments for 40 entries is refused."""
+    listed(engine)
     case = engine.start(
         "award-cycle",
         {"award_id": "A1", "cycle_label": "2024", "award_quota": 5},
