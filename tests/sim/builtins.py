@@ -22,13 +22,19 @@ _NO_COHORT_IN_POPULATION = pytest.mark.xfail(
 )
 
 
+def _cohort_elsewhere(process_id: str) -> bool:
+    cohort = load(process_id).cohort
+    return cohort is not None and cohort.process != process_id
+
+
 def built_in_processes() -> list[Any]:
     """Every built-in process id, sorted; one with another process's cohort marked xfail."""
-    found: list[Any] = []
-    for process_id in sorted(discover()):
-        cohort = load(process_id).cohort
-        if cohort is not None and cohort.process != process_id:
-            found.append(pytest.param(process_id, marks=_NO_COHORT_IN_POPULATION))
-        else:
-            found.append(process_id)
-    return found
+    return [
+        pytest.param(p, marks=_NO_COHORT_IN_POPULATION) if _cohort_elsewhere(p) else p
+        for p in sorted(discover())
+    ]
+
+
+def simulable_processes() -> list[str]:
+    """The built-in process ids the simulator can run alone, sorted."""
+    return [p for p in sorted(discover()) if not _cohort_elsewhere(p)]
