@@ -95,7 +95,7 @@ def fire_sql(raw: sqlite3.Connection) -> tuple[str, str, str, str]:
     """The case UPDATE, journal column list, journal INSERT and timer INSERT of one fire.
 
     With the columns of the 2026-12 format (cases.previous_state, journal.overrides,
-    journal.role, timers.label) when the schema has them, so that the same script
+    journal.role, journal.reads, timers.label) when the schema has them, so that the same script
     measures a tree before them and one after them.
     """
 
@@ -105,7 +105,7 @@ def fire_sql(raw: sqlite3.Connection) -> tuple[str, str, str, str]:
     update = UPDATE_CASE.format(
         previous="previous_state = ?, " if has("cases", "previous_state") else ""
     )
-    added = "".join(f"{c}, " for c in ("overrides", "role") if has("journal", c))
+    added = "".join(f"{c}, " for c in ("overrides", "role", "reads") if has("journal", c))
     journal = JOURNAL_COLUMNS.format(overrides=added)
     timer = TIMER_COLUMNS.format(label=", label" if has("timers", "label") else "")
     marks = {c: ", ".join("?" * (c.count(",") + 1)) for c in (journal, timer)}

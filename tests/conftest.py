@@ -177,3 +177,10 @@ def frozen_time():
     for name in policyflow.__all__:
         getattr(policyflow, name)
     return freeze_time
+
+
+@pytest.fixture(autouse=True)
+def _no_user_calendars(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """No test counts on calendar years kept in the developer's own folder (calendar add)."""
+    empty = tmp_path_factory.getbasetemp() / "no-user-calendars"
+    monkeypatch.setenv("POLICYFLOW_CALENDARS", str(empty))

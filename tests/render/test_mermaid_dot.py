@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from policyflow.definition.catalog import discover, load
 from policyflow.errors import InvalidInput
 from policyflow.render import CaseView, case_mermaid, to_dot, to_markdown, to_mermaid, to_svg
 from policyflow.render.graph import build
@@ -58,9 +59,18 @@ def test_permit_labels(permit):
     assert "live : ◔ 许可有效期 ≤ 3 年 · 第五十条第一款" in page
     # a deadline that ends on a date field is drawn with the field's own label
     assert "live : ◔ 许可证载明的有效期限 至 许可证载明的有效期限 · 第五十条第一款" in page
-    assert "submitted --> under_review : 受理 accepted [申请材料齐全]" in page
+    # the role that takes the transition follows the event; a transition naming none has none
+    assert "submitted --> under_review : 受理 accepted · authority [申请材料齐全]" in page
+    assert (
+        "under_review : 延长审查期限 review_extended · authority_head [经本行政机关负责人批准]"
+        in page
+    )
+    assert "under_review : 核查结果 inspection_reported\n" in page
     assert "submitted --> under_review : ⚑ 逾期不告知视为受理 deemed_accepted" in page
-    assert "under_review --> under_review : 指派核查 inspection_ordered ▶ permit.inspection" in page
+    assert (
+        "under_review --> under_review : "
+        "指派核查 inspection_ordered · authority ▶ permit.inspection" in page
+    )
     assert "[permit.inspection](permit.inspection.md)" in page
     assert page.startswith("# 行政许可申请（通用） · Permit application (generic)")
     assert "```mermaid\nstateDiagram-v2\n" in page
@@ -78,6 +88,32 @@ def test_dot_has_a_legend_and_marks_expiry_edges(permit):
     line = next(ln for ln in text.splitlines() if ln.startswith(start) and "⚑" in ln)
     assert "style=dashed" in line
     assert "rankdir=LR" in text
+
+
+def test_dot_labels_each_edge_with_the_role_that_takes_it(permit):
+    """The event id line carries the role; a transition naming none shows the event alone."""
+    text = to_dot(permit)
+    accepted = next(
+        ln for ln in text.splitlines() if ln.startswith('  "submitted" -> "under_review"')
+    )
+    assert ">accepted · authority</FONT>" in accepted
+    # inspection_reported names no role: listed inside its state (↻) with its event alone
+    assert "↻ 核查结果 inspection_reported<" in text and "inspection_reported ·" not in text
+    assert "角色 who takes the transition" in text
+
+
+@pytest.mark.parametrize("process_id", sorted(discover()))
+def test_every_built_in_edge_shows_its_role_in_dot_and_mermaid(process_id):
+    """Every built-in transition names its role, and every edge drawn shows it."""
+    graph = build(load(process_id))
+    mermaid_text = to_mermaid(graph)
+    dot_text = to_dot(graph)
+    for edge in graph.edges:
+        assert edge.role_label, (process_id, edge.id)
+        assert f"{edge.event} · {edge.role_label}" in mermaid_text, edge.id
+        # an edge drawn carries it on its id line; an internal one (↻) inside its state or
+        # in the table of events offered in most states
+        assert f"{edge.event} · {edge.role_label}" in dot_text, edge.id
 
 
 def _case(permit):

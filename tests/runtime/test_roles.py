@@ -122,6 +122,38 @@ def test_roles_are_the_same_across_processes_and_every_actor_is_declared():
     assert differing == {}
 
 
+def _by_law(process_id: str) -> set[str]:
+    """The events only the law sends: a deadline's expiry, a child case's signal."""
+    process = load(process_id)
+    events = {d.expiry_event for d in process.deadlines if d.expiry_event}
+    for t in process.transitions:
+        for child in t.start_child:
+            final = load(child.process).on_final
+            if final is not None and final.signal_parent is not None:
+                events.add(final.signal_parent.event)
+    return events
+
+
+@pytest.mark.parametrize("process_id", PROCESS_IDS)
+def test_every_transition_names_its_actor_and_the_laws_own_acts_say_system(process_id):
+    """No transition is anyone's; one only the law takes (an expiry, a child's signal) is
+    taken as ``system`` and refuses every body (so no one can act in the law's place)."""
+    process = load(process_id)
+    by_law = _by_law(process_id)
+    unnamed = [t.id for t in process.transitions if not t.roles]
+    assert unnamed == []
+    for t in process.transitions:
+        if t.event in by_law:
+            assert t.roles == (SYSTEM_ROLE,), (t.id, t.event, t.roles)
+    compiled = _compiled(process_id)
+    for (state, event), _plans in compiled.table.items():
+        if event in by_law:
+            for role in (r.id for r in process.roles if r.id != SYSTEM_ROLE):
+                refused = _outcome(compiled, state, event, Actor("x", frozenset({role})))
+                assert isinstance(refused, RoleRefused), (state, event, role)
+                assert refused.required == SYSTEM_ROLE
+
+
 def test_a_refused_role_changes_nothing_and_the_first_allowed_transition_is_taken():
     compiled = _compiled("most-penalty")
     state, event, plans = next(

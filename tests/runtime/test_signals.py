@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from policyflow.definition.catalog import load
+from policyflow.definition.loader import load_text
 from policyflow.runtime import act, compile_process, start
 from policyflow.runtime.plans import RankPlan
 from policyflow.runtime.signals import rank
@@ -134,3 +135,34 @@ def test_a_round_of_a_thousand_children_ranks_and_broadcasts_in_well_under_a_sec
     # scores 96, 95 and 94 are ten reviewers each: ranks 1, 11 and 21, through 10, 20, 30
     assert len(good) == 30 and {s.data["rank"] for s in good} == {1, 11, 21}
     assert elapsed < 1.0, f"a round of 1,000 took {elapsed:.2f} s"
+
+
+def _panel(old: str = "", new: str = ""):
+    text = (PANEL / "main.yaml").read_text(encoding="utf-8").replace(old, new)
+    panel = compile_process(load_text(text, PANEL / "main.yaml"))
+    reviewer = compile_process(load(PANEL / "reviewer.yaml", root=PANEL.parent))
+    return panel, _Memory([panel, reviewer])
+
+
+def _round(panel, family, reviewers):
+    opened = start(panel, "R", {"topic": "t", "reviewers": reviewers}, at=CONVENED)
+    family.cases["R"] = (panel, opened.snapshot)
+    family.keep(act(family, panel, opened.snapshot, "convened", at=CONVENED))
+    return act(family, panel, family.cases["R"][1], "decided", at=DECIDED)
+
+
+def test_a_where_that_cannot_be_evaluated_on_a_receiver_does_not_hold():
+    """`c.score > 6` on a reviewer without a score fails in CEL: that reviewer is not sent to."""
+    panel, family = _panel("c.state == 'reviewing'", "c.score > 6")
+    reviewers = [{"person_id": "A", "score": 7}, {"person_id": "D"}, {"person_id": "E", "score": 5}]
+    decided = _round(panel, family, reviewers)
+    reached = [t.after for t in decided.cases if t.after.process_id == "panel.reviewer"]
+    assert [(s.data["person_id"], s.state, s.data["rank"]) for s in reached] == [("A", "graded", 1)]
+
+
+def test_for_each_over_an_absent_list_starts_no_child():
+    """`reviewers` is optional: a panel convened without it has no reviewer."""
+    panel, family = _panel()
+    opened = start(panel, "R", {"topic": "t"}, at=CONVENED)
+    convened = act(family, panel, opened.snapshot, "convened", at=CONVENED)
+    assert [t.after.process_id for t in convened.cases] == ["panel"]

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from policyflow.definition.catalog import load
+from policyflow.definition.model import Process
 from policyflow.engine import Engine
 from policyflow.errors import UnknownProcess
 from policyflow.runtime.journal import JournalEntry
@@ -65,6 +66,55 @@ def _signals_received(record: CaseRecord, engine: Engine) -> set[tuple[str, date
     return received
 
 
+def _definition(engine: Engine, process, process_id: str) -> Process:
+    """The definition of `process_id`: the one replayed when given as such, else the engine's."""
+    if isinstance(process, Process) and process.id == process_id:
+        return process
+    try:
+        return engine.definitions.resolve(process_id)
+    except UnknownProcess:
+        return load(process)  # the replayed process, given as a file
+
+
+def _sent_at_steps(
+    engine: Engine, process, records: Sequence[CaseRecord]
+) -> set[tuple[str, str, datetime]]:
+    """(receiver, event, instant) of each signal a transition sent (``signal:``).
+
+    A child's signal to its parent, a parent's to its children: the engine applies them
+    with the step that sends them; they are not fired again.
+    """
+    sent = set()
+    for record in records:
+        for member in record.family():
+            definition = _definition(engine, process, member.process_id)
+            for entry in member.journal[1:]:
+                for transition in definition.transitions:
+                    if transition.event != entry.event or entry.from_state not in transition.from_:
+                        continue
+                    for spec in transition.signal or ():
+                        if spec.to == "parent" and member.parent_id is not None:
+                            sent.add((member.parent_id, spec.event, entry.at))
+                        for child in member.children if spec.to == "children" else ():
+                            if child.process_id == spec.process:
+                                sent.add((child.case_id, spec.event, entry.at))
+    return sent
+
+
+def _same_start(engine: Engine, record: CaseRecord, started, taken: set[str]) -> str:
+    """The engine's child begun as `record` was (instant and data), not yet matched.
+
+    Children started by one step (for_each) share their instant; the engine orders them
+    by random id, so each is matched by its start entry, first unmatched first.
+    """
+    first = record.journal[0]
+    for child in started:
+        begun = engine.history(child.id)[0].entry
+        if child.id not in taken and (begun.at, begun.payload) == (first.at, first.payload):
+            return str(child.id)
+    raise AssertionError(f"{record.case_id}: no child of the engine was begun as it was")
+
+
 def _replay(
     engine: Engine,
     process,
@@ -83,12 +133,14 @@ def _replay(
     """
     timeline = []
     roots = {record.index: record for record in records}
+    sent = _sent_at_steps(engine, process, records)
     for record in records:
         timeline.append((record.arrived_at, 0, 0, record.case_id, record, None))
         for member in record.family():
             signals = _signals_received(member, engine)
             for entry in member.journal[1:]:
-                if not entry.automatic and (entry.event, entry.at) not in signals:
+                by_signal = (member.case_id, entry.event, entry.at) in sent
+                if not entry.automatic and (entry.event, entry.at) not in signals and not by_signal:
                     timeline.append((entry.at, 1, entry.sequence, member.case_id, member, entry))
     timeline.sort(key=lambda item: item[:4])
     pending = sorted(ticks, reverse=True)
@@ -110,7 +162,7 @@ def _replay(
                     for c in engine.children(engine_id(parent))
                     if c.process_id == record.process_id
                 ]
-            ids[record.case_id] = started[siblings.index(record)].id
+            ids[record.case_id] = _same_start(engine, record, started, set(ids.values()))
         return ids[record.case_id]
 
     for at, _, _, case_id, record, entry in timeline:
@@ -263,3 +315,51 @@ def test_a_child_process_found_nowhere_is_named(tmp_path):
     (folder / "tiny-audit" / "expert.yaml").unlink()
     with pytest.raises(UnknownProcess, match=r"tiny-audit\.expert"):
         simulate("tiny-audit", AUDIT_SCENARIO, seed=5, workers=1, processes=folder)
+
+
+PANEL_SCENARIO = {
+    "process": "panel",
+    "arrivals": {"count": 12, "start": "2023-09-04"},
+    "data": {
+        "topic": {"constant": "评审"},
+        "cap": {"constant": 2},
+        "reviewers": {
+            "constant": [
+                {"person_id": "A", "score": 7},
+                {"person_id": "B", "score": 9},
+                {"person_id": "C", "score": 9},
+                {"person_id": "D"},
+            ]
+        },
+    },
+    "branches": {"reviewing": [{"weights": {"decided": 1}}]},  # conflicts come by signal
+    "durations": {
+        "default": {"unit": "wd", "uniform": [1, 8]},
+        "events": {"decided": {"unit": "wd", "uniform": [3, 13]}},  # or the limit decides
+    },
+    "horizon_days": 3650,
+    "children": {
+        "panel.reviewer": {
+            "branches": {
+                "reviewing": [{"weights": {"conflict_found": 0.3, "withdrew": 0.1, "wait": 0.6}}],
+                "recused": [{"weights": {"wait": 1}}],
+            },
+            "durations": {"default": {"unit": "wd", "uniform": [1, 4]}},
+        }
+    },
+}
+
+
+def test_signals_both_ways_simulate_and_run_in_the_engine_alike(tmp_path):
+    """A panel broadcasting to its reviewers (where, rank_by) and reviewers signalling the
+    panel from a non-final state: the same journals in the simulator and the engine."""
+    folder = Path(__file__).parents[1] / "engine" / "processes" / "panel"
+    result = simulate("panel", PANEL_SCENARIO, seed=11, workers=1, processes=folder.parent)
+    children = [c for r in result.records for c in r.children]
+    system = [e for c in children for e in c.journal if e.role == "system" and e.sequence > 1]
+    assert any(e.event == "round_closed" for e in system), "no broadcast reached a reviewer"
+    parents = [e for r in result.records for e in r.journal if e.role == "system"]
+    assert any(e.event == "conflict_declared" for e in parents), "no reviewer signalled"
+    with Engine(f"sqlite:///{tmp_path / 'panel.db'}", processes=folder.parent) as engine:
+        ids = _replay(engine, "panel", result.records)
+        assert _assert_same_journals(engine, ids, result.records) == 12 * 5

@@ -122,14 +122,14 @@ def test_each_thread_writes_on_its_own_connection(sqlite_path):
 
 
 def test_first_use_creates_the_schema_at_the_newest_migration(sqlite_path):
-    """Opening a new file runs the shipped migrations: five tables, at revision head."""
+    """Opening a new file runs the shipped migrations: every table, at revision head."""
     assert not sqlite_path.exists()
     database = Database(sqlite_path)
     tables = set(inspect(database.engine).get_table_names())
     assert {"cases", "journal", "timers", "definitions", "ledger", "alembic_version"} <= tables
-    assert database.revision() == "0005"
+    assert database.revision() == "0007"
     Database(sqlite_path)  # a second open is a no-op, not a second CREATE TABLE
-    assert database.revision() == "0005"
+    assert database.revision() == "0007"
 
 
 def test_the_due_timer_index_exists(sqlite_path):
@@ -161,6 +161,8 @@ def test_migration_files_ship_inside_the_package():
         "0003_ethics_format.py",
         "0004_roles.py",
         "0005_relations.py",
+        "0006_calendar.py",
+        "0007_delegation_chain.py",
     ]
 
 
@@ -168,7 +170,7 @@ def test_migration_files_ship_inside_the_package():
 def test_migrations_match_the_tables_on_postgres(postgres_url):
     """The same migrations build the same schema on PostgreSQL."""
     database = Database(postgres_url)
-    assert database.revision() == "0005"
+    assert database.revision() == "0007"
     assert _diff(database) == []
     database.dispose()
 

@@ -12,6 +12,7 @@ from store_builders import RECORDED, entry, three_steps, write_case
 from policyflow.errors import InvalidInput, JournalTampered
 from policyflow.runtime.journal import NO_READS
 from policyflow.store import convert, journal
+from policyflow.store.database import Database
 
 _AWKWARD = '引号"、反斜杠\\、换行\n、控制\x01、\u2028、😀'
 READS = {
@@ -105,3 +106,19 @@ def test_reads_added_to_an_entry_that_read_nothing_are_caught(database):
     with database.read() as connection, pytest.raises(JournalTampered) as caught:
         journal.verify(connection)
     assert caught.value.sequence == 3
+
+
+@pytest.mark.postgres
+def test_reads_round_trip_and_an_edited_read_is_caught_on_postgres(postgres_url):
+    database = Database(postgres_url)
+    steps = [(snap, item._replace(reads=READS)) for snap, item in three_steps()]
+    write_case(database, steps)
+    with database.read() as connection:
+        assert [r.entry.reads for r in journal.history(connection, "c1")] == [READS] * 3
+        assert journal.verify(connection) == 3
+    with database.write() as connection:
+        connection.execute(text("UPDATE journal SET reads = '{}' WHERE sequence = 1"))
+    with database.read() as connection, pytest.raises(JournalTampered) as caught:
+        journal.verify(connection)
+    assert caught.value.sequence == 1
+    database.dispose()

@@ -193,6 +193,11 @@ def test_a_hit_carries_its_state_entered_instant_and_the_fields_read(database):
         ]
         plain = relations.lookup(connection, query._replace(read=()))
     assert plain == [LookupHit("d2", "closed", DAY + timedelta(days=1), {})]
+    # a field stored as null (an unset optional field) is left out, as a missing one
+    open_query = LookupQuery("discipline", (("person", ("p1",)),), states=("open",))
+    with database.read() as connection:
+        [unset] = relations.lookup(connection, open_query._replace(read=("banned_until",)))
+    assert (unset.case_id, unset.fields) == ("d3", {})
 
 
 def test_members_are_the_cases_keyed_to_the_cohort_in_start_order(database):

@@ -33,6 +33,8 @@ COMMAND_MODULES = (
     "show",
     "lint",
     "schema",
+    "calendar",
+    "worker",
 )
 
 

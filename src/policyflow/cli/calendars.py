@@ -2,7 +2,8 @@
 
 `due`, `simulate`, `tick` and `case start`/`fire`/`show` take them. Each can also be set
 once for a shell: ``POLICYFLOW_PROVISIONAL=1``, ``POLICYFLOW_CALENDAR=FILE``; an engine's
-commands should all count on the same calendar.
+commands should all count on the same calendar. The years kept with ``policyflow calendar
+add FILE`` (no --db) in ``$POLICYFLOW_CALENDARS`` are part of it for every command.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import typer
 
 from policyflow import legaltime
 from policyflow.legaltime import Calendar
+from policyflow.legaltime.notices import with_user_years
 
 #: --provisional: years without a published schedule count weekends and fixed holidays only.
 Provisional = Annotated[
@@ -38,11 +40,13 @@ CalendarFile = Annotated[
 
 
 def calendar_from(provisional: bool, calendar_file: Path | None) -> Calendar:
-    """The official calendar, provisional beyond its years if asked, extended by a file.
+    """The official calendar and the user's kept years, provisional beyond, and a file.
+
+    Provisional beyond the years only if asked; extended by `calendar_file` if given.
 
     Raises:
         CalendarFileError: the file cannot be read or is not a valid calendar (naming
             what is wrong and where).
     """
-    base = legaltime.china(provisional=provisional)
+    base = with_user_years(legaltime.china(provisional=provisional))
     return base if calendar_file is None else legaltime.load_calendar(calendar_file, base)

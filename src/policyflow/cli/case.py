@@ -78,17 +78,19 @@ def open_engine(
     *,
     reads_only: bool = False,
     roles: str | None = None,
+    durability: str | None = None,
 ) -> Engine:
     """Open the engine on `db` (None: $POLICYFLOW_DB, else ./policyflow.db).
 
     `calendar` counts its legal time (None: the official calendar of China). A command
     that `reads_only` never creates a database: a missing one is an error (exit 6).
-    `roles` is the roles mode (None: check).
+    `roles` is the roles mode (None: check); `durability` normal or full (None:
+    $POLICYFLOW_DURABILITY, else normal).
     """
     from policyflow.engine import Engine
 
     mode = None if roles is None else mode_of(roles)  # None: $POLICYFLOW_ROLES, else check
-    return Engine(db, calendar=calendar, create=not reads_only, roles=mode)
+    return Engine(db, calendar=calendar, create=not reads_only, roles=mode, durability=durability)
 
 
 def read_data(text: str | None, *, what: str) -> dict[str, Any]:

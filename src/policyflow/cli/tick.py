@@ -11,6 +11,7 @@ from policyflow.cli import app
 from policyflow.cli.calendars import CalendarFile, Provisional, calendar_from
 from policyflow.cli.case import DbOption, JsonOption, open_engine
 from policyflow.cli.due import parse_moment
+from policyflow.cli.durability import DurabilityOption
 from policyflow.cli.output import console, emit
 
 
@@ -27,12 +28,13 @@ def tick(
     provisional: Provisional = False,
     calendar_file: CalendarFile = None,
     db: DbOption = None,
+    durability: DurabilityOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Fire every expired deadline's event and mark overdue deadlines; idempotent."""
     moment = None if now is None else parse_moment(now, what="tick time")
     calendar = calendar_from(provisional, calendar_file)
-    with open_engine(db, calendar, reads_only=dry_run) as engine:
+    with open_engine(db, calendar, reads_only=dry_run, durability=durability) as engine:
         report = engine.tick(moment, dry_run=dry_run)
 
     def render() -> None:

@@ -22,10 +22,11 @@ from policyflow.definition.expressions import (
 )
 from policyflow.definition.fields import FieldSet
 from policyflow.definition.history import check_history, return_states
-from policyflow.definition.model import SYSTEM_ROLE, Extension, Field, FieldType, Process, Triggers
+from policyflow.definition.model import Extension, Field, FieldType, Process, Triggers
 from policyflow.definition.offsets import locate_offset
 from policyflow.definition.recurring_checks import check_recurring
 from policyflow.definition.relation_checks import check_reads, check_relations
+from policyflow.definition.role_checks import check_actor
 from policyflow.definition.signal_checks import check_links
 from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Period
@@ -288,18 +289,7 @@ class _Checker:
                     )
             if transition.to is not None:
                 self.state(transition.to, (*where, "to"), f"{name} goes to")
-            for number, role in enumerate(transition.roles):
-                if role in self.roles or role == SYSTEM_ROLE:
-                    continue
-                self.add(
-                    (*where, "actor")
-                    if isinstance(transition.actor, str)
-                    else (*where, "actor", number),
-                    "unknown",
-                    f"{name} names unknown role {role!r} (declare it in roles:)"
-                    f"{closest(role, self.roles)}",
-                    blocking=True,
-                )
+            check_actor(self, transition, where)
             self.basis(transition.basis, (*where, "id"), name)
             event = self.events.get(transition.event)
             payload = {f.id: f for f in event.payload} if event else {}

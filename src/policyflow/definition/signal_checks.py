@@ -10,6 +10,7 @@ and the payload type-check on a typical receiver (:func:`receiver_fault`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -103,6 +104,13 @@ def check_links(
             _cel(
                 checker, source, (*swhere, "payload", key), f"{what} ({key})", payload, None, names
             )
+        if spec.to == "cohort" and getattr(process, "cohort", None) is None:
+            checker.add(
+                (*swhere, "to"),
+                "signal",
+                f"{what}: {process.id!r} declares no cohort (cohort: {{process, field}}), so "
+                "there is no case to send it to",
+            )
         if spec.to == "children" and not any(
             c.process == spec.process for t in process.transitions for c in t.start_child
         ):
@@ -158,6 +166,12 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
             f"signals {spec.event!r} to {spec.to} of {receiver.id!r}, which has no such event"
             f"{closest(spec.event, known)}"
         )
+    cohort = getattr(receiver, "cohort", None)
+    if spec.to == "members" and getattr(cohort, "process", None) != sender.id:
+        return (
+            f"signals {spec.event!r} to members of {receiver.id!r}, whose cohort is not "
+            f"{sender.id!r} (declare cohort: {{process: {sender.id}, field: …}} in it)"
+        )
     fields = {f.id: f for f in receiver.fields}
     for rank_key in spec.rank_by or ():
         ranked = fields.get(rank_key.field)
@@ -173,14 +187,22 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
             )
     if not spec.many:
         return None
+    sources = [("where", spec.where)] if spec.where is not None else []
+    sources += list(spec.payload.items())
+    for name, source in sources:
+        for field in receiver.fields:
+            if field.element_type is FieldType.MONEY and re.search(rf"\bc\.{field.id}\b", source):
+                return (
+                    f"signals {spec.event!r}: {name} reads c.{field.id}, an amount of money, "
+                    f"which another case cannot read (CEL reads an amount as fen only where "
+                    "it can tell it is one, and it cannot through a relation)"
+                )
     item: dict[str, Any] = {"id": "x", "state": receiver.initial_state.id, "rank": 1, "through": 1}
     for field in receiver.fields:
         if field.element_type is not FieldType.MONEY:
             item[field.id] = sample_value(field)
     variables: dict[str, Any] = {f.id: sample_value(f) for f in sender.fields}
     variables.update(c=item, ranked=1, state=sender.initial_state.id)
-    sources = [("where", spec.where)] if spec.where is not None else []
-    sources += list(spec.payload.items())
     for name, source in sources:
         try:
             expression = compile_expression(

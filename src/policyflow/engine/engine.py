@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from policyflow.definition.catalog import Finder, ProcessSources
 from policyflow.definition.expressions import closest
 from policyflow.definition.model import Process
+from policyflow.engine import calendars as stored_calendars
 from policyflow.engine import tick as sweep
 from policyflow.engine.case import Case, OverdueDeadline, TickReport
 from policyflow.engine.clock import Clock, SystemClock
@@ -32,6 +33,7 @@ from policyflow.engine.write import (
 )
 from policyflow.errors import ConcurrentUpdate, InvalidInput, RoleRefused, UnknownCase
 from policyflow.legaltime import Calendar, require_business_year
+from policyflow.legaltime.notices import CalendarHistory, Notice, read_notice
 from policyflow.runtime import act
 from policyflow.runtime import start as start_case
 from policyflow.runtime.delegation import Delegation, delegated_actor, lapsed
@@ -84,7 +86,8 @@ class Engine:
         url: a path or URL; None means ``$POLICYFLOW_DB``, else ``./policyflow.db``.
         clock: where "now" comes from when no time is given (China Standard Time).
         calendar: the legal calendar handed to the runtime (None: the runtime's default,
-            the official Chinese calendar).
+            the official Chinese calendar), with the years stored in the database by
+            ``policyflow calendar add`` (:meth:`add_calendar`).
         processes: where process ids (and the ids of child processes) are looked up: a
             folder laid out like ``processes/``, a list of process files (each under the
             id it declares), or None for the built-in processes.
@@ -94,6 +97,9 @@ class Engine:
             (every act carries an :class:`~policyflow.Actor` whose roles allow it: the
             mode for real case handling), ``check`` (roles are checked when the actor
             carries them) or ``off``. None means ``$POLICYFLOW_ROLES``, else ``check``.
+        durability: ``normal`` (a power cut may lose the last commits) or ``full`` (each
+            commit on disk when it returns); None: ``$POLICYFLOW_DURABILITY``, else
+            ``normal`` (:func:`policyflow.store.database.durability_of`).
 
     Usage::
 
@@ -112,15 +118,18 @@ class Engine:
         processes: ProcessSources = None,
         create: bool = True,
         roles: RoleMode | str | None = None,
+        durability: str | None = None,
     ) -> None:
         self.roles: RoleMode = role_mode(roles if roles is not None else os.environ.get(ROLES_ENV))
-        self.database = Database(url, create=create)
+        self.database = Database(url, create=create, durability=durability)
         self.processes = Finder(processes)
         self.clock: Clock = SystemClock() if clock is None else clock
-        self.calendar = calendar
+        # the calendar in force at each recorded time: `calendar` with the stored years
+        self.calendars = stored_calendars.load_history(self.database, calendar)
+        self.calendar = self.calendars.current
         wall = SystemClock()
         self.definitions = Definitions(self.processes, wall)
-        self._writer = Writer(self.database, self.definitions, calendar, wall)
+        self._writer = Writer(self.database, self.definitions, self.calendar, wall)
         # Cases this engine wrote last, as committed. Writing from a cached case skips two
         # reads; the version check of the UPDATE proves the cache current, and a stale
         # entry (another writer moved the case) is dropped and the event retried once.
@@ -365,6 +374,33 @@ class Engine:
         moment = _moment(now, "tick time", self.calendar) or self.clock.now()
         return sweep.tick(self._writer, moment, self._forget, dry_run=dry_run)
 
+    def add_calendar(self, notice: Notice | str | Path) -> stored_calendars.NoticeReport:
+        """Store a year's holiday notice; count provisional deadlines over it again.
+
+        A case whose dates move gets a ``calendar_revised`` journal entry; one whose
+        provisional date had legal effect is reported, left as it is (:mod:`.calendars`).
+
+        Raises:
+            CalendarFileError: the notice file is not valid (names file:line).
+            InvalidInput: a year of it is already stored.
+        """
+        checked = notice if isinstance(notice, Notice) else read_notice(notice)
+        at = self.clock.now()
+        report, history = stored_calendars.add_notice(self._writer, self.calendars, checked, at=at)
+        self._use_calendars(history)
+        return report
+
+    def reload_calendars(self) -> bool:
+        """Count on the years stored since this engine opened; return whether there were any."""
+        history = stored_calendars.reloaded(self.database, self.calendars)
+        if history is not None:
+            self._use_calendars(history)
+        return history is not None
+
+    def _use_calendars(self, history: CalendarHistory) -> None:
+        self.calendars, self.calendar = history, history.current
+        self._writer.calendar = history.current
+
     def get(self, case_id: str) -> Case:
         """Return one case as it stands.
 
@@ -452,11 +488,14 @@ class Engine:
 
         Checks, in order: the journal's hash chain and each case's head; each stored
         definition against its version hash; the ledger (no case deleted, none added
-        without a start); each case's journal replayed from its stored definition through
-        the runtime, against its case row and timer rows. With `anchor`, a file missing is
-        written with the chain heads (case id → newest hash, and their digest); a file
-        present is checked: each anchored head must still be in its case's journal. With
-        `key`, the anchor's digest is an HMAC-SHA256 under it, written and checked.
+        without a start); the chain of grants of roles (none edited, deleted or inserted,
+        :mod:`policyflow.store.delegations`); each case's journal replayed from its stored
+        definition through the runtime, against its case row and timer rows. With
+        `anchor`, a file missing is written with the chain heads (case id → newest hash,
+        the newest grant's hash, and their digest); a file present is checked: each
+        anchored head must still be in its case's journal, the anchored grant among the
+        grants. With `key`, the anchor's digest is an HMAC-SHA256 under it, written and
+        checked.
 
         Raises:
             JournalTampered: the first difference found, naming the case and what differs.
@@ -469,7 +508,14 @@ class Engine:
             checked = journal.verify(connection, case_id)
             definitions = audit.check_definitions(connection, case_id)
             audit.check_ledger(connection, case_id)
-            audit.replay_cases(connection, definitions, case_id, calendar=self.calendar)
+            grants = audit.check_delegations(connection)
+            audit.replay_cases(
+                connection,
+                definitions,
+                case_id,
+                calendar=self.calendar,
+                history=self.calendars if self.calendars.years else None,
+            )
             if anchor is None:
                 return checked
             path = Path(anchor)
@@ -481,9 +527,10 @@ class Engine:
                 audit.check_anchor(
                     connection, audit.read_anchor(text, where=str(path), key=key), case_id
                 )
+                audit.check_grants_anchor(connection, audit.anchored_grants(text))
                 return checked
             heads = audit.heads(connection, case_id)
-        text = audit.to_anchor(heads, written_at=SystemClock().now(), key=key)
+        text = audit.to_anchor(heads, written_at=SystemClock().now(), key=key, grants=grants)
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as error:

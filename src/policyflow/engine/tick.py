@@ -76,7 +76,13 @@ class _PageFamily:
 
 
 def tick(
-    writer: Writer, now: datetime, forget: Callable[[str], None], *, dry_run: bool = False
+    writer: Writer,
+    now: datetime,
+    forget: Callable[[str], None],
+    *,
+    dry_run: bool = False,
+    stop: Callable[[], bool] | None = None,
+    on_page: Callable[[int], None] | None = None,
 ) -> TickReport:
     """Bring every case with a deadline due at `now` up to `now`; return what was done.
 
@@ -86,13 +92,16 @@ def tick(
         forget: called with each case the sweep may change (the engine's cache of cases).
         dry_run: compute the same expiries, by the same runtime, and write nothing (no
             case is locked either): what a tick at `now` would do.
+        stop: asked before each page; True ends the sweep there (the worker's shutdown:
+            a page is committed whole, or not begun).
+        on_page: called after each page with the number of due timers it read.
     """
     lock = Lock.NONE if dry_run else Lock.SKIP
     report = _Report()
     done: set[str] = set()
     after: tuple[Any, ...] | None = None
     family = _PageFamily()
-    while True:
+    while stop is None or not stop():
         alone: list[str] = []
         with writer.database.transaction() as connection:
             page = timers.due_timers(connection, now, limit=PAGE, after=after)
@@ -137,6 +146,8 @@ def tick(
                 batch.run(connection)
         for case_id in alone:
             _alone(writer, case_id, now, report, forget, dry_run=dry_run)
+        if on_page is not None:
+            on_page(len(page))
     return TickReport(
         now, tuple(report.actions), tuple(report.skipped), tuple(report.refused), dry_run
     )

@@ -294,7 +294,7 @@ class Writer:
 def _keyed(compiled: CompiledProcess) -> bool:
     """Whether the cases of `compiled` are indexed: its process declares keys or a cohort."""
     process = compiled.process
-    return bool(getattr(process, "keys", None)) or getattr(process, "cohort", None) is not None
+    return bool(process.keys) or process.cohort is not None
 
 
 def _entered_in(steps: Sequence[Step]) -> datetime | None:
@@ -321,14 +321,13 @@ def stage_keys(
     that changed state, or, when none of `steps` did, read from the case's journal.
     Nothing is queued when neither the keys nor the state changed.
     """
-    keys_of = getattr(compiled, "keys_of", None)
-    if keys_of is None or not _keyed(compiled):
+    if not _keyed(compiled):
         return
     after = steps[-1].snapshot
-    keys: tuple[tuple[str, str], ...] = keys_of(after)
+    keys = compiled.keys_of(after)
     entered = _entered_in(steps)
     if entered is None:
-        if before is not None and keys_of(before) == keys:
+        if before is not None and compiled.keys_of(before) == keys:
             return  # same rows, same instant
         entered = journal.entered_at(connection, after.case_id)
     relations.stage_keys(batch, dialect, after.case_id, after.process_id, keys, entered)

@@ -6,10 +6,11 @@ sentence, side branches fan out above and below it. Reads only graph.py.
 
 Each state is a rounded box with its Chinese label in bold, its English label under it
 and, for a state that starts a deadline, one amber line per deadline (``◔ 决定期限 ≤ 5
-工作日 · 第三十九条``). A transition fired by a deadline's expiry is dashed and amber; a
-child process is a separate box linked (and, in the SVG, clickable) from the transition
-that starts it. With a case overlaid, its state is yellow with a red border and its running
-deadlines show their due dates.
+工作日 · 第三十九条``). A transition is labelled with its event, the event id and the role
+that takes it (``case_filed · most_head``) and its guards. A transition fired by a
+deadline's expiry is dashed and amber; a child process is a separate box linked (and, in
+the SVG, clickable) from the transition that starts it. With a case overlaid, its state
+is yellow with a red border and its running deadlines show their due dates.
 """
 
 from __future__ import annotations
@@ -76,11 +77,13 @@ def _node_label(graph: Graph, node: Node) -> str:
     common = _common_events(graph)
     for edge in graph.outgoing(node.id):
         if edge.internal and edge.event not in common:
-            text = f"↻ {edge.event_zh} {edge.event}"
+            text = f"↻ {edge.event_zh} {_event_and_role(edge)}"
             if edge.guard_label:
                 text += f" {_guard_text(edge)}"
             if edge.children:
                 text += " ▶"
+            if edge.signals:
+                text += " ✉ " + ", ".join(edge.signals)
             rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#4a5568">{_h(text)}</FONT></TD></TR>')
     if node.running:
         names = "、".join(graph.deadline(d).zh for d in node.running)
@@ -102,9 +105,16 @@ def _node_label(graph: Graph, node: Node) -> str:
     return '<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
 
 
+def _event_and_role(edge: Edge) -> str:
+    """'case_filed · most_head': the event id and who takes it (just the id when unnamed)."""
+    return edge.event if edge.role_label is None else f"{edge.event} · {edge.role_label}"
+
+
 def _edge_label(edge: Edge) -> str:
     rows = [f"<TR><TD>{_h(edge.event_zh)}</TD></TR>"]
-    rows.append(f'<TR><TD><FONT POINT-SIZE="8" COLOR="#555555">{_h(edge.event)}</FONT></TD></TR>')
+    # the role beside the event id: who may take it is part of the law (科学技术部令第20号 第七条)
+    event = _event_and_role(edge)
+    rows.append(f'<TR><TD><FONT POINT-SIZE="8" COLOR="#555555">{_h(event)}</FONT></TD></TR>')
     guard = _guard_text(edge)
     if guard:
         rows.append(f'<TR><TD><FONT POINT-SIZE="9" COLOR="#6b46c1">{_h(guard)}</FONT></TD></TR>')
@@ -112,6 +122,9 @@ def _edge_label(edge: Edge) -> str:
         rows[0] = f'<TR><TD><FONT COLOR="{AMBER}">{_h("⚑ " + edge.event_zh)}</FONT></TD></TR>'
     if edge.history:
         rows.insert(0, f"<TR><TD>{_h('H 返回原状态 back to the previous state')}</TD></TR>")
+    if edge.signals:  # the events it sends other cases: ✉ children round_closed
+        text = "✉ " + ", ".join(edge.signals)
+        rows.append(f'<TR><TD><FONT POINT-SIZE="8" COLOR="{CHILD}">{_h(text)}</FONT></TD></TR>')
     return '<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">' + "".join(rows) + "</TABLE>>"
 
 
@@ -124,6 +137,8 @@ def _legend(graph: Graph) -> str:
         "期限 deadline that starts in the state: period · article</TD></TR>",
         f'<TR><TD><FONT COLOR="{AMBER}">- - ⚑</FONT></TD><TD ALIGN="LEFT">'
         "期满自动触发 fired by a deadline's expiry</TD></TR>",
+        '<TR><TD>· role</TD><TD ALIGN="LEFT">'
+        "角色 who takes the transition (system: the law by itself)</TD></TR>",
         '<TR><TD><FONT COLOR="#6b46c1">[…]</FONT></TD><TD ALIGN="LEFT">'
         "条件 guards, all must hold</TD></TR>",
         '<TR><TD>↻</TD><TD ALIGN="LEFT">事件 an event that keeps the case in its state</TD></TR>',
@@ -191,6 +206,9 @@ def to_dot(source: GraphSource, snapshot: CaseSnapshot | None = None) -> str:
         ]
         for event, edges in common.items():
             text = f"↻ {edges[0].event_zh} {event}"
+            roles = " / ".join(dict.fromkeys(e.role_label for e in edges if e.role_label))
+            if roles:
+                text += f" · {roles}"
             guard = _guard_text(edges[0])
             if guard:
                 text += f" {guard}"

@@ -158,6 +158,7 @@ class Edge:
         expiry_of: the deadlines whose expiry fires this event by itself.
         history: a ``to_previous`` transition, drawn to one state the case may return to
             (H, 返回原状态): one edge for each such state.
+        signals: the signals it sends, each ``receivers event`` (``children round_closed``).
     """
 
     id: str
@@ -177,6 +178,12 @@ class Edge:
     internal: bool
     expiry_of: tuple[str, ...]
     history: bool = False
+    signals: tuple[str, ...] = ()
+
+    @property
+    def role_label(self) -> str | None:
+        """Who takes it, for a label: 'most_head / most_heads_collective', None when unnamed."""
+        return None if self.actor is None else self.actor.replace(" | ", " / ")
 
     @property
     def guard_label(self) -> str | None:
@@ -400,6 +407,7 @@ def build(process: Process, snapshot: CaseSnapshot | None = None) -> Graph:
                         internal=transition.to is None and not history,
                         expiry_of=tuple(m.id for m in marks if m.expiry_event == transition.event),
                         history=history,
+                        signals=tuple(f"{s.to} {s.event}" for s in transition.signal or ()),
                     )
                 )
     case = None

@@ -6,7 +6,8 @@ the deadlines as a table and links to the child processes' pages). Reads only gr
 
 Each state shows its Chinese and English label; a state that starts a deadline carries
 it as a description line (``◔ ≤ 5 工作日 · 第三十九条``); transitions are labelled with
-their event and, in brackets, their guards in words; final states lead to ``[*]``. With
+their event, the role that takes it (``· authority``) and, in brackets, their guards in
+words; final states lead to ``[*]``. With
 a case overlaid, its state is highlighted and the running deadlines show their due dates.
 """
 
@@ -38,6 +39,8 @@ def _text(text: str) -> str:
 
 def _edge_label(edge: Edge) -> str:
     label = f"{edge.event_zh} {edge.event}"
+    if edge.role_label:
+        label += f" · {edge.role_label}"
     if edge.guard_label:
         label += f" {edge.guard_label}"
     if edge.expiry_of:
@@ -46,6 +49,8 @@ def _edge_label(edge: Edge) -> str:
         label = "H 返回原状态 " + label
     if edge.children:
         label += " ▶ " + ", ".join(edge.children)
+    if edge.signals:
+        label += " ✉ " + ", ".join(edge.signals)
     return _text(label)
 
 
@@ -133,10 +138,13 @@ def to_markdown(source: GraphSource, snapshot: CaseSnapshot | None = None) -> st
             f"A case that reaches a final state signals its parent with `{graph.signal_parent}`.",
             "",
         ]
-    out += [
+    legend = (
         "Legend: ◔ a deadline that starts in the state (period · article); "
         "⚑ a transition the expiry of a deadline fires by itself; "
-        "[…] guards, all of which must hold; ▶ starts a child process.",
-        "",
-    ]
+        "· role: who takes the transition (system: the law by itself); "
+        "[…] guards, all of which must hold; ▶ starts a child process"
+    )
+    if any(edge.signals for edge in graph.edges):
+        legend += "; ✉ sends a signal to other cases (receivers, event)"
+    out += [legend + ".", ""]
     return "\n".join(out)

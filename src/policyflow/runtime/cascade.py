@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, NamedTuple, Protocol
 
 from policyflow.errors import InvalidInput, TransitionRefused
 from policyflow.legaltime import Calendar
@@ -44,7 +44,7 @@ from policyflow.runtime.expiry import (
     not_before_last,
     overdue,
 )
-from policyflow.runtime.reads import Live, RelatedCases
+from policyflow.runtime.reads import Live
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor, RoleMode
 from policyflow.runtime.signals import Broadcast, Signal, cohort_of, receivers
@@ -110,12 +110,6 @@ class Family(Protocol):
     def new_id(self, parent_id: str, process_id: str, number: int) -> str:
         """The id of the `number`-th child (from 0) that this cascade starts under `parent_id`."""
         ...
-
-
-def _related(family: Family) -> RelatedCases:
-    # Family gains case(), children() and members() with the signals of issue #18; until
-    # the two meet, a family without them fails only where a process reads those.
-    return cast("RelatedCases", family)
 
 
 class Touched(NamedTuple):
@@ -204,7 +198,7 @@ def act(
             calendar=calendar,
             overrides=overrides,
             roles=roles,
-            relations=Live(_related(family)),  # read only when the expressions read others
+            relations=Live(family),  # read only when the expressions read others
         )
         if not step.spawn and not step.signals:
             return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
@@ -368,7 +362,8 @@ class _Cascade:
             if isinstance(sent, Broadcast):
                 self._broadcast(case, sent, step)
             else:
-                self._send(case, sent, step, self._receiver(sent.case_id, case.depth - 1))
+                # a parent, or a cohort: above the sender, as it expires first
+                self._send(sent, step, self._receiver(sent.case_id, case.depth - 1))
 
     def _receiver(self, case_id: str, depth: int) -> _Open:
         """The receiving case, from the cascade if it holds it, else from the family."""
@@ -376,9 +371,9 @@ class _Cascade:
         if found is None:
             compiled, snapshot = self.family.case(case_id)
             found = self.add(compiled, snapshot, depth)
-        return found
+        return found  # (a parent too: case() reads any case, locked as parent() does)
 
-    def _send(self, case: _Open, signal: Signal, step: Step, receiver: _Open) -> None:
+    def _send(self, signal: Signal, step: Step, receiver: _Open) -> None:
         """The receiver, brought up to the signal's instant, takes its event by law."""
         at = step.entry.at
         self.advance(at)  # the receiver, and the children it was loaded with, up to the signal
@@ -419,7 +414,7 @@ class _Cascade:
         held: list[_Open] = []
         seen: set[str] = set()
         for compiled, snapshot in found:
-            held.append(self._receiver_as_found(compiled, snapshot, case.depth + 1))
+            held.append(self.add(compiled, snapshot, case.depth + 1))  # (or the one it holds)
             seen.add(snapshot.case_id)
         for other in list(self.open.values()):  # cases this cascade started or moved in
             current = other.current
@@ -438,12 +433,6 @@ class _Cascade:
         relatives = [(o.compiled, o.current) for o in held]
         for signal in receivers(broadcast, relatives):
             self._answer(opened[signal.case_id], signal, step)
-
-    def _receiver_as_found(
-        self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int
-    ) -> _Open:
-        """A relative the family gave, or the cascade's own when it already holds it."""
-        return self.open.get(snapshot.case_id) or self.add(compiled, snapshot, depth)
 
     def _start_child(self, parent: _Open, child: ChildStart, step: Step) -> None:
         parent_id = parent.current.case_id
@@ -466,7 +455,7 @@ class _Cascade:
 
     def reads(self) -> Live:
         """Reads of other cases: the family's, with the cases this cascade holds as they stand."""
-        return Live(_related(self.family), _Held(self.open))
+        return Live(self.family, _Held(self.open))
 
     def _record(self, case: _Open, step: Step) -> None:
         self.taken += 1

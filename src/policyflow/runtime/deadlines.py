@@ -44,6 +44,7 @@ __all__ = [
     "extension_asked",
     "extension_refusal",
     "meet",
+    "recount",
     "resume",
     "start",
     "start_until",
@@ -398,3 +399,24 @@ def _recompute(
         extensions=extensions,
         rollover=plan.rollover,
     )
+
+
+def recount(plan: DeadlinePlan, timer: TimerSnapshot, calendar: Calendar) -> DueDate | None:
+    """The due date of a counting deadline counted again on `calendar`; None if it is not.
+
+    Counted again as :func:`resume` and :func:`extend` count it: from the anchor, with every
+    closed suspension and every extension. An hour period (counted in hours, not on the
+    calendar), a suspended deadline (counted again when it resumes), a recurring one fixed
+    by calendar days, and one ending on a date after an extension are not counted again.
+
+    Raises:
+        CalendarNotPublished: the count reaches a year `calendar` does not cover.
+    """
+    if plan.is_hours or timer.status is _SUSPENDED or plan.recurrence is not None:
+        return None
+    if plan.period is not None:
+        return _recompute(plan, timer, timer.suspensions, timer.extensions, calendar)
+    if timer.extensions or not timer.period.startswith("until "):
+        return None
+    until = date.fromisoformat(timer.period.removeprefix("until "))
+    return calendar.due(until - timedelta(days=1), _ONE_DAY, rollover=plan.rollover)

@@ -28,6 +28,8 @@ class TimerAction(StrEnum):
     CANCELLED = "cancelled"
     FIRED = "fired"
     OVERDUE = "overdue"
+    #: counted again on a newly published calendar year (``calendar_revised``)
+    RECOMPUTED = "recomputed"
 
     def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
         # by name, a C-level getattr, rather than a call of the enum class by value

@@ -426,6 +426,8 @@ def _children(chosen: TransitionPlan, variables: dict[str, Any]) -> tuple[ChildS
         items: Any = [None]
         if child.for_each is not None:
             items = child.for_each.evaluate(variables)
+            if items is None:  # an optional list not given: no item, no child
+                items = []
             if not isinstance(items, list):
                 raise InvalidInput(f"child {child.process!r}: for_each gives no list: {items!r}")
         for item in items:

@@ -86,7 +86,7 @@ class ProcessFacts:
 
 
 def _signalled_events(process: Process) -> frozenset[str]:
-    """The events of `process` that its child processes signal when they finish.
+    """The events of `process` that its child processes signal (finishing, or at a step).
 
     Such an event is a child's outcome arriving, not a person's choice: the generic
     choice leaves it to the child, as it leaves an expiry event to its deadline.
@@ -99,6 +99,8 @@ def _signalled_events(process: Process) -> frozenset[str]:
             continue  # the run reports it when the child is started
         if child.on_final is not None and child.on_final.signal_parent is not None:
             events.add(child.on_final.signal_parent.event)
+        for transition in child.transitions:  # a child's signal to its parent at any step
+            events.update(s.event for s in transition.signal or () if s.to == "parent")
     return frozenset(events)
 
 

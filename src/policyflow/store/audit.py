@@ -7,8 +7,11 @@ or reordered. This module proves the rest from it:
 - each case ever started is still there (the ``ledger`` table, one row per case, written
   with the case's first journal row) and each case is in the ledger;
 - each case's journal, replayed from its stored definition through the pure runtime,
-  gives the case row (state, version, data, overdue flag, times) and its timer rows;
-- the chain heads (case id → newest hash) match an anchor kept outside the database.
+  gives the case row (state, version, data, overdue flag, times), its timer rows and its
+  keys index rows (``case_keys``: the keys its data give, entered when its journal says);
+- the grants of roles (the ``delegations`` table) form an unbroken hash chain;
+- the chain heads (case id → newest hash, and the newest grant's hash) match an anchor
+  kept outside the database.
 
 The runtime does the replay; nothing here decides what an event does.
 """
@@ -29,16 +32,31 @@ from policyflow.definition.canonical import canonical_json
 from policyflow.definition.model import Process
 from policyflow.errors import InvalidInput, JournalTampered
 from policyflow.legaltime import Calendar
+from policyflow.legaltime.notices import CalendarHistory
 from policyflow.runtime import CaseSnapshot, CompiledProcess
 from policyflow.runtime.compiled import compile_process
+from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.replay import replay
 from policyflow.store.convert import entry_from_row, timer_values
-from policyflow.store.tables import CASES, DEFINITIONS, JOURNAL, LEDGER, TIMERS
+from policyflow.store.delegations import grant_hash
+from policyflow.store.journal import GENESIS
+from policyflow.store.tables import (
+    CASE_KEYS,
+    CASES,
+    DEFINITIONS,
+    DELEGATIONS,
+    JOURNAL,
+    LEDGER,
+    TIMERS,
+)
 
 __all__ = [
     "ANCHOR_FORMAT",
+    "anchored_grants",
     "check_anchor",
     "check_definitions",
+    "check_delegations",
+    "check_grants_anchor",
     "check_ledger",
     "heads",
     "read_anchor",
@@ -160,6 +178,36 @@ def check_ledger(connection: Connection, case_id: str | None = None) -> int:
     return checked
 
 
+def check_delegations(connection: Connection) -> str | None:
+    """Check the chain of grants of roles; return the newest grant's hash (None: no grant).
+
+    Raises:
+        JournalTampered: at the first grant out of place (one deleted or inserted before
+            it), not linked to the grant before, or whose content does not match its hash
+            (edited); it names the grant and the case it is for (none: an empty case id).
+    """
+    link, expected = GENESIS, 1
+    rows = connection.execute(select(DELEGATIONS).order_by(DELEGATIONS.c.sequence)).mappings()
+    for row in rows:
+        grant = (
+            f"delegation {row['sequence']} ({row['role']} to {row['grantee_id']}, "
+            f"{'case ' + row['case_id'] if row['case_id'] else 'every case'})"
+        )
+        why = None
+        if row["sequence"] != expected:
+            why = f"it is grant {row['sequence']} where grant {expected} belongs (one deleted)"
+        elif row["prev_hash"] != link:
+            why = "it does not link to the grant before"
+        elif grant_hash(row) != row["hash"]:
+            why = "its content does not match its hash (edited)"
+        if why is not None:
+            raise JournalTampered(
+                f"{grant}: {why}", case_id=row["case_id"] or "", sequence=row["sequence"]
+            )
+        link, expected = row["hash"], expected + 1
+    return None if expected == 1 else link
+
+
 def _differs(what: str, stored: Any, replayed: Any) -> str:
     return f"{what} is {stored!r} but its journal gives {replayed!r}"
 
@@ -202,12 +250,55 @@ def _compare(
                 )
 
 
+def _compare_keys(
+    connection: Connection,
+    compiled: CompiledProcess,
+    snapshot: CaseSnapshot,
+    entries: Sequence[JournalEntry],
+) -> None:
+    """Check a case's keys index rows against its replayed data and journal.
+
+    The rows are derived (the engine rewrites them with the case), but a lookup trusts
+    them: a row removed or changed by hand would hide a case from the lookups of others.
+    """
+    case_id = snapshot.case_id
+    stored = {
+        (row.name, row.value): (row.process_id, row.entered_at)
+        for row in connection.execute(
+            select(
+                CASE_KEYS.c.name, CASE_KEYS.c.value, CASE_KEYS.c.process_id, CASE_KEYS.c.entered_at
+            ).where(CASE_KEYS.c.case_id == case_id)
+        )
+    }
+    expected_keys = compiled.keys_of(snapshot)
+    moved = [entry.at for entry in entries if entry.from_state != entry.to_state]
+    entered = moved[-1] if moved else snapshot.started_at
+    expected = {pair: (snapshot.process_id, entered) for pair in expected_keys}
+    if stored != expected:
+        raise _tampered(
+            case_id,
+            snapshot.version,
+            _differs("its keys index", _keys_text(stored), _keys_text(expected)),
+        )
+
+
+def _keys_text(rows: Mapping[tuple[str, str], tuple[str, datetime]]) -> str:
+    return (
+        ", ".join(
+            f"{name}={value} ({process_id}, entered {entered.isoformat()})"
+            for (name, value), (process_id, entered) in sorted(rows.items())
+        )
+        or "no rows"
+    )
+
+
 def replay_cases(
     connection: Connection,
     definitions: Mapping[str, Process],
     case_id: str | None = None,
     *,
     calendar: Calendar | None = None,
+    history: CalendarHistory | None = None,
 ) -> int:
     """Replay every case's journal (or one's) and compare it with the case and timer rows.
 
@@ -216,6 +307,8 @@ def replay_cases(
         definitions: the checked definitions, from :func:`check_definitions`.
         case_id: only this case (default: every case).
         calendar: the calendar the cases were run on (None: the official one).
+        history: the calendar in force at each recorded time (years added with
+            ``calendar add``); each entry is replayed on its own. None: `calendar` for all.
 
     Returns:
         How many cases were replayed.
@@ -235,18 +328,31 @@ def replay_cases(
             raise _tampered(case["id"], 0, f"its definition {key} is not stored")
         if key not in compiled:
             compiled[key] = compile_process(process)
-        rows = connection.execute(
-            select(JOURNAL).where(JOURNAL.c.case_id == case["id"]).order_by(JOURNAL.c.sequence)
-        ).mappings()
+        rows = (
+            connection.execute(
+                select(JOURNAL).where(JOURNAL.c.case_id == case["id"]).order_by(JOURNAL.c.sequence)
+            )
+            .mappings()
+            .all()
+        )
         entries = [entry_from_row(row) for row in rows]
+        calendars = None if history is None else [history.at(row["recorded_at"]) for row in rows]
         timers = [
             dict(row)
             for row in connection.execute(
                 select(TIMERS).where(TIMERS.c.case_id == case["id"]).order_by(TIMERS.c.position)
             ).mappings()
         ]
-        snapshot = replay(compiled[key], case["id"], case["parent_id"], entries, calendar=calendar)
+        snapshot = replay(
+            compiled[key],
+            case["id"],
+            case["parent_id"],
+            entries,
+            calendar=calendar,
+            calendars=calendars,
+        )
         _compare(compiled[key], case, timers, snapshot)
+        _compare_keys(connection, compiled[key], snapshot, entries)
         replayed += 1
     return replayed
 
@@ -259,35 +365,41 @@ def heads(connection: Connection, case_id: str | None = None) -> dict[str, str]:
     return {row.id: row.last_hash for row in connection.execute(statement)}
 
 
-def _digest(chain_heads: Mapping[str, str], key: bytes | None) -> str:
-    text = canonical_json(dict(chain_heads)).encode("utf-8")
+def _digest(chain_heads: Mapping[str, str], key: bytes | None, grants: str | None = None) -> str:
+    # an anchor without grants digests its heads alone, as before grants were anchored
+    covered: Any = dict(chain_heads)
+    if grants is not None:
+        covered = {"cases": covered, "delegations": grants}
+    text = canonical_json(covered).encode("utf-8")
     if key is None:
         return hashlib.sha256(text).hexdigest()
     return hmac.new(key, text, hashlib.sha256).hexdigest()
 
 
 def to_anchor(
-    chain_heads: Mapping[str, str], *, written_at: datetime, key: bytes | None = None
+    chain_heads: Mapping[str, str],
+    *,
+    written_at: datetime,
+    key: bytes | None = None,
+    grants: str | None = None,
 ) -> str:
     """Return the anchor text for `chain_heads`: JSON with the heads and their digest.
 
-    With `key`, the digest is an HMAC-SHA256 under it: the file cannot be rewritten to
-    match a rewritten database without the key.
+    `grants` is the newest grant's hash (:func:`check_delegations`), kept as
+    ``delegations`` and covered by the digest; None when there is no grant. With `key`,
+    the digest is an HMAC-SHA256 under it: the file cannot be rewritten to match a
+    rewritten database without the key.
     """
-    return (
-        json.dumps(
-            {
-                "format": ANCHOR_FORMAT,
-                "written_at": written_at.isoformat(timespec="seconds"),
-                "keyed": key is not None,
-                "cases": dict(sorted(chain_heads.items())),
-                "digest": _digest(chain_heads, key),
-            },
-            indent=1,
-            ensure_ascii=False,
-        )
-        + "\n"
-    )
+    anchor: dict[str, Any] = {
+        "format": ANCHOR_FORMAT,
+        "written_at": written_at.isoformat(timespec="seconds"),
+        "keyed": key is not None,
+        "cases": dict(sorted(chain_heads.items())),
+    }
+    if grants is not None:
+        anchor["delegations"] = grants
+    anchor["digest"] = _digest(chain_heads, key, grants)
+    return json.dumps(anchor, indent=1, ensure_ascii=False) + "\n"
 
 
 def read_anchor(text: str, *, where: str, key: bytes | None = None) -> dict[str, str]:
@@ -302,7 +414,9 @@ def read_anchor(text: str, *, where: str, key: bytes | None = None) -> dict[str,
         cases = anchor["cases"]
         digest = anchor["digest"]
         keyed = anchor.get("keyed", False) is True
+        grants = anchor.get("delegations")
         ok = anchor["format"] == ANCHOR_FORMAT and isinstance(cases, dict)
+        ok = ok and (grants is None or isinstance(grants, str))
         ok = ok and all(isinstance(k, str) and isinstance(v, str) for k, v in cases.items())
     except (ValueError, KeyError, TypeError):
         ok = False
@@ -314,7 +428,7 @@ def read_anchor(text: str, *, where: str, key: bytes | None = None) -> dict[str,
         raise InvalidInput(
             f"{where} was written without a key: unset POLICYFLOW_HMAC_KEY to check it"
         )
-    if not hmac.compare_digest(_digest(cases, key), str(digest)):
+    if not hmac.compare_digest(_digest(cases, key, grants), str(digest)):
         raise InvalidInput(
             f"{where}: its digest does not match its heads (the file was edited"
             + (", or the key is another)" if keyed else ")")
@@ -359,3 +473,35 @@ def check_anchor(
             )
         checked += 1
     return checked
+
+
+def anchored_grants(text: str) -> str | None:
+    """The newest grant's hash an anchor keeps; None for an anchor without grants.
+
+    Call it on a text :func:`read_anchor` has checked: its digest covers this value.
+    """
+    grants = json.loads(text).get("delegations")
+    return grants if isinstance(grants, str) else None
+
+
+def check_grants_anchor(connection: Connection, anchored: str | None) -> None:
+    """Check that the anchored newest grant is still in the chain of grants.
+
+    Grants made since the anchor was written pass; the anchored one deleted (even the
+    newest, which no link after it would miss) or rewritten does not.
+
+    Raises:
+        JournalTampered: the anchored grant is no longer stored.
+    """
+    if anchored is None:
+        return
+    found = connection.execute(
+        select(DELEGATIONS.c.sequence).where(DELEGATIONS.c.hash == anchored)
+    ).scalar()
+    if found is None:
+        raise JournalTampered(
+            f"the delegations' chain head moved against the anchor: grant {anchored[:16]}… "
+            "is no longer stored (deleted or rewritten)",
+            case_id="",
+            sequence=0,
+        )

@@ -37,9 +37,21 @@ from sqlalchemy.pool import StaticPool
 from policyflow.errors import DatabaseUnavailable, InvalidInput, MissingExtra
 from policyflow.store.fast import Transaction
 
-__all__ = ["DEFAULT_PATH", "ENV_VAR", "Database", "resolve_url"]
+__all__ = [
+    "DEFAULT_PATH",
+    "DURABILITIES",
+    "DURABILITY_ENV",
+    "ENV_VAR",
+    "Database",
+    "durability_of",
+    "resolve_url",
+]
 
 ENV_VAR = "POLICYFLOW_DB"
+#: The environment variable giving the default durability (``full`` or ``normal``).
+DURABILITY_ENV = "POLICYFLOW_DURABILITY"
+#: How durable a commit is: ``normal`` (the default) or ``full``; see :func:`durability_of`.
+DURABILITIES = ("normal", "full")
 DEFAULT_PATH = "policyflow.db"
 BUSY_TIMEOUT_MS = 30_000
 WAL_CHECKPOINT_PAGES = 10_000
@@ -92,7 +104,30 @@ def resolve_url(url: str | Path | None = None) -> URL:
     return parsed
 
 
-def _configure_sqlite(engine: SAEngine) -> None:
+def durability_of(value: str | None) -> str:
+    """The durability asked for: `value`, else ``$POLICYFLOW_DURABILITY``, else ``normal``.
+
+    ``normal``: on SQLite ``synchronous=NORMAL`` (WAL): a killed process loses nothing it
+    committed; a power cut or an operating-system crash may lose the last commits, never
+    corrupt the file. ``full``: ``synchronous=FULL``: each commit is synced to disk
+    before it returns, so it survives a power cut too. On PostgreSQL a commit is durable
+    by the server's settings (``synchronous_commit = on``, ``fsync = on`` by default) and
+    ``normal`` leaves them as they are; ``full`` sets ``synchronous_commit = on`` for
+    policyflow's sessions, whatever the server's default.
+
+    Raises:
+        InvalidInput: neither value (naming where it came from).
+    """
+    chosen = value if value is not None else os.environ.get(DURABILITY_ENV) or "normal"
+    if chosen not in DURABILITIES:
+        where = "durability" if value is not None else f"${DURABILITY_ENV}"
+        raise InvalidInput(f"unknown {where} {chosen!r}: expected 'normal' or 'full'")
+    return chosen
+
+
+def _configure_sqlite(engine: SAEngine, durability: str = "normal") -> None:
+    synchronous = "FULL" if durability == "full" else "NORMAL"
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN, instead of pysqlite's own
@@ -102,8 +137,8 @@ def _configure_sqlite(engine: SAEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         # WAL + NORMAL: a killed process loses nothing committed; only a power cut may
-        # drop the last commits, never corrupt the file.
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        # drop the last commits, never corrupt the file. FULL: each commit syncs the WAL.
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.execute("PRAGMA foreign_keys = ON")
         # Read the file through a memory map (up to MMAP_SIZE): see MMAP_SIZE.
         cursor.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
@@ -164,6 +199,8 @@ class Database:
         url: a path, an SQLite or PostgreSQL URL, or None (see :func:`resolve_url`).
         migrate: create or upgrade the schema now (the default).
         create: whether a missing SQLite file may be created; False for what only reads.
+        durability: ``normal`` or ``full`` (None: ``$POLICYFLOW_DURABILITY``, else
+            ``normal``); see :func:`durability_of`.
 
     Raises:
         DatabaseUnavailable: the file is missing (with `create` False) or a folder, is not
@@ -172,8 +209,14 @@ class Database:
     """
 
     def __init__(
-        self, url: str | Path | None = None, *, migrate: bool = True, create: bool = True
+        self,
+        url: str | Path | None = None,
+        *,
+        migrate: bool = True,
+        create: bool = True,
+        durability: str | None = None,
     ) -> None:
+        self.durability = durability_of(durability)
         self.url = resolve_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self.is_postgres = not self.is_sqlite
@@ -186,9 +229,11 @@ class Database:
                 connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
                 poolclass=StaticPool if memory else None,
             )
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, self.durability)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True)
+            # `full`: commits wait for the WAL flush even if the server's default is lower
+            options = {"options": "-c synchronous_commit=on"} if self.durability == "full" else {}
+            self.engine = create_engine(self.url, pool_pre_ping=True, connect_args=options)
         self._dialect = self.engine.dialect.name
         # Per-thread SQLite connections for transaction() (not for an in-memory database:
         # its one connection is the database).

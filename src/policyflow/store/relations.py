@@ -139,7 +139,7 @@ def lookup(connection: Target, query: LookupQuery) -> list[LookupHit]:
 
     Returns:
         One :class:`~policyflow.runtime.relations.LookupHit` per case, ``fields`` holding
-        the stored data of each field in ``query.read`` the case has.
+        the stored data of each field in ``query.read`` the case has (not null).
     """
     statement = lookup_statement(fast.dialect_of(connection), query)
     if statement is None:
@@ -208,7 +208,9 @@ def _fields(data_json: str | None, read: tuple[str, ...]) -> dict[str, Any]:
     if data_json is None:
         return {}
     data = json.loads(data_json)
-    return {name: data[name] for name in read if name in data}
+    # an unset optional field (stored null) is left out, as the simulator's index leaves
+    # it: the hits are journaled, and both must write the same journal
+    return {name: data[name] for name in read if data.get(name) is not None}
 
 
 @cache

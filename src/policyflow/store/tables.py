@@ -1,4 +1,4 @@
-"""The tables: DefinitionRow, CaseRow, JournalRow, TimerRow, LedgerRow, DelegationRow, KeyRow.
+"""The tables: definitions, cases, journal, timers, ledger, delegations, keys, calendar years.
 
 SQLModel classes, declared on a registry of their own so that an application's
 ``SQLModel.metadata`` never sees (or creates) them. Rows hold plain column values only;
@@ -32,6 +32,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "CALENDAR_YEARS",
     "CASES",
     "CASE_KEYS",
     "DEFINITIONS",
@@ -39,6 +40,7 @@ __all__ = [
     "JOURNAL",
     "LEDGER",
     "TIMERS",
+    "CalendarYearRow",
     "CaseRow",
     "DefinitionRow",
     "DelegationRow",
@@ -197,11 +199,15 @@ class LedgerRow(StoreModel, table=True):
 class DelegationRow(StoreModel, table=True):
     """A grant of a role to a person or body, for one case (or all) until a date (第七条).
 
-    Read by the grantee's id before every act (:mod:`policyflow.store.delegations`).
+    Read by the grantee's id before every act; chained by hash, one chain for all grants,
+    so that ``verify`` finds one edited or deleted (:mod:`policyflow.store.delegations`).
     """
 
     __tablename__ = "delegations"
-    __table_args__ = (Index("ix_delegations_grantee_id", "grantee_id"),)
+    __table_args__ = (
+        Index("ix_delegations_grantee_id", "grantee_id"),
+        Index("ux_delegations_sequence", "sequence", unique=True),
+    )
 
     id: str = Field(sa_column=Column(String(ID_LENGTH), primary_key=True))
     grantee_id: str = Field(sa_column=Column(String(ID_LENGTH), nullable=False))
@@ -210,6 +216,10 @@ class DelegationRow(StoreModel, table=True):
     until: date = Field(sa_column=Column(Date, nullable=False))
     basis: str = Field(sa_column=Column(Text, nullable=False))
     granted_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+    # its place in the one chain of all grants, and the links verify checks (migration 0007)
+    sequence: int = Field(sa_column=Column(Integer, nullable=False))
+    prev_hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
+    hash: str = Field(sa_column=Column(String(HASH_LENGTH), nullable=False))
 
 
 class KeyRow(StoreModel, table=True):
@@ -239,6 +249,22 @@ class KeyRow(StoreModel, table=True):
     entered_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
 
 
+class CalendarYearRow(StoreModel, table=True):
+    """One year's holiday notice, added with ``policyflow calendar add`` (migration 0006).
+
+    ``body`` is the year as calendar-file text (its year line, naming the notice and its
+    date, and its day lines); ``stored_at`` is the wall-clock time from which it is in
+    force: acts recorded before it were counted without it (``verify`` replays them so).
+    """
+
+    __tablename__ = "calendar_years"
+
+    year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    notice: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    stored_at: datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
 # The Core tables, for the hot paths (plain INSERT/UPDATE, no ORM unit of work).
 DEFINITIONS = metadata.tables["definitions"]
 CASES = metadata.tables["cases"]
@@ -247,3 +273,4 @@ TIMERS = metadata.tables["timers"]
 LEDGER = metadata.tables["ledger"]
 DELEGATIONS = metadata.tables["delegations"]
 CASE_KEYS = metadata.tables["case_keys"]
+CALENDAR_YEARS = metadata.tables["calendar_years"]

@@ -24,6 +24,7 @@ from policyflow.store.tables import CASES, TIMERS
 __all__ = [
     "due_children",
     "due_timers",
+    "oldest_due",
     "overdue_timers",
     "page_after",
     "stage_timers",
@@ -196,6 +197,23 @@ def due_timers(
         parameters += [_instant(dialect, after[0]), *after[1:]]
     parameters.append(limit)
     return fast.fetch(connection, _due_sql(dialect, after is not None), parameters)
+
+
+def oldest_due(connection: Target, now: datetime) -> datetime | None:
+    """The ``expires_at`` of the oldest armed timer due at `now`, or None (a worker's lag).
+
+    One read of the ``(status, expires_at)`` index.
+    """
+    dialect = fast.dialect_of(connection)
+    mark = fast.mark(dialect)
+    rows = fast.fetch(
+        connection,
+        f"SELECT min(expires_at) AS expires_at FROM timers "
+        f"WHERE status = {mark} AND expires_at <= {mark}",
+        [_ARMED, _instant(dialect, now)],
+    )
+    found = rows[0]["expires_at"] if rows else None
+    return found if isinstance(found, datetime) or found is None else None
 
 
 @cache
