@@ -190,3 +190,22 @@ def test_a_nomination_is_vetted_only_in_its_open_round(engine: Engine) -> None:
     assert engine.get(round_id).state == "closed"
     with pytest.raises(GuardFailed, match="in_an_open_round"):
         _vet(engine, after, "2025-01-13", "2025-01-20")
+
+
+def test_verify_replays_a_round_on_its_recorded_answers(engine: Engine) -> None:
+    """Replay judges each step on what it read then: a ban decided later, a place freed
+    later and the round closed since change nothing in the journals verify replays."""
+    round_id = open_round(engine, {"CAST": 1})
+    first = unit_nomination(engine, round_id, candidate_id="C0")
+    _vet(engine, first)
+    refused = unit_nomination(engine, round_id, candidate_id="C1")
+    with pytest.raises(TransitionRefused, match="within_quota"):
+        _vet(engine, refused)
+    engine.fire(first, "objection_lodged", at=at("2024-12-11"))
+    engine.fire(first, "objection_upheld", at=at("2024-12-13"))
+    _sanction(engine, "C0", ["disqualification", "ban"], 3, "2024-12-16")  # after the vetting
+    engine.tick(at("2025-01-11", 0))
+    assert engine.get(round_id).state == "closed"
+    assert engine.verify() > 0  # every case replayed, its reads from its own journal
+    counted = [r.entry for r in engine.history(round_id) if r.entry.event == "nomination_counted"]
+    assert len(counted) == 1 and "members:nomination" in counted[0].reads
