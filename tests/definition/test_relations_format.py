@@ -196,3 +196,19 @@ def test_across_files_money_read_is_refused(tmp_path):
 def test_across_files_an_unknown_state(tmp_path):
     errors = _lint_pair(tmp_path, LOOKUP.replace("states: closed", "states: closd"))
     assert any("unknown state 'closd'" in e for e in errors), errors
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "fine >= fine * (1.0 / 3.0)",
+        "children('most-penalty.recusal').size() > 0 && fine >= fine * (1.0 / 3.0)",
+        "parent != null && cohort != null && fine >= fine * (1.0 / 3.0)",
+    ],
+)
+def test_a_money_fault_after_a_read_points_at_its_operand_as_written(source):
+    from policyflow.definition.expressions import expression_problems
+
+    fine = {"fine": Field(id="fine", zh="罚款", en="Fine", type=FieldType.MONEY)}
+    (problem,) = expression_problems(compile_expression(source, fine, None, expect="bool"))
+    assert problem.offset == source.index("(1.0")

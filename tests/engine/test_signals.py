@@ -1,6 +1,7 @@
 """Signals both ways in the engine, on a real SQLite file: a child signals its parent from a
 non-final state, a parent broadcasts to its children (where, rank_by), and a receiver that
-refuses undoes the sending step (an event refused whole; an expiry recorded overdue).
+refuses undoes the sending step (an event refused whole; an expiry recorded overdue); a
+member signals its cohort and the cohort its members.
 
 The processes are tests/engine/processes/panel/ (main.yaml and reviewer.yaml). Dates by hand
 on China's 2023 schedule: the panel convenes on Monday 9 October 2023; ten working days, the
@@ -149,3 +150,100 @@ def test_an_expiry_that_signals_reaches_every_child(engine):
     assert {c.state for c in engine.children(panel.id)} == {"graded"}
     entry = engine.history(panel.id)[-1].entry
     assert (entry.event, entry.automatic) == ("decided", True)
+
+
+ROUND = """\
+id: sig-round
+title: {zh: 评审轮次, en: Round}
+fields:
+  - {id: counted, zh: 已计数, en: Counted, type: int, required: false, default: 0}
+events:
+  - id: nomination_counted
+    zh: 计入提名
+    en: Nomination counted
+    payload: [{id: unit, zh: 单位, en: Unit, type: str}]
+  - {id: closed, zh: 结束, en: Closed}
+states:
+  - {id: open, zh: 进行中, en: Open, initial: true, basis: "示例办法 第一条"}
+  - {id: closed, zh: 已结束, en: Closed, final: true, basis: "示例办法 第二条"}
+transitions:
+  - {id: count, zh: 计数, en: Count, event: nomination_counted, from: open,
+     assign: {counted: counted + 1}, basis: "示例办法 第一条"}
+  - id: close
+    zh: 结束
+    en: Close
+    event: closed
+    from: open
+    to: closed
+    basis: "示例办法 第二条"
+    signal:
+      to: members
+      process: sig-nomination
+      event: round_closed
+      where: "c.state == 'cleared'"
+      rank_by: [{field: score}]
+      payload: {grade: "c.through <= 1 ? 'first' : 'other'"}
+"""
+
+NOMINATION = """\
+id: sig-nomination
+title: {zh: 提名, en: Nomination}
+fields:
+  - {id: unit, zh: 单位, en: Unit, type: str}
+  - {id: score, zh: 得分, en: Score, type: int}
+  - {id: round_id, zh: 轮次, en: Round, type: str}
+  - {id: grade, zh: 等次, en: Grade, type: str, required: false}
+cohort: {process: sig-round, field: round_id}
+events:
+  - {id: cleared, zh: 通过形式审查, en: Cleared}
+  - id: round_closed
+    zh: 轮次结束
+    en: Round closed
+    payload: [{id: grade, zh: 等次, en: Grade, type: str}]
+states:
+  - {id: submitted, zh: 已提交, en: Submitted, initial: true, basis: "示例办法 第一条"}
+  - {id: cleared, zh: 已通过, en: Cleared, basis: "示例办法 第一条"}
+  - {id: graded, zh: 已评定, en: Graded, final: true, basis: "示例办法 第二条"}
+transitions:
+  - id: clear
+    zh: 通过
+    en: Clear
+    event: cleared
+    from: submitted
+    to: cleared
+    basis: "示例办法 第一条"
+    signal: {to: cohort, event: nomination_counted, payload: {unit: unit}}
+  - {id: grade, zh: 评定, en: Grade, event: round_closed, from: cleared, to: graded,
+     assign: {grade: payload.grade}, basis: "示例办法 第二条"}
+"""
+
+
+def test_a_member_signals_its_cohort_and_the_cohort_its_members(tmp_path):
+    """Clearing counts on the round (to: cohort); closing grades the cleared (to: members)."""
+    processes = tmp_path / "processes"
+    processes.mkdir()
+    (processes / "sig-round.yaml").write_text(ROUND, encoding="utf-8")
+    (processes / "sig-nomination.yaml").write_text(NOMINATION, encoding="utf-8")
+    with Engine(str(tmp_path / "cohort.db"), processes=processes) as engine:
+        round_ = engine.start("sig-round", {}, at=OPENED)
+        ids = {
+            unit: engine.start(
+                "sig-nomination", {"unit": unit, "score": score, "round_id": round_.id}, at=OPENED
+            ).id
+            for unit, score in (("U1", 5), ("U2", 8), ("U3", 9))
+        }
+        engine.fire(ids["U1"], "cleared", at=CONVENED)
+        engine.fire(ids["U2"], "cleared", at=CONVENED)
+        assert engine.get(round_.id).data["counted"] == 2
+        counted = [e.entry for e in engine.history(round_.id)[1:]]
+        assert [(e.payload["unit"], e.role) for e in counted] == [
+            ("U1", "system"),
+            ("U2", "system"),
+        ]
+        engine.fire(round_.id, "closed", at=DECIDED)
+        found = {unit: engine.get(case_id) for unit, case_id in ids.items()}
+        assert {u: (c.state, c.data.get("grade")) for u, c in found.items()} == {
+            "U1": ("graded", "other"),
+            "U2": ("graded", "first"),
+            "U3": ("submitted", None),  # not cleared: where leaves it out, highest score or not
+        }

@@ -5,8 +5,7 @@ guard into a flag on the event's data (``cond="_event.data.<guard id>"``). The r
 computes each flag with policyflow's compiled guard on the same data and payload, sends
 the event to both engines, and compares the states after every step. Expiries are
 replayed too: the runtime's expire() decides which event a deadline fires, and that event
-is sent to the statechart. A walk is one case alone: a guard that reads other cases (its
-cohort, members, a lookup) is judged, by both, on a world without them.
+is sent to the statechart.
 """
 
 from __future__ import annotations
@@ -24,25 +23,16 @@ from policyflow import legaltime
 from policyflow.definition.model import Field, FieldType, Process
 from policyflow.errors import InvalidCaseData, InvalidInput, TransitionRefused
 from policyflow.render.scxml import to_scxml
-from policyflow.runtime import compile_process, expire, start, transition
+from policyflow.runtime import apply, compile_process, expire, start
 from policyflow.runtime.compiled import CompiledProcess
-from policyflow.runtime.reads import fill, needed
+from policyflow.runtime.reads import Recorded, decode, hidden_name, needed
 from policyflow.runtime.snapshot import CaseSnapshot
+from policyflow.runtime.step import transition
 
 WALKS = 12
 # The walks run years ahead: past the published schedule, count weekends and fixed days.
 CALENDAR = legaltime.china(provisional=True)
 STEPS = 25
-
-
-class _Alone:
-    """The reads of a case alone: no parent, no cohort, no children, members or hits."""
-
-    def read(self, key: str, compiled: Any, snapshot: Any, variables: Any) -> Any:
-        return None if key in ("parent", "cohort") else []
-
-
-ALONE = _Alone()
 
 
 def _records(fields: tuple[Field, ...], rng: random.Random, day: date) -> list[dict[str, Any]]:
@@ -103,16 +93,17 @@ def _flags(
     event: str,
     payload: dict[str, Any] | None,
     day: date,
+    reads: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Each guard of the transitions `event` may take now, evaluated by policyflow's CEL.
 
-    With the case's previous state, which a ``to_previous`` transition's conditions read.
+    With the case's previous state, which a ``to_previous`` transition's conditions read,
+    and what it reads of other cases (`reads`, as a journal records them).
     """
     fields = compiled.payloads.get(event)
     typed = fields.validate(payload or {}) if fields else {}
     scope = {**snapshot.data, "payload": typed, "today": day, "state": snapshot.state}
-    hidden, _ = fill(needed(compiled, snapshot.state, event), ALONE, compiled, snapshot, scope)
-    scope |= hidden
+    scope |= {hidden_name(key): decode(value) for key, value in (reads or {}).items()}
     flags: dict[str, Any] = {}
     for plan in compiled.table.get((snapshot.state, event), ()):
         for guard in plan.guards:
@@ -122,6 +113,13 @@ def _flags(
                 flags[guard.id] = False
     flags["previous_state"] = snapshot.previous_state
     return flags
+
+
+def _alone(compiled: CompiledProcess, state: str, event: str) -> dict[str, Any]:
+    """What a case alone reads of other cases for `event`: no hits, children or members."""
+    return {
+        key: None if key in ("parent", "cohort") else [] for key in needed(compiled, state, event)
+    }
 
 
 def _replay(process: Process, scxml_path: Path, seed: int) -> int:
@@ -168,14 +166,25 @@ def _replay(process: Process, scxml_path: Path, seed: int) -> int:
         event = rng.choice(events)
         definition = process.find_event(event)
         payload = _values(definition.payload if definition else (), rng, at.date()) or None
+        reads = _alone(compiled, snapshot.state, event)
         try:
-            flags = _flags(compiled, snapshot, event, payload, at.date())
+            flags = _flags(compiled, snapshot, event, payload, at.date(), reads)
         except InvalidCaseData:
             continue  # a payload the event refuses reaches neither engine
         try:
-            step = transition(
-                compiled, snapshot, event, payload, at=at, calendar=CALENDAR, relations=ALONE
-            )  # the expiries due by `at` happened above
+            if reads:  # the case reads others: alone, it reads none (a journal's answers)
+                step = transition(
+                    compiled,
+                    snapshot,
+                    event,
+                    payload,
+                    at=at,
+                    calendar=CALENDAR,
+                    relations=Recorded(reads),
+                )
+            else:
+                step = apply(compiled, snapshot, event, payload, at=at, calendar=CALENDAR)
+            assert step.expired == ()  # they expired above
         except TransitionRefused:
             machine.send(event, **flags)  # every guard false: the statechart stays too
             assert set(machine.configuration_values) == {snapshot.state}, event

@@ -6,7 +6,8 @@ time with its payload and actor, and tick runs before every one of them (and at 
 so that deadlines expire when the engine's tick finds them due (test_tick_invariance.py
 replays them with tick run never, or at random instants). The journals must agree
 entry by entry: event, states, business time, actor, payload, basis, deadline changes,
-whether the entry was automatic and the soft guards it passed with a reason.
+whether the entry was automatic, the soft guards it passed with a reason, the role it was
+taken in and what it read of other cases (children, members, parent, cohort, lookups).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def _comparable(entry: JournalEntry) -> tuple:
         entry.automatic,
         entry.overrides,
         entry.role,
+        dict(entry.reads),  # the other cases it read: children, members, lookups …
     )
 
 

@@ -52,7 +52,7 @@ from policyflow.definition.model import Field, FieldType, Process
 from policyflow.definition.money import MoneyPlan, plan_money
 from policyflow.definition.quick import Unsupported, compile_quick
 from policyflow.definition.records import record_problems
-from policyflow.definition.relations import rewrite_relations, samples
+from policyflow.definition.relations import original_offset, rewrite_relations, samples
 from policyflow.errors import CalendarNotPublished, InvalidInput, InvalidPeriod
 from policyflow.legaltime import Calendar, Period, china
 
@@ -458,7 +458,10 @@ def expression_problems(expression: Expression) -> list[ExpressionProblem]:
         return problems
     money = expression.money
     if money.problems:
-        return [ExpressionProblem(p.message, p.offset) for p in money.problems]
+        written = expression.source  # the offsets are the rewritten text's (relations.py)
+        return [
+            ExpressionProblem(p.message, original_offset(written, p.offset)) for p in money.problems
+        ]
     variables: dict[str, Any] = {name: sample_value(f) for name, f in fields.items()}
     variables["today"] = sample_value(_TODAY)
     for name in declared.extra:

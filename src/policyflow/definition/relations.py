@@ -22,6 +22,7 @@ __all__ = [
     "RELATION_CALLS",
     "RELATION_NAMES",
     "hidden_name",
+    "original_offset",
     "read_key_of",
     "relation_sample",
     "rewrite_relations",
@@ -75,25 +76,50 @@ def rewrite_relations(source: str) -> tuple[str, frozenset[str]]:
         InvalidInput: ``children``, ``members`` or ``lookup`` called without exactly one id
             in quotes.
     """
-    if _MENTION.search(source) is None:
-        return source, frozenset()
-    try:
-        tree = parse(source)
-    except CelSyntaxError:
-        return source, frozenset()
-    bound = set(_BOUND.findall(source))
-    spans: list[tuple[int, int, str]] = []
-    _collect(tree, source, bound, spans)
+    spans = _spans(source)
     if not spans:
         return source, frozenset()
     parts: list[str] = []
     last = 0
-    for start, end, key in sorted(spans):
+    for start, end, key in spans:
         parts.append(source[last:start])
         parts.append(hidden_name(key))
         last = end
     parts.append(source[last:])
     return "".join(parts), frozenset(key for _, _, key in spans)
+
+
+def original_offset(source: str, offset: int | None) -> int | None:
+    """Where in `source` (as written) lies `offset` of its rewritten text.
+
+    A fault found in the rewritten text (money.py's) is reported at the written text's
+    line and column: an offset inside a hidden variable is the read's own start.
+    """
+    if offset is None:
+        return None
+    shift = 0
+    for start, end, key in _spans(source):
+        rewritten = start + shift
+        if offset < rewritten:
+            break
+        width = len(hidden_name(key))
+        if offset < rewritten + width:
+            return start
+        shift += width - (end - start)
+    return offset - shift
+
+
+def _spans(source: str) -> list[tuple[int, int, str]]:
+    """(start, end, read key) of each read in `source`, in text order."""
+    if _MENTION.search(source) is None:
+        return []
+    try:
+        tree = parse(source)
+    except CelSyntaxError:
+        return []
+    spans: list[tuple[int, int, str]] = []
+    _collect(tree, source, set(_BOUND.findall(source)), spans)
+    return sorted(spans)
 
 
 def _collect(node: Node, source: str, bound: set[str], spans: list[tuple[int, int, str]]) -> None:

@@ -104,7 +104,7 @@ def check_links(
             _cel(
                 checker, source, (*swhere, "payload", key), f"{what} ({key})", payload, None, names
             )
-        if spec.to == "cohort" and getattr(process, "cohort", None) is None:
+        if spec.to == "cohort" and process.cohort is None:
             checker.add(
                 (*swhere, "to"),
                 "signal",
@@ -166,8 +166,8 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
             f"signals {spec.event!r} to {spec.to} of {receiver.id!r}, which has no such event"
             f"{closest(spec.event, known)}"
         )
-    cohort = getattr(receiver, "cohort", None)
-    if spec.to == "members" and getattr(cohort, "process", None) != sender.id:
+    cohort = receiver.cohort
+    if spec.to == "members" and (cohort is None or cohort.process != sender.id):
         return (
             f"signals {spec.event!r} to members of {receiver.id!r}, whose cohort is not "
             f"{sender.id!r} (declare cohort: {{process: {sender.id}, field: …}} in it)"

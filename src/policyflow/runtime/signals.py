@@ -73,9 +73,8 @@ class Broadcast(NamedTuple):
 
 def cohort_field(compiled: CompiledProcess) -> str | None:
     """The field naming the case's cohort (the process's ``cohort: {process, field}``)."""
-    declared = getattr(compiled.process, "cohort", None)
-    field = getattr(declared, "field", None)
-    return field if isinstance(field, str) else None
+    declared = compiled.process.cohort
+    return None if declared is None else declared.field
 
 
 def cohort_of(compiled: CompiledProcess, snapshot: CaseSnapshot) -> str | None:

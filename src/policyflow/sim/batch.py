@@ -163,7 +163,9 @@ class _Family:
         return self.plan(process_id).compiled
 
     def new_id(self, parent_id: str, process_id: str, number: int) -> str:
-        return f"{parent_id}.{len(self.cases[parent_id].children) + number + 1}"
+        # Five digits, so that ids sort in start order as the engine's do (children
+        # started at one instant are listed and signalled by id: engine/write.child_id).
+        return f"{parent_id}.{len(self.cases[parent_id].children) + number + 1:05d}"
 
     def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
         return self.index.lookup(query)
