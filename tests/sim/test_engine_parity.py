@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from policyflow.definition.catalog import discover, load
+from policyflow.definition.catalog import load
 from policyflow.definition.model import Process
 from policyflow.engine import Engine
 from policyflow.errors import UnknownProcess
@@ -27,6 +27,7 @@ from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.roles import Actor
 from policyflow.sim import simulate
 from policyflow.sim.record import CaseRecord
+from sim.builtins import built_in_processes
 
 
 def _comparable(entry: JournalEntry) -> tuple:
@@ -260,7 +261,7 @@ def test_a_deadline_expires_in_simulation_exactly_when_tick_fires_it(tmp_path, n
         assert stored.timer_changes == waiver.timer_changes
 
 
-@pytest.mark.parametrize("process_id", sorted(discover()))
+@pytest.mark.parametrize("process_id", built_in_processes())
 def test_every_built_in_process_runs_alike_in_the_simulator_and_the_engine(tmp_path, process_id):
     """Each shipped process, its child cases and their signals included: the same cases
     with the same choices and times give the same journals in the engine, entry by entry."""
