@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from policyflow.definition.catalog import load
+from policyflow.definition.catalog import discover, load
 from policyflow.definition.model import Process
 from policyflow.engine import Engine
 from policyflow.errors import UnknownProcess
@@ -27,7 +27,6 @@ from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.roles import Actor
 from policyflow.sim import simulate
 from policyflow.sim.record import CaseRecord
-from sim.builtins import built_in_processes
 
 
 def _comparable(entry: JournalEntry) -> tuple:
@@ -83,8 +82,9 @@ def _sent_at_steps(
 ) -> set[tuple[str, str, datetime]]:
     """(receiver, event, instant) of each signal a transition sent (``signal:``).
 
-    A child's signal to its parent, a parent's to its children: the engine applies them
-    with the step that sends them; they are not fired again.
+    A child's signal to its parent, a parent's to its children, a member's to its cohort
+    and a cohort's to its members: the engine applies them with the step that sends them;
+    they are not fired again.
     """
     sent = set()
     for record in records:
@@ -97,6 +97,13 @@ def _sent_at_steps(
                     for spec in transition.signal or ():
                         if spec.to == "parent" and member.parent_id is not None:
                             sent.add((member.parent_id, spec.event, entry.at))
+                        cohort = definition.cohort
+                        if spec.to == "cohort" and cohort is not None:
+                            sent.add((member.data.get(cohort.field), spec.event, entry.at))
+                        for other in records if spec.to == "members" else ():
+                            of = _definition(engine, process, other.process_id).cohort
+                            if of is not None and other.data.get(of.field) == member.case_id:
+                                sent.add((other.case_id, spec.event, entry.at))
                         for child in member.children if spec.to == "children" else ():
                             if child.process_id == spec.process:
                                 sent.add((child.case_id, spec.event, entry.at))
@@ -173,7 +180,9 @@ def _replay(
         if tick_before_each:
             engine.tick(now=at)
         if entry is None:
-            engine.start(process, record.data, at=at, case_id=case_id)
+            # a cohort case the scenario started (index < 0) is of its own process
+            begun = process if record.index >= 0 else record.process_id
+            engine.start(begun, record.data, at=at, case_id=case_id)
             ids[case_id] = case_id
         else:
             engine.fire(
@@ -261,18 +270,20 @@ def test_a_deadline_expires_in_simulation_exactly_when_tick_fires_it(tmp_path, n
         assert stored.timer_changes == waiver.timer_changes
 
 
-@pytest.mark.parametrize("process_id", built_in_processes())
+@pytest.mark.parametrize("process_id", sorted(discover()))
 def test_every_built_in_process_runs_alike_in_the_simulator_and_the_engine(tmp_path, process_id):
     """Each shipped process, its child cases and their signals included: the same cases
     with the same choices and times give the same journals in the engine, entry by entry."""
     result = simulate(process_id, cases=60, seed=7, workers=1)
     assert "beyond_calendar" not in {r.status for r in result.records}
+    cases = [*result.cohorts, *result.records]  # a nomination's round first: it is read
     with Engine(f"sqlite:///{tmp_path / 'parity.db'}") as engine:
-        ids = _replay(engine, process_id, result.records)
-        compared = _assert_same_journals(engine, ids, result.records)
-    assert compared >= 60
+        ids = _replay(engine, process_id, cases)
+        compared = _assert_same_journals(engine, ids, cases)
+    alone = 60 + len(result.cohorts)
+    assert compared >= alone
     starts_children = any(t.start_child for t in load(process_id).transitions)
-    assert (compared > 60) == starts_children  # child cases were compared where there are any
+    assert (compared > alone) == starts_children  # child cases were compared where any
 
 
 def _user_folder(tmp_path) -> Path:

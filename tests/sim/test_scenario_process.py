@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from policyflow.definition.catalog import load
+from policyflow.definition.catalog import discover, load
 from policyflow.sim import compiled as compiled_module
 from policyflow.sim import simulate
 from policyflow.sim.facts import ProcessFacts
-from sim.builtins import built_in_processes
 
 
 def _always_ask_the_runtime(monkeypatch):
@@ -57,7 +56,7 @@ def test_the_shipped_penalty_scenario_runs_cases_to_their_ends():
     assert set(log["policyflow:process"]) > {"most-penalty"}
 
 
-@pytest.mark.parametrize("process_id", built_in_processes())
+@pytest.mark.parametrize("process_id", sorted(discover()))
 def test_every_built_in_process_simulates_with_its_default_scenario(process_id):
     """`policyflow simulate ID` with no file: valid data, and the cases move.
 

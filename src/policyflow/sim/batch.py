@@ -57,7 +57,9 @@ _new_record = builder(CaseRecord)
 
 
 def stream_seed(seed: int, index: int) -> int:
-    """The seed of one random stream: case `index`, or -1 for the arrivals."""
+    """The seed of one random stream: case `index`, -1 for the arrivals, -2 and below for
+    the scenario's cohort cases.
+    """
     return (seed << 32) + index + 1
 
 
@@ -81,6 +83,7 @@ class _Case:
     refused: list[tuple[str, str, str]] = field(default_factory=list)
     children: list[_Case] = field(default_factory=list)
     status: str = "running"
+    given: dict[str, Any] | None = None  # a cohort case's data, as the scenario gives it
 
 
 Queue = EventQueue[tuple[_Case, int, Any]]
@@ -196,13 +199,15 @@ class BatchRunner:
         self.calendar = calendar
         self.seed = seed
         self._family = _Family(resolve, plan.scenario.children)
+        self.cohort_records: list[CaseRecord] = []  # the last run's cohort cases
 
     def run(self, batch: Batch) -> list[CaseRecord]:
         """Simulate the cases of `batch` together on one virtual clock; return their records."""
         if not batch:
             return []
         queue: Queue = EventQueue()
-        clock = VirtualClock(min(at for _, at in batch))
+        starts = [at for _, at in batch] + [c.at for c in self.plan.scenario.cohorts]
+        clock = VirtualClock(min(starts))
         cases: list[_Case] = []
         self._family.cases = {}
         self._family.index.clear()
@@ -218,6 +223,9 @@ class BatchRunner:
             )
             cases.append(case)
             queue.push(at, (case, 0, None), _ARRIVAL)
+        cohorts = self._cohorts(horizon)
+        for cohort in cohorts:
+            queue.push(cohort.arrived_at, (cohort, 0, None), _ARRIVAL)
         while queue:
             happening = queue.pop()
             clock.advance_to(happening.at)
@@ -236,15 +244,41 @@ class BatchRunner:
             except CalendarNotPublished:
                 case.status = "beyond_calendar"
         records = [self._record(case) for case in cases]
+        self.cohort_records = [self._record(case) for case in cohorts]
         _unlink(cases)
+        _unlink(cohorts)
         self._family.cases = {}
         return records
+
+    def _cohorts(self, horizon: timedelta) -> list[_Case]:
+        """The cohort cases the scenario starts (a nomination's round), not yet arrived."""
+        declared = self.plan.compiled.process.cohort
+        given = self.plan.scenario.cohorts
+        if not given:
+            return []
+        if declared is None:
+            raise InvalidInput(
+                f"scenario cohorts: process {self.plan.compiled.id!r} declares no cohort"
+            )
+        plan = self._family.plan(declared.process)
+        return [
+            _Case(
+                -1 - number,  # before every arrival's index, never one of them
+                cohort.id,
+                plan,
+                random.Random(stream_seed(self.seed, -2 - number)),
+                cohort.at,
+                cohort.at + horizon,
+                given=dict(cohort.data),
+            )
+            for number, cohort in enumerate(given)
+        ]
 
     # --- the three kinds of happening ---
 
     def _arrive(self, case: _Case, at: datetime, queue: Queue) -> None:
         compiled = case.plan.compiled
-        data = case.plan.initial_data(case.rng, at)
+        data = case.given if case.given is not None else case.plan.initial_data(case.rng, at)
         try:
             step = start(compiled, case.case_id, data, at=at, calendar=self.calendar)
         except InvalidCaseData as error:

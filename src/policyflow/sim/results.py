@@ -72,6 +72,8 @@ class SimulationResult:
         seed: the random seed.
         records: one record per case, in arrival order.
         calendar: the legal calendar the cases ran on.
+        cohorts: the records of the cohort cases the scenario started (a nomination's
+            round), which the tables and KPIs leave out: they are not the process simulated.
     """
 
     def __init__(
@@ -82,12 +84,14 @@ class SimulationResult:
         seed: int,
         records: tuple[CaseRecord, ...],
         calendar: Calendar,
+        cohorts: tuple[CaseRecord, ...] = (),
     ) -> None:
         self.process = process
         self.scenario = scenario
         self.seed = seed
         self.records = records
         self.calendar = calendar
+        self.cohorts = cohorts
 
     def __len__(self) -> int:
         return len(self.records)

@@ -143,6 +143,7 @@ def simulate(
         seed=seed,
         records=tuple(records),
         calendar=cal,
+        cohorts=tuple(runner.cohort_records),  # a scenario's cohorts: one batch, this process
     )
 
 

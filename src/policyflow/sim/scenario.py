@@ -33,7 +33,7 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -49,6 +49,7 @@ __all__ = [
     "WAIT",
     "Arrivals",
     "Branch",
+    "CohortCase",
     "Distribution",
     "Duration",
     "Durations",
@@ -333,6 +334,26 @@ class Arrivals(FrozenModel):
         return self
 
 
+class CohortCase(FrozenModel):
+    """A case of the process's cohort process that the simulation starts itself.
+
+    A nomination belongs to its round (``cohort: {process: nomination-round, field:
+    round_id}``): simulating nominations needs the round among the cases. Each cohort case
+    is started at ``at`` with ``data`` as given (no distribution: the round is one known
+    case) under the id ``id``, which the arriving cases' cohort field names; then it runs
+    under its process's own scenario, on the same clock as the arrivals.
+
+    Attributes:
+        id: the case id the arrivals' cohort field gives.
+        at: when it is started (a day is its 00:00).
+        data: its initial case data, checked by its process.
+    """
+
+    id: str = Field(min_length=1, max_length=64)
+    at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 class Scenario(FrozenModel):
     """What happens around a process in a simulated population of cases.
 
@@ -356,6 +377,9 @@ class Scenario(FrozenModel):
         overrides: event id → soft guard id → reason: the soft guards (一般应, 原则上) the
             simulated actors pass, with that reason recorded, when the event's guard is
             false. Each must name a soft guard of the event's transitions.
+        cohorts: cases of the process's cohort process the simulation starts before the
+            arrivals need them (:class:`CohortCase`); their records are the result's
+            ``cohorts``.
     """
 
     process: str | None = None
@@ -369,6 +393,7 @@ class Scenario(FrozenModel):
     max_events: int = Field(default=200, ge=1)
     children: dict[str, Scenario] = Field(default_factory=dict)
     overrides: dict[str, dict[str, str]] = Field(default_factory=dict)
+    cohorts: list[CohortCase] = Field(default_factory=list)
 
     @classmethod
     def from_yaml(cls, source: str | Path, *, text: str | None = None) -> Scenario:
