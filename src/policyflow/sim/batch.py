@@ -57,9 +57,7 @@ _new_record = builder(CaseRecord)
 
 
 def stream_seed(seed: int, index: int) -> int:
-    """The seed of one random stream: case `index`, -1 for the arrivals, -2 and below for
-    the scenario's cohort cases.
-    """
+    """The seed of one random stream: case `index`, -1 arrivals, -2 down: cohort cases."""
     return (seed << 32) + index + 1
 
 
