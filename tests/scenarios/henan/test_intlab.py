@@ -290,3 +290,14 @@ def _vacancy(engine: Engine, case_id: str) -> str:
     timer = engine.get(case_id).snapshot.timer("director_vacancy")
     assert timer is not None
     return str(timer.status)
+
+
+def test_a_change_review_does_not_restart_the_terms(engine: Engine) -> None:
+    """第十三条, 第二十条: returning from a change review keeps the term and the reports owed."""
+    case_id = _approved(engine)
+    engine.tick(at("2024-01-02", 0))
+    assert occurrence_status(engine, case_id, "annual_report", "2023年度") == "overdue"
+    run(engine, case_id, ("change_reported", "2024-05-06", {"changes": ["partner"]}))
+    assert run(engine, case_id, ("change_approved", "2024-05-20")) == "under_construction"
+    assert due(engine, case_id, "construction_period") == date(2026, 12, 15)
+    assert occurrence_status(engine, case_id, "annual_report", "2023年度") == "overdue"
