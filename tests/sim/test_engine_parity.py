@@ -64,6 +64,41 @@ def _signals_received(record: CaseRecord, engine: Engine) -> set[tuple[str, date
     return received
 
 
+def _same_child(engine: Engine, started, siblings, record: CaseRecord, taken: set[str]):
+    """The engine's child for the simulated `record`: the same place among its siblings.
+
+    Children one step starts (`for_each`) share their start instant, where the engine orders
+    them by id; among those the one started with the same data, not yet matched, is taken.
+    """
+    placed = started[siblings.index(record)]
+    first = dict(record.journal[0].payload)
+    same = [
+        c
+        for c in started
+        if c.id not in taken and dict(engine.history(c.id)[0].entry.payload) == first
+    ]
+    return placed if not same or placed in same else same[0]
+
+
+def _signals_delivered(root: CaseRecord) -> set[tuple[str, int]]:
+    """(case id, sequence) of each entry a signal from another case of the family made.
+
+    A step's signals (`signal: {to: children}`, to a parent or a cohort) are taken by their
+    receivers as the law (role ``system``) at the sending step's instant, within that step;
+    the engine applies them itself, so they are not fired again.
+    """
+    family = list(root.family())
+    steps = {(m.case_id, e.at) for m in family for e in m.journal[1:] if not e.automatic}
+    return {
+        (m.case_id, e.sequence)
+        for m in family
+        for e in m.journal[1:]
+        if e.role == "system"
+        and not e.automatic
+        and any((other.case_id, e.at) in steps for other in family if other is not m)
+    }
+
+
 def _replay(
     engine: Engine,
     process,
@@ -84,9 +119,12 @@ def _replay(
     roots = {record.index: record for record in records}
     for record in records:
         timeline.append((record.arrived_at, 0, 0, record.case_id, record, None))
+        delivered = _signals_delivered(record)
         for member in record.family():
             signals = _signals_received(member, engine)
             for entry in member.journal[1:]:
+                if (member.case_id, entry.sequence) in delivered:
+                    continue
                 if not entry.automatic and (entry.event, entry.at) not in signals:
                     timeline.append((entry.at, 1, entry.sequence, member.case_id, member, entry))
     timeline.sort(key=lambda item: item[:4])
@@ -109,7 +147,9 @@ def _replay(
                     for c in engine.children(engine_id(parent))
                     if c.process_id == record.process_id
                 ]
-            ids[record.case_id] = started[siblings.index(record)].id
+            ids[record.case_id] = _same_child(
+                engine, started, siblings, record, set(ids.values())
+            ).id
         return ids[record.case_id]
 
     for at, _, _, case_id, record, entry in timeline:
