@@ -15,7 +15,7 @@ from policyflow.runtime import compile_process, start
 
 def test_every_deadline_is_on_the_state_that_starts_it_with_its_article(process):
     """Each deadline appears as '≤ N unit · 第…条' (or '至 date · 第…条', or '每年3月31日 · 第…条'
-    for a recurring one) on its starting state."""
+    for a recurring one; '· 四(四)' where a 方案 numbers its parts) on its starting state."""
     graph = build(process)
     text = to_mermaid(graph)
     dot_text = to_dot(graph)
@@ -31,8 +31,13 @@ def test_every_deadline_is_on_the_state_that_starts_it_with_its_article(process)
         for state in mark.start_states:
             if graph.node(state).final:
                 continue
-            prefix = f"    {state} : ◔ {mark.zh} {span} · 第"
-            assert any(line.startswith(prefix) for line in text.splitlines()), prefix
+            # the article as the document numbers it: 第…条, or an outline number (四(四))
+            # for a 方案-style document
+            prefix = f"    {state} : ◔ {mark.zh} {span} · "
+            first = mark.article.split("; ")[0]
+            assert any(line.startswith(prefix) and first in line for line in text.splitlines()), (
+                prefix + first
+            )
         assert mark.label in dot_text
 
 

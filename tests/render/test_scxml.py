@@ -21,13 +21,28 @@ from statemachine.io import load as load_scxml
 
 from policyflow import legaltime
 from policyflow.definition.model import Field, FieldType, Process
+from policyflow.definition.relations import hidden_name
 from policyflow.errors import InvalidCaseData, InvalidInput, TransitionRefused
 from policyflow.render.scxml import to_scxml
-from policyflow.runtime import apply, compile_process, expire, start
+from policyflow.runtime import apply, compile_process, expire, start, transition
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.snapshot import CaseSnapshot
 
 WALKS = 12
+
+
+class _NoOtherCases:
+    """What a lone case reads of others: every lookup finds none (each walk runs one case)."""
+
+    def read(
+        self, key: str, compiled: CompiledProcess, snapshot: CaseSnapshot, variables: Any
+    ) -> Any:
+        if key.startswith("lookup:"):
+            return []
+        raise InvalidInput(f"a walk runs one case alone: it cannot read {key!r}")
+
+
+_NO_HITS = _NoOtherCases()
 # The walks run years ahead: past the published schedule, count weekends and fixed days.
 CALENDAR = legaltime.china(provisional=True)
 STEPS = 25
@@ -99,6 +114,8 @@ def _flags(
     fields = compiled.payloads.get(event)
     typed = fields.validate(payload or {}) if fields else {}
     scope = {**snapshot.data, "payload": typed, "today": day, "state": snapshot.state}
+    # a walk runs one case: each lookup finds no other case
+    scope |= {hidden_name(f"lookup:{found.id}"): [] for found in compiled.process.lookups or ()}
     flags: dict[str, Any] = {}
     for plan in compiled.table.get((snapshot.state, event), ()):
         for guard in plan.guards:
@@ -158,13 +175,44 @@ def _replay(process: Process, scxml_path: Path, seed: int) -> int:
             flags = _flags(compiled, snapshot, event, payload, at.date())
         except InvalidCaseData:
             continue  # a payload the event refuses reaches neither engine
+        # half the time the walk passes the soft rules (原则上) with a reason: for the
+        # statechart they then hold
+        soft = {
+            guard.id
+            for plan in compiled.table.get((snapshot.state, event), ())
+            for guard in plan.guards
+            if guard.soft
+        }
+        overrides = dict.fromkeys(soft, "a walk passes it") if soft and rng.random() < 0.5 else {}
+        flags |= dict.fromkeys(overrides, True)
         try:
-            step = apply(compiled, snapshot, event, payload, at=at, calendar=CALENDAR)
+            if compiled.process.lookups:
+                step = transition(
+                    compiled,
+                    snapshot,
+                    event,
+                    payload,
+                    at=at,
+                    calendar=CALENDAR,
+                    relations=_NO_HITS,
+                    overrides=overrides,
+                )
+            else:
+                step = apply(
+                    compiled,
+                    snapshot,
+                    event,
+                    payload,
+                    at=at,
+                    calendar=CALENDAR,
+                    overrides=overrides,
+                )
             assert step.expired == ()  # they expired above
         except TransitionRefused:
             machine.send(event, **flags)  # every guard false: the statechart stays too
             assert set(machine.configuration_values) == {snapshot.state}, event
             continue
+
         machine.send(event, **flags)
         moves += step.snapshot.state != snapshot.state
         snapshot = step.snapshot

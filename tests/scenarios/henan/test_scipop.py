@@ -43,6 +43,20 @@ def _applied(engine: Engine, data: dict[str, Any], day: str = "2023-09-20") -> s
     return case.id
 
 
+def _approved(engine: Engine, data: dict[str, Any], **overrides: str) -> str:
+    """Applied on 2023-09-20, judged against 第七条 by the competent department on 10-16."""
+    case_id = _applied(engine, data)
+    engine.fire(case_id, "competent_approved", at=at("2023-10-16"), overrides=overrides or None)
+    return case_id
+
+
+def _refused_by(engine: Engine, data: dict[str, Any], guard: str) -> None:
+    case_id = _applied(engine, data)
+    with pytest.raises(GuardFailed, match=guard):
+        engine.fire(case_id, "competent_approved", at=at("2023-10-16"))
+    assert run(engine, case_id, ("competent_refused", "2023-10-16")) == "rejected"
+
+
 def _filed(engine: Engine, data: dict[str, Any] | None = None, filed: str = "2023-12-11") -> str:
     case_id = _applied(engine, data or MUSEUM)
     state = run(
@@ -102,11 +116,9 @@ def test_venue_thresholds_include_the_number(
 ) -> None:
     """第七条(一): 500平方米以上, 不小于300, 不少于200天/20天/10000人次 — all inclusive."""
     below, at_limit, above = values
-    case = engine.start("henan-scipop", MUSEUM | {field: below}, at=at("2023-09-20", 9))
-    with pytest.raises(GuardFailed, match=guard):
-        engine.fire(case.id, "application_submitted", at=at("2023-09-20"))
+    _refused_by(engine, MUSEUM | {field: below}, guard)
     for value in (at_limit, above):
-        assert engine.get(_applied(engine, MUSEUM | {field: value})).state == "submitted"
+        assert engine.get(_approved(engine, MUSEUM | {field: value})).state == "expert_review"
 
 
 @pytest.mark.parametrize(
@@ -118,14 +130,12 @@ def test_staff_minimum_is_a_soft_rule(
 ) -> None:
     """第七条(一)1, (二)3: 原则上不少于5人 / 3名 — fewer only with a recorded reason."""
     below, at_limit, above = values
-    case = engine.start("henan-scipop", base | {"guide_staff": below}, at=at("2023-09-20", 9))
-    with pytest.raises(GuardFailed, match=guard):
-        engine.fire(case.id, "application_submitted", at=at("2023-09-20"))
-    engine.fire(
-        case.id, "application_submitted", at=at("2023-09-20"), overrides={guard: "志愿者讲解"}
-    )
+    _refused_by(engine, base | {"guide_staff": below}, guard)
+    case_id = _approved(engine, base | {"guide_staff": below}, **{guard: "志愿者讲解"})
+    assert engine.get(case_id).state == "expert_review"
     for value in (at_limit, above):
-        assert engine.get(_applied(engine, base | {"guide_staff": value})).state == "submitted"
+        case_id = _approved(engine, base | {"guide_staff": value})
+        assert engine.get(case_id).state == "expert_review"
 
 
 @pytest.mark.parametrize(
@@ -147,20 +157,17 @@ def test_staff_minimum_is_a_soft_rule(
 def test_sc3_non_venue_opening_days(engine: Engine, data: dict[str, Any], ok: bool) -> None:
     """SC3, 第七条(二): 40 days suffice (不少于30天) unless it can open all year (200/20)."""
     if ok:
-        assert engine.get(_applied(engine, STATION | data)).state == "submitted"
-        return
-    case = engine.start("henan-scipop", STATION | data, at=at("2023-09-20", 9))
-    with pytest.raises(GuardFailed, match="non_venue"):
-        engine.fire(case.id, "application_submitted", at=at("2023-09-20"))
+        assert engine.get(_approved(engine, STATION | data)).state == "expert_review"
+    else:
+        _refused_by(engine, STATION | data, "non_venue")
 
 
 def test_media_base_needs_a_licence(engine: Engine) -> None:
     """第七条(三)1-2: 传媒资质 and a dedicated content department."""
     media = {"host_code": "M1", "base_type": "media", "content_department": True}
-    case = engine.start("henan-scipop", media, at=at("2023-09-20", 9))
-    with pytest.raises(GuardFailed, match="media_qualified"):
-        engine.fire(case.id, "application_submitted", at=at("2023-09-20"))
-    assert engine.get(_applied(engine, media | {"media_licence": True})).state == "submitted"
+    _refused_by(engine, media, "media_qualified")
+    case_id = _approved(engine, media | {"media_licence": True})
+    assert engine.get(case_id).state == "expert_review"
 
 
 def test_sc4_acceptance_fails_rectification_fails_revoked(engine: Engine) -> None:
