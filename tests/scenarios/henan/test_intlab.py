@@ -166,7 +166,7 @@ def test_sc3_rectification_then_pass_or_revoke(engine: Engine) -> None:
         assert run(engine, case_id, ("periodic_evaluated", "2030-03-01", {"grade": "fail"})) == (
             "rectification"
         )
-    assert due(engine, passed, "rectification_term") == date(2031, 3, 3)  # 03-01 is a Saturday
+    assert due(engine, passed, "rectification_term") == date(2031, 3, 1)  # a Saturday: it stands
     assert run(engine, passed, ("rectification_evaluated", "2031-03-01", {"grade": "pass"})) == (
         "operating"
     )
