@@ -21,10 +21,9 @@ from statemachine.io import load as load_scxml
 
 from policyflow import legaltime
 from policyflow.definition.model import Field, FieldType, Process
-from policyflow.definition.relations import hidden_name
 from policyflow.errors import InvalidCaseData, InvalidInput, TransitionRefused
 from policyflow.render.scxml import to_scxml
-from policyflow.runtime import apply, compile_process, expire, start, transition
+from policyflow.runtime import apply, compile_process, expire, start
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.reads import Recorded, decode, hidden_name, needed
 from policyflow.runtime.snapshot import CaseSnapshot

@@ -145,7 +145,6 @@ def _replay(
     sent = _sent_at_steps(engine, process, records)
     for record in records:
         timeline.append((record.arrived_at, 0, 0, record.case_id, record, None))
-        delivered = _signals_delivered(record)
         for member in record.family():
             signals = _signals_received(member, engine)
             for entry in member.journal[1:]:
