@@ -99,8 +99,11 @@ def test_a_closed_ban_refuses_the_nomination(sqlite_path, folder):
         ban = engine.start("ban-discipline", {"person_id": "P-7"}, at=OPENED)
         engine.fire(ban.id, "close", at=CLOSED)
         nomination = engine.start("ban-nomination", {"candidate_id": "P-7"}, at=CLOSED)
-        with pytest.raises(GuardFailed, match="No ban in force"):
+        with pytest.raises(GuardFailed, match="No ban in force") as refused:
             engine.fire(nomination.id, "submit", at=LATER)
+        # the refusal shows what it judged as the file writes it, with the case it found
+        assert f"(judged lookup('banned') = [{{id: {ban.id}, state: closed" in str(refused.value)
+        assert "_rel_" not in str(refused.value)
         other = engine.start("ban-nomination", {"candidate_id": "P-8"}, at=CLOSED)
         assert engine.fire(other.id, "submit", at=LATER).state == "submitted"
 

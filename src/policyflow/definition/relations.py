@@ -21,6 +21,7 @@ from policyflow.errors import InvalidInput
 __all__ = [
     "RELATION_CALLS",
     "RELATION_NAMES",
+    "as_written",
     "hidden_name",
     "original_offset",
     "read_key_of",
@@ -53,6 +54,19 @@ def read_key_of(name: str) -> str | None:
     return re.sub(
         r"_[udp_]", lambda m: {"_u": "_", "_d": "-", "_p": ".", "__": ":"}[m.group(0)], name[5:]
     )
+
+
+def as_written(name: str) -> str:
+    """A name as the process file writes it: a hidden variable as its read, else itself.
+
+    ``_rel_lookup__banned`` → ``lookup('banned')``, ``_rel_members__nomination`` →
+    ``members('nomination')``, ``_rel_parent`` → ``parent``: what a refusal shows.
+    """
+    key = read_key_of(name)
+    if key is None:
+        return name
+    kind, _, argument = key.partition(":")
+    return f"{kind}('{argument}')" if argument else kind
 
 
 def relation_sample(key: str) -> object:

@@ -13,6 +13,7 @@ from typing import Any
 from policyflow.definition.expressions import CALENDAR, closest
 from policyflow.definition.fields import format_value
 from policyflow.definition.model import Field, basis_text
+from policyflow.definition.relations import as_written
 from policyflow.errors import (
     CalendarNotPublished,
     EventNotAllowed,
@@ -84,7 +85,7 @@ def _words(guard: GuardPlan, variables: Mapping[str, Any], fields: Mapping[str, 
     values = []
     for name in rest:
         _, text = _lookup(name, guard, variables, fields)
-        values.append(f"{name} = {text}")
+        values.append(f"{as_written(name)} = {text}")  # a read of others as written
     return f"{words} (judged {', '.join(values)})"
 
 
