@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from policyflow.definition.checking import Path_
 from policyflow.definition.expressions import (
     RESERVED,
     Expression,
@@ -32,8 +33,6 @@ from policyflow.errors import InvalidInput, InvalidPeriod
 from policyflow.legaltime import Period
 
 __all__ = ["Problem", "check", "start_payload"]
-
-Path_ = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)

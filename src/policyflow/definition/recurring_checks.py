@@ -9,20 +9,19 @@ here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
-from policyflow.definition.expressions import Expression, compile_expression, expression_problems
-from policyflow.definition.model import Deadline, Field, FieldType, Triggers
+from policyflow.definition.checking import Checking, Path_
+from policyflow.definition.expressions import compile_expression, expression_problems
+from policyflow.definition.model import Deadline, Field, FieldType
 from policyflow.errors import InvalidInput
-from policyflow.legaltime import Period, Unit
+from policyflow.legaltime import Unit
 
 __all__ = ["DUE_FIELD", "check_recurring", "label_scope"]
 
 #: What a label reads besides the case data: the occurrence's due date.
 DUE_FIELD = Field(id="due", zh="到期日", en="due date", type=FieldType.DATE)
-
-Path_ = tuple[str | int, ...]
 
 
 def label_scope(fields: Mapping[str, Field]) -> dict[str, Field]:
@@ -30,37 +29,7 @@ def label_scope(fields: Mapping[str, Field]) -> dict[str, Field]:
     return {**fields, "due": DUE_FIELD}
 
 
-class _Checking(Protocol):
-    fields: dict[str, Field]
-
-    def add(
-        self,
-        where: Path_,
-        code: str,
-        message: str,
-        *,
-        blocking: bool = False,
-        warning: bool = False,
-        inside: tuple[str, int] | None = None,
-    ) -> None: ...
-
-    def cel(
-        self,
-        source: str,
-        where: Path_,
-        what: str,
-        *,
-        payload: Mapping[str, Field] | None,
-        expect: FieldType | str | None,
-        extra: Iterable[str] = (),
-    ) -> Expression | None: ...
-
-    def period(self, text: str, where: Path_, what: str) -> Period | None: ...
-
-    def start_payload(self, triggers: Triggers) -> dict[str, Field]: ...
-
-
-def check_recurring(checker: _Checking, index: int, deadline: Deadline) -> None:
+def check_recurring(checker: Checking, index: int, deadline: Deadline) -> None:
     """Report the problems of the recurring deadline `deadline` (the `index`-th)."""
     where: Path_ = ("deadlines", index)
     name = f"deadline {deadline.id!r}"
@@ -94,7 +63,7 @@ def check_recurring(checker: _Checking, index: int, deadline: Deadline) -> None:
         )
 
 
-def _check_label(checker: _Checking, source: str, where: Path_, what: str) -> None:
+def _check_label(checker: Checking, source: str, where: Path_, what: str) -> None:
     if "due" in checker.fields:
         checker.add(
             where,

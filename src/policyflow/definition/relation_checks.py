@@ -13,11 +13,11 @@ one of its fields, not money.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import Any
 
+from policyflow.definition.checking import Checking, Path_
 from policyflow.definition.expressions import Expression, closest
-from policyflow.definition.model import Field, FieldType, Process
+from policyflow.definition.model import FieldType, Process
 from policyflow.definition.relations import RELATION_CALLS
 
 #: Field ids a relation takes: read as bare names, a field of that id would hide them.
@@ -27,8 +27,6 @@ RESERVED_FIELDS = frozenset({"parent", "cohort"})
 
 __all__ = ["MONEY_REFUSED", "RESERVED_FIELDS", "check_reads", "check_relations", "lookup_faults"]
 
-Path_ = tuple[str | int, ...]
-
 #: Why money never reaches another case's expressions (the reason a record cannot hold it).
 MONEY_REFUSED = (
     "CEL reads an amount as fen only where it can tell it is one, and it cannot in another "
@@ -36,34 +34,7 @@ MONEY_REFUSED = (
 )
 
 
-class _Checking(Protocol):
-    process: Process
-    fields: dict[str, Field]
-
-    def add(
-        self,
-        where: Path_,
-        code: str,
-        message: str,
-        *,
-        blocking: bool = False,
-        warning: bool = False,
-        inside: tuple[str, int] | None = None,
-    ) -> None: ...
-
-    def cel(
-        self,
-        source: str,
-        where: Path_,
-        what: str,
-        *,
-        payload: Mapping[str, Field] | None,
-        expect: FieldType | str | None,
-        extra: Iterable[str] = (),
-    ) -> Expression | None: ...
-
-
-def check_reads(checker: _Checking, expression: Expression, where: Path_, what: str) -> None:
+def check_reads(checker: Checking, expression: Expression, where: Path_, what: str) -> None:
     """Report each read of `expression` that the process does not declare."""
     process = checker.process
     lookups = [lookup.id for lookup in process.lookups or ()]
@@ -87,7 +58,7 @@ def check_reads(checker: _Checking, expression: Expression, where: Path_, what: 
             )
 
 
-def check_relations(checker: _Checking) -> None:
+def check_relations(checker: Checking) -> None:
     """The within-file checks of the process's relations (see the module's text)."""
     process = checker.process
     for index, field in enumerate(process.fields):
@@ -134,7 +105,7 @@ def check_relations(checker: _Checking) -> None:
 
 
 def _no_reads(
-    checker: _Checking, source: str, where: Path_, what: str, expect: FieldType | None
+    checker: Checking, source: str, where: Path_, what: str, expect: FieldType | None
 ) -> None:
     """Check a CEL that is evaluated to find other cases: it may not read them itself."""
     expression = checker.cel(source, where, what, payload=None, expect=expect)

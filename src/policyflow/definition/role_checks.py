@@ -9,32 +9,14 @@ signal says ``actor: system``.
 
 from __future__ import annotations
 
-from typing import Protocol
-
+from policyflow.definition.checking import Checking, Path_
 from policyflow.definition.expressions import closest
 from policyflow.definition.model import SYSTEM_ROLE, Transition
 
 __all__ = ["check_actor"]
 
-Path_ = tuple[str | int, ...]
 
-
-class _Checking(Protocol):
-    roles: set[str]
-
-    def add(
-        self,
-        where: Path_,
-        code: str,
-        message: str,
-        *,
-        blocking: bool = False,
-        warning: bool = False,
-        inside: tuple[str, int] | None = None,
-    ) -> None: ...
-
-
-def check_actor(checker: _Checking, transition: Transition, where: Path_) -> None:
+def check_actor(checker: Checking, transition: Transition, where: Path_) -> None:
     """Report each unknown role `transition` names, or warn that it names none.
 
     Args:

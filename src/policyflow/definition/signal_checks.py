@@ -11,12 +11,12 @@ and the payload type-check on a typical receiver (:func:`receiver_fault`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
+from policyflow.definition.checking import Checking, Path_
 from policyflow.definition.conversion import sample_value
 from policyflow.definition.expressions import (
-    Expression,
     closest,
     compile_expression,
     expression_problems,
@@ -26,8 +26,6 @@ from policyflow.definition.signals import SignalSpec
 from policyflow.errors import InvalidInput
 
 __all__ = ["RANKABLE", "check_links", "receiver_fault", "signal_names"]
-
-Path_ = tuple[str | int, ...]
 
 #: The types a ranking compares exactly (money never reaches another case's item).
 RANKABLE = frozenset(
@@ -42,34 +40,8 @@ def signal_names(spec: SignalSpec) -> tuple[str, ...]:
     return ("state", "c", "ranked") if spec.many else ("state",)
 
 
-class _Checking(Protocol):
-    fields: dict[str, Field]
-
-    def add(
-        self,
-        where: Path_,
-        code: str,
-        message: str,
-        *,
-        blocking: bool = False,
-        warning: bool = False,
-        inside: tuple[str, int] | None = None,
-    ) -> None: ...
-
-    def cel(
-        self,
-        source: str,
-        where: Path_,
-        what: str,
-        *,
-        payload: Mapping[str, Field] | None,
-        expect: FieldType | str | None,
-        extra: Iterable[str] = (),
-    ) -> Expression | None: ...
-
-
 def check_links(
-    checker: _Checking,
+    checker: Checking,
     process: Process,
     transition: Transition,
     where: Path_,
@@ -123,7 +95,7 @@ def check_links(
 
 
 def _cel(
-    checker: _Checking,
+    checker: Checking,
     source: str,
     where: Path_,
     what: str,
