@@ -47,7 +47,7 @@ from policyflow.runtime.expiry import (
 from policyflow.runtime.reads import Live
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor, RoleMode
-from policyflow.runtime.signals import Broadcast, Signal, cohort_of, receivers
+from policyflow.runtime.signals import Broadcast, Signal, receivers
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 from policyflow.runtime.step import ChildStart, Step, start, transition
 
@@ -406,28 +406,10 @@ class _Cascade:
         """
         plan = broadcast.plan
         assert plan.process is not None
-        sender = case.current.case_id
-        if plan.to == "children":
-            found = self.family.children(sender, plan.process)
-        else:
-            found = self.family.members(sender, plan.process)
-        held: list[_Open] = []
-        seen: set[str] = set()
-        for compiled, snapshot in found:
-            held.append(self.add(compiled, snapshot, case.depth + 1))  # (or the one it holds)
-            seen.add(snapshot.case_id)
-        for other in list(self.open.values()):  # cases this cascade started or moved in
-            current = other.current
-            if current.case_id in seen or current.process_id != plan.process:
-                continue
-            if plan.to == "children":
-                related = current.parent_id == sender
-            else:
-                related = cohort_of(other.compiled, current) == sender
-            if related:
-                held.append(other)
-                seen.add(current.case_id)
-        held.sort(key=lambda o: (o.current.started_at, o.current.case_id))
+        # the family's relatives with the cases this cascade holds laid over them, as a
+        # read of children() or members() sees them (:meth:`.reads.Live.related`)
+        related = self.reads().related(case.current, plan.process, children=plan.to == "children")
+        held = [self.add(compiled, snapshot, case.depth + 1) for compiled, snapshot in related]
         self.advance(step.entry.at)
         opened = {o.current.case_id: o for o in held}
         relatives = [(o.compiled, o.current) for o in held]

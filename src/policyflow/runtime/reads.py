@@ -36,6 +36,7 @@ from policyflow.runtime.items import case_item
 from policyflow.runtime.journal import NO_READS
 from policyflow.runtime.keys import COHORT_KEY, key_values
 from policyflow.runtime.relations import LookupHit, LookupQuery
+from policyflow.runtime.signals import cohort_field, cohort_of
 
 if TYPE_CHECKING:
     from policyflow.definition.relation_model import Lookup
@@ -128,9 +129,8 @@ def decode(value: Any) -> Any:
 
 @dataclasses.dataclass(slots=True)
 class _Plan:
-    """A process's keys, lookups and the reads of each (state, event), compiled once."""
+    """A process's lookups and the reads of each (state, event), compiled once."""
 
-    cohort_field: str | None
     lookups: dict[str, tuple[Lookup, tuple[tuple[str, Expression], ...], Expression | None]]
     needs: dict[tuple[str, str], tuple[str, ...]]
     reads_any: bool
@@ -156,12 +156,7 @@ def _plan(compiled: CompiledProcess) -> _Plan:
         for lookup in process.lookups or ()
     }
     reads_any = any(_expressions_read(plan) for plans in compiled.table.values() for plan in plans)
-    found = _Plan(
-        process.cohort.field if process.cohort is not None else None,
-        lookups,
-        {},
-        reads_any or _signal_reads(compiled) != (),
-    )
+    found = _Plan(lookups, {}, reads_any or _signal_reads(compiled) != ())
     if len(_PLANS) >= 256:
         _PLANS.clear()
     _PLANS[compiled.version] = found
@@ -303,14 +298,13 @@ class Live:
         if kind == "parent":
             found = self._one(snapshot.parent_id, self.family.parent)
         elif kind == "cohort":
-            field = _plan(compiled).cohort_field
-            if field is None:
+            if cohort_field(compiled) is None:
                 raise InvalidInput(f"process {compiled.id!r} reads cohort and declares none")
-            found = self._one(snapshot.data.get(field), self.family.case)
+            found = self._one(cohort_of(compiled, snapshot), self.family.case)
         elif kind == "children":
-            found = [case_item(*c) for c in self._related(snapshot, name, children=True)]
+            found = [case_item(*c) for c in self.related(snapshot, name, children=True)]
         elif kind == "members":
-            found = [case_item(*c) for c in self._related(snapshot, name, children=False)]
+            found = [case_item(*c) for c in self.related(snapshot, name, children=False)]
         elif kind == "lookup":
             return self._lookup(compiled, snapshot, name, variables)
         else:
@@ -325,9 +319,15 @@ class Live:
         found = self.held.get(case_id)
         return case_item(*(found if found is not None else get(case_id)))
 
-    def _related(
+    def related(
         self, snapshot: CaseSnapshot, process_id: str, *, children: bool
     ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        """The case's children (or members) of `process_id` as they now stand, start order.
+
+        The family's, with the cases the cascade holds laid over them: a child it started is
+        among them, and one it moved elsewhere is not. A read of ``children('p')`` or
+        ``members('p')`` and a signal to them both take their cases from here.
+        """
         me = snapshot.case_id
         asked = (self.family.children if children else self.family.members)(me, process_id)
         cases = {s.case_id: (c, s) for c, s in asked}
@@ -366,8 +366,7 @@ class Live:
 def _belongs(compiled: CompiledProcess, snapshot: CaseSnapshot, me: str, *, children: bool) -> bool:
     if children:
         return snapshot.parent_id == me
-    cohort = compiled.process.cohort
-    return cohort is not None and snapshot.data.get(cohort.field) == me
+    return cohort_of(compiled, snapshot) == me
 
 
 def _instant(value: Any) -> datetime | None:
