@@ -32,7 +32,6 @@ from policyflow.runtime.expiry import has_due
 from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor
-from policyflow.runtime.signals import cohort_of
 from policyflow.runtime.snapshot import CaseSnapshot, TimerStatus
 from policyflow.sim.clock import EventQueue, Priority, VirtualClock
 from policyflow.sim.compiled import CompiledScenario
@@ -142,15 +141,7 @@ class _Family:
     def members(
         self, cohort_id: str, process_id: str
     ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
-        found = [
-            (case.plan.compiled, case.snapshot)
-            for case in self.cases.values()
-            if case.snapshot is not None
-            and case.snapshot.process_id == process_id
-            and cohort_of(case.plan.compiled, case.snapshot) == cohort_id
-        ]
-        found.sort(key=_start_order)
-        return found
+        return list(self.index.members(cohort_id, process_id))  # the '@cohort' key's rows
 
     def children_due(
         self, case_id: str, until: datetime
