@@ -247,3 +247,18 @@ def test_a_member_signals_its_cohort_and_the_cohort_its_members(tmp_path):
             "U2": ("graded", "first"),
             "U3": ("submitted", None),  # not cleared: where leaves it out, highest score or not
         }
+
+
+def test_children_started_at_one_instant_are_listed_in_start_order(engine):
+    """Twelve reviewers started by one act share their instant: they are listed (and so read
+    and signalled) in the order the list gives them, as the simulator lists them, not in the
+    order of random ids."""
+    persons = [f"P{n:02d}" for n in range(12)]
+    reviewers = [{"person_id": person, "score": n} for n, person in enumerate(persons)]
+    panel = engine.start(
+        "panel", {"topic": "评审", "reviewers": reviewers}, at=OPENED, actor="office"
+    )
+    panel = engine.fire(panel.id, "convened", at=CONVENED, actor="office")
+    started = engine.children(panel.id)
+    assert len({c.id for c in started}) == 12
+    assert [c.data["person_id"] for c in started] == persons
