@@ -7,6 +7,8 @@ engine on a real SQLite file.
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 
 from policyflow import Engine
 from policyflow.errors import GuardFailed, TransitionRefused
+from policyflow.sim import simulate
 
 from .nrdi_steps import (
     SC1,
@@ -585,3 +588,18 @@ def test_a_cancelled_institution_takes_no_further_step(engine: Engine) -> None:
             {"kind": "name", "occurred_on": date(2024, 2, 1)},
             at=at("2024-02-02"),
         )
+
+
+def test_simulated_round_of_200_keeps_the_caps_in_under_two_seconds() -> None:
+    """The shipped scenario: 200 institutions in R2026, graded by the round within the caps."""
+    started = time.perf_counter()
+    result = simulate("henan-nrdi.evaluation", seed=3, workers=1)
+    elapsed = time.perf_counter() - started
+    assert len(result.records) == 200
+    assert [c.state for c in result.cohorts] == ["closed"]
+    found = Counter(r.state for r in result.records)
+    graded = sum(found[s] for s in ("excellent", "good", "passed", "failed"))
+    assert graded > 150
+    assert 0 < found["excellent"] * 5 <= graded  # ≤ floor(20 %)
+    assert 0 < found["good"] * 10 <= graded * 3  # ≤ floor(30 %)
+    assert elapsed < 2.0, f"{elapsed:.2f} s"
