@@ -169,9 +169,19 @@ def test_qualitative_conditions_must_hold(engine: Engine, field: str) -> None:
     guards = {
         "all_in_henan": "independent_legal_person_in_henan",
         "clean_record_3y": "clean_three_years",
-        "separate_investment_and_management": "two_investor_categories",
+        "separate_investment_and_management": "separate_investment_and_management",
     }
     assert _judged_by_experts(engine, SC1 | {field: False}, guards[field]) == "not_filed"
+
+
+def test_two_investor_categories_is_a_rule_with_exceptions(engine: Engine) -> None:
+    """第四条(二) 一般包括…两类及以上: a single-category founder passes only with a reason."""
+    case_id = in_expert_review(engine, SC1 | {"investor_categories": ["university"]})
+    with pytest.raises(GuardFailed, match="two_investor_categories"):
+        engine.fire(case_id, "expert_passed", at=at("2023-10-09"))
+    reason = {"two_investor_categories": "高校独资举办，引入科研团队持股"}
+    engine.fire(case_id, "expert_passed", at=at("2023-10-09"), overrides=reason)
+    assert engine.get(case_id).state == "publicity"
 
 
 @pytest.mark.parametrize(
