@@ -323,6 +323,17 @@ def test_two_months_from_the_last_day_of_a_month_end_on_a_month_end(engine: Engi
     assert engine.get(case_id).state == "change_verification"  # met: no cancellation
 
 
+def test_a_change_found_after_two_months_cancels_at_once(engine: Engine) -> None:
+    """第十四条 如不提出申请: a change of 2024-01-10 the department learns of on 2024-04-01 was
+    due by 2024-03-10; the filing is cancelled before anything else happens."""
+    case_id = filed(engine)
+    payload = {"kind": "investors", "occurred_on": date(2024, 1, 10)}
+    engine.fire(case_id, "change_occurred", payload, at=at("2024-04-01"))
+    engine.tick(now=at("2024-04-01", 11))
+    case = engine.get(case_id)
+    assert (case.state, case.data["cancel_ground"]) == ("cancelled", "change_not_reported")
+
+
 def test_a_change_cannot_be_reported_before_it_happens(engine: Engine) -> None:
     """第十四条 事后: a change dated after the report is refused."""
     case_id = filed(engine)
@@ -476,8 +487,9 @@ def test_a_top_score_below_the_pass_mark_is_not_excellent(engine: Engine) -> Non
     }
 
 
-def test_round_waits_for_every_submitted_evaluation_to_be_scored(engine: Engine) -> None:
-    """第十一条, 第十二条: the round grades all who submitted together, none left behind."""
+def test_round_waits_for_every_member_to_be_scored_or_out(engine: Engine) -> None:
+    """第十一条, 第十二条: the round grades its institutions together, none left behind: one
+    given a later date for a good reason is waited for, as is one not yet scored."""
     open_round(engine, "R", "2026-11-02")
     scored_members(engine, "R", [90, 80])
     late = engine.start(
@@ -485,8 +497,12 @@ def test_round_waits_for_every_submitted_evaluation_to_be_scored(engine: Engine)
         {"round_id": "R", "org_code": "ORGX", "materials_due": date(2026, 12, 31)},
         at=at("2026-11-02", 9),
     )
-    run(engine, late.id, ("materials_submitted", "2026-12-20"))
-    with pytest.raises(GuardFailed, match="none_left_unscored"):
+    reason = {"reason": "重组审计未完成", "new_due": date(2027, 2, 10)}
+    engine.fire(late.id, "good_reason_accepted", reason, at=at("2026-12-20"))
+    with pytest.raises(GuardFailed, match="every_member_settled"):
+        engine.fire("R", "grades_published", at=at("2027-02-01"))
+    run(engine, late.id, ("materials_submitted", "2027-02-01"))
+    with pytest.raises(GuardFailed, match="every_member_settled"):
         engine.fire("R", "grades_published", at=at("2027-02-01"))
     run(engine, late.id, ("scored", "2027-02-02", {"score": 85}))
     engine.fire("R", "grades_published", at=at("2027-02-03"))
