@@ -509,6 +509,27 @@ def test_round_waits_for_every_member_to_be_scored_or_out(engine: Engine) -> Non
     assert engine.get(late.id).state in {"excellent", "good", "passed"}
 
 
+@pytest.mark.parametrize(("day", "waits"), [("2026-12-31", True), ("2027-01-01", False)])
+def test_round_does_not_wait_past_a_members_date(engine: Engine, day: str, waits: bool) -> None:
+    """第十五条(三): a member awaiting materials due 2026-12-31 holds the round on that day; from
+    the next day it is out (its expiry cancels it), even before a tick has recorded it."""
+    open_round(engine, "R", "2026-11-02")
+    ids = scored_members(engine, "R", [90, 80])
+    silent = engine.start(
+        "henan-nrdi.evaluation",
+        {"round_id": "R", "org_code": "ORGS", "materials_due": date(2026, 12, 31)},
+        at=at("2026-11-02", 9),
+    )
+    if waits:
+        with pytest.raises(GuardFailed, match="every_member_settled"):
+            engine.fire("R", "grades_published", at=at(day))
+    else:
+        engine.fire("R", "grades_published", at=at(day))
+        assert grades(engine, ids) == ["pass", "pass"]  # of 2: floor(0.4) = floor(0.6) = 0
+        engine.tick(now=at(day, 11))
+        assert engine.get(silent.id).state == "overdue"
+
+
 # --- 第十五条: the other cancellation grounds ----------------------------------------------
 
 
