@@ -650,3 +650,18 @@ def test_simulated_round_of_200_keeps_the_caps_in_under_two_seconds() -> None:
     assert 0 < found["excellent"] * 5 <= graded  # ≤ floor(20 %)
     assert 0 < found["good"] * 10 <= graded * 3  # ≤ floor(30 %)
     assert elapsed < 2.0, f"{elapsed:.2f} s"
+
+
+def test_a_round_whose_members_all_dropped_out_grades_nobody(engine: Engine) -> None:
+    """第十二条: the shares are of those graded; a round left with none closes with no grade."""
+    open_round(engine, "R", "2026-11-02")
+    silent = engine.start(
+        "henan-nrdi.evaluation",
+        {"round_id": "R", "org_code": "ORGS", "materials_due": date(2026, 12, 31)},
+        at=at("2026-11-02", 9),
+    )
+    engine.tick(now=at("2027-01-01", 0))
+    assert engine.get(silent.id).state == "overdue"
+    engine.fire("R", "grades_published", at=at("2027-02-01"))
+    round_case = engine.get("R")
+    assert (round_case.state, round_case.data["graded_count"]) == ("closed", 0)
