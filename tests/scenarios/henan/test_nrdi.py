@@ -405,6 +405,9 @@ def test_sc5_a_round_of_ten_grades_within_the_quotas(engine: Engine) -> None:
     assert institutions[0].data["last_grade"] == "excellent"
     assert institutions[8].data["cancel_ground"] == "evaluation_failed"
     assert due(engine, pairs[0][0], "evaluation_cycle") == date(2030, 2, 1)  # the next cycle
+    # the round's act read its members; that read is journaled and every case replays
+    assert "members:henan-nrdi.evaluation" in engine.history("R2026")[-1].entry.reads
+    assert engine.verify() > 0
 
 
 def _graded_round(engine: Engine, scores: list[int], pass_mark: int = 60) -> dict[str, int]:
