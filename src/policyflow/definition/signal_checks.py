@@ -17,6 +17,7 @@ from typing import Any
 from policyflow.definition.checking import Checking, Path_
 from policyflow.definition.conversion import sample_value
 from policyflow.definition.expressions import (
+    SEED,
     closest,
     compile_expression,
     expression_problems,
@@ -75,6 +76,14 @@ def check_links(
         for key, source in spec.payload.items():
             _cel(
                 checker, source, (*swhere, "payload", key), f"{what} ({key})", payload, None, names
+            )
+        if spec.sample is not None:
+            checker.cel(
+                spec.sample.seed,
+                (*swhere, "sample", "seed"),
+                f"{what} (sample seed)",
+                payload=payload,
+                expect=SEED,
             )
         if spec.to == "cohort" and process.cohort is None:
             checker.add(
