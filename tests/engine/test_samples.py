@@ -140,6 +140,8 @@ def _linted(tmp_path: Path, sample: str, **replace: str) -> list[str]:
         ('sample: {share: "5%", seed: year}', r"^33:23: .*not a decimal number"),
         ('sample: {share: "0.05", seed: "year > 1"}', r"^33:37: .*gives bool, expected a str"),
         ('sample: {share: "0.05", seed: "payload.nope"}', r"^33:37: .*unknown payload field"),
+        ('sample: {share: "0.05", at_least: -1, seed: year}', r"^33:41: .*at_least -1 must be 0"),
+        ('sample: {share: "0.05", at_least: "year > 1", seed: year}', r"^33:41: .*gives bool"),
     ],
 )
 def test_a_bad_sample_is_refused_at_its_line_and_column(tmp_path, sample, message):

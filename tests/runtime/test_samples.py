@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from policyflow.definition.expressions import SEED, compile_expression
+from policyflow.definition.model import FieldType
 from policyflow.errors import InvalidInput
 from policyflow.runtime.plans import SamplePlan
 from policyflow.runtime.signals import draw, sample_size
@@ -84,3 +85,20 @@ def test_a_seed_that_is_null_is_refused_naming_the_signal():
     plan = SamplePlan(FIVE, 0, compile_expression("payload.s", {}, None, expect=SEED))
     with pytest.raises(InvalidInput, match=r"sample of signal 'site_check_drawn'.*NoneType"):
         draw(list(ITEMS), plan, {"payload": {}}, "site_check_drawn")
+
+
+def test_at_least_may_be_cel_over_the_act():
+    """A share of a wider population: ⌈5 % of 61⌉ = 4 of the 41 receivers, not 3."""
+    at_least = compile_expression("(payload.all * 5 + 99) / 100", {}, None, expect=FieldType.INT)
+    plan = SamplePlan(FIVE, at_least, compile_expression("'s'", {}, None, expect=SEED))
+    drawn, record = draw(list(ITEMS), plan, {"payload": {"all": 61}}, "e")
+    assert (len(drawn), record["at_least"]) == (4, 4)
+    drawn, record = draw(list(ITEMS), plan, {"payload": {"all": 41}}, "e")
+    assert (len(drawn), record["at_least"]) == (3, 3)
+
+
+def test_an_at_least_that_gives_no_whole_number_is_refused():
+    at_least = compile_expression("payload.all - 100", {}, None, expect=FieldType.INT)
+    plan = SamplePlan(FIVE, at_least, compile_expression("'s'", {}, None, expect=SEED))
+    with pytest.raises(InvalidInput, match=r"at_least .* gives -39, expected a whole number"):
+        draw(list(ITEMS), plan, {"payload": {"all": 61}}, "e")

@@ -85,6 +85,14 @@ def check_links(
                 payload=payload,
                 expect=SEED,
             )
+            if isinstance(spec.sample.at_least, str):
+                checker.cel(
+                    spec.sample.at_least,
+                    (*swhere, "sample", "at_least"),
+                    f"{what} (sample at_least)",
+                    payload=payload,
+                    expect=FieldType.INT,
+                )
         if spec.to == "cohort" and process.cohort is None:
             checker.add(
                 (*swhere, "to"),

@@ -45,15 +45,20 @@ class SampleSpec(FrozenModel):
     """A seeded random sample of the receivers ``where`` admits (抽查: "不少于 5 %").
 
     Of the n receivers, k = min(n, max(at_least, ceil(share × n))) are drawn: a share is a
-    floor of the sample ("不少于"), so it is rounded up. The sample is the k receivers with
-    the smallest sha256 of ``"{seed}:{case id}"`` (hex), in that order: anyone can draw it
-    again from the seed and the receivers' ids.
+    floor of the sample ("不少于"), so it is rounded up. ``at_least`` is a number or CEL
+    over the act (a share of a population wider than the receivers). The sample is the k
+    receivers with the smallest sha256 of ``"{seed}:{case id}"`` (hex), in that order:
+    anyone can draw it again from the seed and the receivers' ids.
     """
 
     share: str = PField(
         description='The share drawn, an exact decimal string: 0 < share <= 1 ("0.05").'
     )
-    at_least: int = PField(default=0, ge=0, description="At least this many (fewer if fewer).")
+    at_least: int | Cel = PField(
+        default=0,
+        description="At least this many (fewer if fewer): a whole number >= 0, or CEL over "
+        'the act giving one (a share of a wider population: "(n * 5 + 99) / 100").',
+    )
     seed: Cel = PField(
         description="CEL over the act giving a string or an int (normally a payload field, "
         "so the seed is journaled with the act)."
@@ -73,6 +78,13 @@ class SampleSpec(FrozenModel):
             raise ValueError(f'share {value!r} is not a decimal number (write "0.05")') from None
         if not share.is_finite() or not 0 < share <= 1:
             raise ValueError(f'share {value!r} must be more than 0 and at most 1 ("0.05" is 5 %)')
+        return value
+
+    @field_validator("at_least")
+    @classmethod
+    def _not_negative(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 0:
+            raise ValueError(f"at_least {value} must be 0 or more")
         return value
 
     @property

@@ -113,7 +113,9 @@ def _signal_plan(
         if spec.sample is None
         else SamplePlan(
             spec.sample.fraction,
-            spec.sample.at_least,
+            spec.sample.at_least
+            if isinstance(spec.sample.at_least, int)
+            else compile_expression(spec.sample.at_least, fields, payload, expect=FieldType.INT),
             compile_expression(spec.sample.seed, fields, payload, expect=SEED),
         ),
     )

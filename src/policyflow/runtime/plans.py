@@ -213,7 +213,7 @@ class SamplePlan(NamedTuple):
     """A seeded random sample of a signal's receivers (runtime/signals.py :func:`draw`)."""
 
     share: Decimal
-    at_least: int
+    at_least: int | Expression
     seed: Expression
 
 

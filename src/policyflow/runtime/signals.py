@@ -204,7 +204,8 @@ def draw(
     """The sample of `items` (see the module's text), in draw order, and its record.
 
     Raises:
-        InvalidInput: the seed gives no string or whole number (naming the signal).
+        InvalidInput: the seed gives no string or whole number, or ``at_least`` no whole
+            number 0 or more (naming the signal).
     """
     seed = sample.seed.value(variables)
     if isinstance(seed, bool) or not isinstance(seed, str | int):
@@ -212,7 +213,16 @@ def draw(
             f"the sample of signal {event!r}: seed {sample.seed.source!r} gives "
             f"{type(seed).__name__} {seed!r}, expected a string or a whole number"
         )
-    size = sample_size(sample.share, sample.at_least, len(items))
+    at_least = sample.at_least
+    if not isinstance(at_least, int):
+        given = at_least.value(variables)
+        if isinstance(given, bool) or not isinstance(given, int) or given < 0:
+            raise InvalidInput(
+                f"the sample of signal {event!r}: at_least {at_least.source!r} gives "
+                f"{given!r}, expected a whole number, 0 or more"
+            )
+        at_least = given
+    size = sample_size(sample.share, at_least, len(items))
 
     def order(item: dict[str, Any]) -> str:
         return hashlib.sha256(f"{seed}:{item['id']}".encode()).hexdigest()
@@ -221,7 +231,7 @@ def draw(
     record = {
         "seed": seed,
         "share": str(sample.share),
-        "at_least": sample.at_least,
+        "at_least": at_least,
         "of": len(items),
         "drawn": [item["id"] for item in drawn],
     }
