@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from policyflow import Engine
-from policyflow.errors import GuardFailed
+from policyflow.errors import EventNotAllowed, GuardFailed
 from policyflow.sim import simulate
 
 from .steps_ha import at, due
@@ -520,6 +520,17 @@ def test_leaving_instruments_out_needs_one_left_out(engine):
         "S", "rectification_ordered", {"reason": "absent_without_reason"}, at=at("2024-04-15")
     )
     assert engine.get("S").data["rectification_reason"] == "absent_without_reason"
+
+
+def test_a_unit_leaves_the_scope_only_in_good_standing(engine):
+    """第二条: a unit no longer owning instruments is no management unit; not while rectifying."""
+    _standing(engine)
+    engine.fire("S", "rectification_ordered", {"reason": "unqualified"}, at=at("2024-04-15"))
+    with pytest.raises(EventNotAllowed):
+        engine.fire("S", "scope_left", at=at("2024-05-06"))
+    engine.tick(now=at("2025-04-16", 0))
+    engine.fire("S", "next_result_recorded", {"grade": "qualified"}, at=at("2026-06-01"))
+    assert engine.fire("S", "scope_left", at=at("2026-06-02")).state == "out_of_scope"
 
 
 def test_sc5_fraud_recovers_the_subsidy_and_records_it_for_integrity(engine):
