@@ -60,6 +60,7 @@ __all__ = [
     "CALENDAR",
     "LEGAL_TIME_FUNCTIONS",
     "RESERVED",
+    "SEED",
     "Expression",
     "ExpressionProblem",
     "LegalTimeExpression",
@@ -75,6 +76,8 @@ __all__ = [
 
 #: Names every expression may use besides the case fields.
 RESERVED = frozenset({"payload", "today", "state"})
+#: What a sample's seed must give (``expect=SEED``): a string or a whole number.
+SEED = "seed"
 #: The scope entry holding the legal Calendar (not a CEL name: ids are snake_case).
 CALENDAR = "@calendar"
 
@@ -522,6 +525,7 @@ _WORDS = {
     "int": "a whole number",
     "str": "a string",
     "enum": "a string",
+    "seed": "a string or a whole number (a sample's seed)",
 }
 
 
@@ -579,6 +583,9 @@ def _wrong_type(result: Any, expect: FieldType | str | None) -> str | None:
     elif expect is FieldType.LIST:
         ok = isinstance(result, list)
         words = "a list"
+    elif expect == SEED:
+        ok = isinstance(result, str | int) and not isinstance(result, bool)
+        words = _WORDS[SEED]
     else:
         return None
     if ok:

@@ -115,9 +115,17 @@ def _compose(text: str) -> tuple[Any, dict[tuple[str | int, ...], tuple[int, int
 
 
 def locate(positions: Positions, path: tuple[str | int, ...]) -> tuple[int, int]:
-    """The position of the deepest node on `path` that exists in the file."""
+    """The position of the deepest node on `path` that exists in the file.
+
+    A list the file gives as its one item (``signal: {…}`` for ``signal: [{…}]``) has no
+    index 0 in the file: the path is also tried without it.
+    """
     for end in range(len(path), -1, -1):
-        found = positions.get(tuple(path[:end]))
+        head = tuple(path[:end])
+        found = positions.get(head)
+        for index, part in enumerate(head):
+            if found is None and part == 0 and index:
+                found = positions.get(head[:index] + head[index + 1 :])
         if found is not None:
             return found
     return (1, 1)

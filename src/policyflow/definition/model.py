@@ -510,6 +510,7 @@ _ADDED_KEYS = frozenset(
         "signal",
         "for_each",
         *("keys", "cohort", "lookups"),  # relations between cases (relation_model.py)
+        "sample",  # a seeded random sample of a signal's receivers (signals.py)
     }
 )
 

@@ -17,6 +17,7 @@ from typing import Any
 from policyflow.definition.checking import Checking, Path_
 from policyflow.definition.conversion import sample_value
 from policyflow.definition.expressions import (
+    SEED,
     closest,
     compile_expression,
     expression_problems,
@@ -76,6 +77,22 @@ def check_links(
             _cel(
                 checker, source, (*swhere, "payload", key), f"{what} ({key})", payload, None, names
             )
+        if spec.sample is not None:
+            checker.cel(
+                spec.sample.seed,
+                (*swhere, "sample", "seed"),
+                f"{what} (sample seed)",
+                payload=payload,
+                expect=SEED,
+            )
+            if isinstance(spec.sample.at_least, str):
+                checker.cel(
+                    spec.sample.at_least,
+                    (*swhere, "sample", "at_least"),
+                    f"{what} (sample at_least)",
+                    payload=payload,
+                    expect=FieldType.INT,
+                )
         if spec.to == "cohort" and process.cohort is None:
             checker.add(
                 (*swhere, "to"),

@@ -3,21 +3,30 @@
 A transition's ``signal`` sends one event, or a list, after its step and atomic with it:
 ``to: parent`` or ``to: cohort`` reaches one case; ``to: children`` or ``to: members``
 reaches each child (or member) of ``process`` for which ``where`` holds, in start order,
-or in rank order when ``rank_by`` ranks them. ``on_final.signal_parent`` is the older
+or in rank order when ``rank_by`` ranks them; ``sample`` sends it to a seeded random
+sample of them instead (:class:`SampleSpec`). ``on_final.signal_parent`` is the older
 spelling of ``signal: {to: parent}`` sent on entering a final state. What a signal does is
 the runtime's (runtime/signals.py); this module only says what it is.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import Field as PField
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from policyflow.definition.elements import Cel, FrozenModel, Id, ProcessId, as_list
 
-__all__ = ["MANY_RECEIVERS", "OnFinal", "ParentSignalSpec", "RankKey", "SignalSpec"]
+__all__ = [
+    "MANY_RECEIVERS",
+    "OnFinal",
+    "ParentSignalSpec",
+    "RankKey",
+    "SampleSpec",
+    "SignalSpec",
+]
 
 #: The receivers that are many cases of one process (``process`` names it).
 MANY_RECEIVERS = frozenset({"children", "members"})
@@ -30,6 +39,58 @@ class RankKey(FrozenModel):
     order: Literal["desc", "asc"] = PField(
         default="desc", description="desc (the default: highest first) or asc."
     )
+
+
+class SampleSpec(FrozenModel):
+    """A seeded random sample of the receivers ``where`` admits (抽查: "不少于 5 %").
+
+    Of the n receivers, k = min(n, max(at_least, ceil(share × n))) are drawn: a share is a
+    floor of the sample ("不少于"), so it is rounded up. ``at_least`` is a number or CEL
+    over the act (a share of a population wider than the receivers). The sample is the k
+    receivers with the smallest sha256 of ``"{seed}:{case id}"`` (hex), in that order:
+    anyone can draw it again from the seed and the receivers' ids.
+    """
+
+    share: str = PField(
+        description='The share drawn, an exact decimal string: 0 < share <= 1 ("0.05").'
+    )
+    at_least: int | Cel = PField(
+        default=0,
+        description="At least this many (fewer if fewer): a whole number >= 0, or CEL over "
+        'the act giving one (a share of a wider population: "(n * 5 + 99) / 100").',
+    )
+    seed: Cel = PField(
+        description="CEL over the act giving a string or an int (normally a payload field, "
+        "so the seed is journaled with the act)."
+    )
+
+    @field_validator("share", mode="before")
+    @classmethod
+    def _exact_share(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError(
+                f'share {value!r} must be a quoted decimal string (share: "0.05"): a YAML '
+                "number is read as a binary fraction, not exactly"
+            )
+        try:
+            share = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f'share {value!r} is not a decimal number (write "0.05")') from None
+        if not share.is_finite() or not 0 < share <= 1:
+            raise ValueError(f'share {value!r} must be more than 0 and at most 1 ("0.05" is 5 %)')
+        return value
+
+    @field_validator("at_least")
+    @classmethod
+    def _not_negative(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 0:
+            raise ValueError(f"at_least {value} must be 0 or more")
+        return value
+
+    @property
+    def fraction(self) -> Decimal:
+        """The share as an exact decimal."""
+        return Decimal(self.share.strip())
 
 
 class SignalSpec(FrozenModel):
@@ -59,6 +120,11 @@ class SignalSpec(FrozenModel):
         description="For children/members: rank the receivers by these fields (competition "
         "ranking; ties share a rank; nulls last) and send in rank order.",
     )
+    sample: SampleSpec | None = PField(
+        default=None,
+        description="For children/members: send only to a seeded random sample of the "
+        'receivers `where` admits: {share: "0.05", at_least: 1, seed: <CEL>}.',
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -73,7 +139,9 @@ class SignalSpec(FrozenModel):
         if many and self.process is None:
             raise ValueError(f"a signal to {self.to} needs 'process', the receivers' process id")
         if not many:
-            extra = [k for k in ("process", "where", "rank_by") if getattr(self, k) is not None]
+            extra = [
+                k for k in ("process", "where", "rank_by", "sample") if getattr(self, k) is not None
+            ]
             if extra:
                 raise ValueError(
                     f"a signal to {self.to} reaches one case: {', '.join(extra)} is only "

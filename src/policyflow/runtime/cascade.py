@@ -305,6 +305,8 @@ class _Cascade:
         self.open: dict[str, _Open] = {}
         self.started: dict[str, int] = {}  # parent id → children started by this cascade
         self.taken = 0
+        # a step whose journal entry gained what its broadcast drew: id(step as made) → it
+        self.noted: dict[int, Step] = {}
 
     def add(self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int) -> _Open:
         """Take in a case as it stands, with its children that could signal it by `until`."""
@@ -413,8 +415,26 @@ class _Cascade:
         self.advance(step.entry.at)
         opened = {o.current.case_id: o for o in held}
         relatives = [(o.compiled, o.current) for o in held]
-        for signal in receivers(broadcast, relatives):
+        delivery = receivers(broadcast, relatives)
+        if delivery.drawn is not None:
+            self._note(case, step, f"sample:{plan.event}", delivery.drawn)
+        for signal in delivery.signals:
             self._answer(opened[signal.case_id], signal, step)
+
+    def _note(self, case: _Open, step: Step, key: str, value: Mapping[str, Any]) -> None:
+        """Record `value` under `key` in the reads of `step`'s journal entry (a sample drawn).
+
+        The draw is made after the step, when the cascade holds the receivers; the entry is
+        not written yet, so it is completed in place, before anything is committed.
+        """
+        made = self.noted.get(id(step), step)
+        for index in range(len(case.steps) - 1, -1, -1):
+            if case.steps[index] is made:
+                entry = made.entry
+                noted = made._replace(entry=entry._replace(reads={**entry.reads, key: value}))
+                case.steps[index] = noted
+                self.noted[id(step)] = noted
+                return
 
     def _start_child(self, parent: _Open, child: ChildStart, step: Step) -> None:
         parent_id = parent.current.case_id
@@ -464,6 +484,8 @@ class _Cascade:
         self.started = started
 
     def outcome(self, step: Step | None) -> Outcome:
+        if step is not None:
+            step = self.noted.get(id(step), step)
         touched = tuple(
             Touched(case.compiled, case.before, tuple(case.steps))
             for case in self.open.values()

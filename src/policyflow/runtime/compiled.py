@@ -18,6 +18,7 @@ from typing import Any
 from policyflow.definition.checks import check, start_payload
 from policyflow.definition.expressions import (
     RESERVED,
+    SEED,
     Expression,
     LegalTimeExpression,
     compile_expression,
@@ -50,6 +51,7 @@ from policyflow.runtime.plans import (
     Enabling,
     GuardPlan,
     RankPlan,
+    SamplePlan,
     SignalPlan,
     TransitionPlan,
 )
@@ -107,6 +109,15 @@ def _signal_plan(
         if spec.where is None
         else compile_expression(spec.where, fields, payload, expect="bool", extra=names),
         tuple(RankPlan(key.field, key.order == "desc") for key in spec.rank_by or ()),
+        None
+        if spec.sample is None
+        else SamplePlan(
+            spec.sample.fraction,
+            spec.sample.at_least
+            if isinstance(spec.sample.at_least, int)
+            else compile_expression(spec.sample.at_least, fields, payload, expect=FieldType.INT),
+            compile_expression(spec.sample.seed, fields, payload, expect=SEED),
+        ),
     )
 
 

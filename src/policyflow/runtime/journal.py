@@ -82,7 +82,9 @@ class JournalEntry(NamedTuple):
             ``lookup:id``), each value as the expressions saw it in self-describing
             JSON-ready form (an instant as ``{"$t": "2023-05-01T00:00:00"}``); a replay
             takes these answers instead of asking the other cases again. Empty when the
-            step read none.
+            step read none. A step whose signal drew a sample of its receivers also
+            records the draw here, under ``sample:<event>`` (runtime/signals.py), so the
+            journal shows whom it drew and from which seed.
     """
 
     sequence: int

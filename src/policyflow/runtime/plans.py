@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from policyflow.definition.expressions import Expression
@@ -23,6 +24,7 @@ __all__ = [
     "Enabling",
     "GuardPlan",
     "RankPlan",
+    "SamplePlan",
     "SignalPlan",
     "TransitionPlan",
 ]
@@ -207,6 +209,14 @@ class RankPlan(NamedTuple):
     descending: bool
 
 
+class SamplePlan(NamedTuple):
+    """A seeded random sample of a signal's receivers (runtime/signals.py :func:`draw`)."""
+
+    share: Decimal
+    at_least: int | Expression
+    seed: Expression
+
+
 @dataclass(frozen=True, slots=True)
 class SignalPlan:
     """An event a case sends another case (or many) after a step.
@@ -223,6 +233,7 @@ class SignalPlan:
     process: str | None = None
     where: Expression | None = None
     rank_by: tuple[RankPlan, ...] = ()
+    sample: SamplePlan | None = None
 
     @property
     def many(self) -> bool:

@@ -19,27 +19,42 @@ exceeded, ties included (不超过). Without ``rank_by`` the receivers go in sta
 
 A ``where`` that cannot be evaluated on a receiver (a comparison with a null) does not
 hold, as a guard that cannot be evaluated is false.
+
+**Sampling** (``sample``). Of the n receivers ``where`` admits, k = min(n, max(at_least,
+ceil(share × n))) are drawn (:func:`sample_size`: "不少于 5 %" rounds up, exactly, on a
+decimal share): the k with the smallest sha256 of ``"{seed}:{case id}"`` in hex, sent in
+that order (ranked afterwards when ``rank_by`` ranks them; ``ranked`` then counts the
+sample). The seed is the sender's CEL over the act, normally a payload field, so the act's
+journal entry holds it; the entry also records the draw under ``sample:<event>``
+(:func:`draw`). The draw depends on nothing but the seed and the receivers' ids, so the
+engine, the simulator and anyone with the journal draw the same sample.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from policyflow.errors import CalendarNotPublished, InvalidInput
 from policyflow.runtime.compiled import CompiledProcess
 from policyflow.runtime.items import case_item
-from policyflow.runtime.plans import RankPlan, SignalPlan, TransitionPlan
+from policyflow.runtime.plans import RankPlan, SamplePlan, SignalPlan, TransitionPlan
 from policyflow.runtime.snapshot import CaseSnapshot
 
 __all__ = [
     "Broadcast",
+    "Delivery",
     "Signal",
     "cohort_field",
     "cohort_of",
+    "draw",
     "outgoing",
     "rank",
     "receivers",
+    "sample_size",
 ]
 
 
@@ -69,6 +84,20 @@ class Broadcast(NamedTuple):
     plan: SignalPlan
     sender: CaseSnapshot
     variables: Mapping[str, Any]
+
+
+class Delivery(NamedTuple):
+    """What a broadcast sends: its signals, in order, and the sample it drew (if it drew).
+
+    Attributes:
+        signals: one per receiver.
+        drawn: None without ``sample``; else the draw as the sender's journal entry records
+            it: ``{"seed", "share", "at_least", "of", "drawn"}`` (``of`` the receivers
+            ``where`` admitted, ``drawn`` the ids in draw order).
+    """
+
+    signals: list[Signal]
+    drawn: Mapping[str, Any] | None = None
 
 
 def cohort_field(compiled: CompiledProcess) -> str | None:
@@ -117,14 +146,15 @@ def outgoing(
 
 def receivers(
     broadcast: Broadcast, relatives: Sequence[tuple[CompiledProcess, CaseSnapshot]]
-) -> list[Signal]:
+) -> Delivery:
     """The signals a broadcast sends `relatives` (its children or members, in start order).
 
     Each item ``c`` is built once; ``where`` and the payload are evaluated on the sender's
     scope with ``c`` (and ``ranked``) added, never on the whole list.
 
     Raises:
-        InvalidInput: a payload expression fails on a receiver.
+        InvalidInput: a payload expression fails on a receiver, or the sample's seed
+            gives no string or whole number.
         CalendarNotPublished: one counts on a year the calendar does not cover.
     """
     plan = broadcast.plan
@@ -143,6 +173,9 @@ def receivers(
             except InvalidInput:
                 continue  # as a guard that cannot be evaluated: it does not hold
         chosen.append(item)
+    drawn: Mapping[str, Any] | None = None
+    if plan.sample is not None:
+        chosen, drawn = draw(chosen, plan.sample, broadcast.variables, plan.event)
     if plan.rank_by:
         chosen = rank(chosen, plan.rank_by)
     variables["ranked"] = len(chosen)
@@ -151,7 +184,58 @@ def receivers(
         variables["c"] = item
         payload = {k: e.value(variables) for k, e in plan.payload}
         signals.append(Signal(item["id"], plan.event, payload))
-    return signals
+    return Delivery(signals, drawn)
+
+
+def sample_size(share: Decimal, at_least: int, eligible: int) -> int:
+    """How many of `eligible` receivers a sample draws: min(n, max(at_least, ⌈share × n⌉)).
+
+    Exact: the share is a decimal, so 5 % of 20 is 1 and of 21 is 2, never 1.0000001.
+    """
+    return min(eligible, max(at_least, math.ceil(share * eligible)))
+
+
+def draw(
+    items: list[dict[str, Any]],
+    sample: SamplePlan,
+    variables: Mapping[str, Any],
+    event: str,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The sample of `items` (see the module's text), in draw order, and its record.
+
+    Raises:
+        InvalidInput: the seed gives no string or whole number, or ``at_least`` no whole
+            number 0 or more (naming the signal).
+    """
+    seed = sample.seed.value(variables)
+    if isinstance(seed, bool) or not isinstance(seed, str | int):
+        raise InvalidInput(
+            f"the sample of signal {event!r}: seed {sample.seed.source!r} gives "
+            f"{type(seed).__name__} {seed!r}, expected a string or a whole number"
+        )
+    at_least = sample.at_least
+    if not isinstance(at_least, int):
+        given = at_least.value(variables)
+        if isinstance(given, bool) or not isinstance(given, int) or given < 0:
+            raise InvalidInput(
+                f"the sample of signal {event!r}: at_least {at_least.source!r} gives "
+                f"{given!r}, expected a whole number, 0 or more"
+            )
+        at_least = given
+    size = sample_size(sample.share, at_least, len(items))
+
+    def order(item: dict[str, Any]) -> str:
+        return hashlib.sha256(f"{seed}:{item['id']}".encode()).hexdigest()
+
+    drawn = sorted(items, key=order)[:size]
+    record = {
+        "seed": seed,
+        "share": str(sample.share),
+        "at_least": at_least,
+        "of": len(items),
+        "drawn": [item["id"] for item in drawn],
+    }
+    return drawn, record
 
 
 def rank(items: list[dict[str, Any]], keys: Sequence[RankPlan]) -> list[dict[str, Any]]:
