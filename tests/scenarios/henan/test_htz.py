@@ -73,6 +73,7 @@ def _named(engine: Engine) -> str:
 def _rank(engine: Engine, year: int, scores: dict[str, int], day: str) -> str:
     """One year's ranking round over `scores` (zone case id → score), published on `day`."""
     round_case = engine.start("henan-htz.ranking", {"year": year}, at=at(day, 8))
+    engine.fire(round_case.id, "evaluation_opened", at=at(day, 8))
     for zone_id, score in scores.items():
         engine.fire(
             zone_id,

@@ -241,9 +241,22 @@ def test_a_unit_joins_its_own_department(engine: Engine) -> None:
         {"department_id": departments["medical"], "unit_name": "郑州大学", "kind": "university"},
         at=at("2023-06-26", 9),
     )
-    with pytest.raises(GuardFailed, match="its_department"):
+    with pytest.raises(GuardFailed, match="its_department_if_named"):
         run(engine, unit.id, ("self_check_started", "2023-06-26"))
     assert engine.get(departments["medical"]).data["units_joined"] == 0
+
+
+def test_a_unit_without_a_department_cannot_report(engine: Engine) -> None:
+    """二(四): the table goes to the competent department; a unit naming none reports nowhere."""
+    unit = engine.start(
+        "henan-integrity.unit",
+        {"unit_name": "郑州大学", "kind": "university"},
+        at=at("2023-06-26", 9),
+    )
+    run(engine, unit.id, ("self_check_started", "2023-06-26"))
+    with pytest.raises(GuardFailed, match="its_department"):
+        run(engine, unit.id, ("unit_reported", "2023-07-28", CLEAN))
+    assert engine.get(unit.id).state == "self_checking"
 
 
 @pytest.mark.parametrize(
