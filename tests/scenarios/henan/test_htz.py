@@ -291,6 +291,24 @@ def test_refused_recognition_returns_to_the_running_period(engine: Engine) -> No
 # --- the yearly ranking round (四) -----------------------------------------------------------
 
 
+def test_a_zone_enters_only_an_open_round(engine: Engine) -> None:
+    """四 年度统计分析评价: scores are taken while the year's evaluation is open, not after."""
+    zones = [_named(engine) for _ in range(3)]
+    round_id = _rank(engine, 2025, {z: i for i, z in enumerate(zones)}, "2026-06-01")
+    assert engine.get(round_id).data["zones_entered"] == 3
+    late = _named(engine)
+    with pytest.raises(TransitionRefused, match="is final"):
+        engine.fire(
+            late, "statistics_reported", {"round_id": round_id, "score": 90}, at=at("2026-06-02")
+        )
+    assert engine.get(late).data["ranking_round"] == ""
+    planned = engine.start("henan-htz.ranking", {"year": 2026}, at=at("2027-03-01"))
+    with pytest.raises(TransitionRefused, match="zone_entered"):
+        engine.fire(
+            late, "statistics_reported", {"round_id": planned.id, "score": 90}, at=at("2027-03-02")
+        )
+
+
 def _rotating(zones: list[str], year: int) -> dict[str, int]:
     """Distinct scores of 50 and more, whose lowest zone changes from year to year."""
     return {z: 50 + (i + year) % len(zones) for i, z in enumerate(zones)}
