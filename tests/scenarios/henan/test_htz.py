@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from policyflow import Engine
-from policyflow.errors import EventNotAllowed, GuardFailed, TransitionRefused
+from policyflow.errors import EventNotAllowed, GuardFailed, TransitionRefused, UnknownCase
 
-from .steps_ha import at, run
+from .steps_ha import at, due, run
 
 #: A zone meeting every condition of 二 (percentages in basis points).
 ZONE: dict[str, Any] = {
@@ -307,6 +307,29 @@ def test_a_zone_enters_only_an_open_round(engine: Engine) -> None:
         engine.fire(
             late, "statistics_reported", {"round_id": planned.id, "score": 90}, at=at("2027-03-02")
         )
+
+
+def test_a_zone_cannot_enter_a_round_that_does_not_exist(engine: Engine) -> None:
+    """四: the score goes to a round the department opened; an unknown one changes nothing."""
+    zone = _named(engine)
+    with pytest.raises(UnknownCase, match="R-2025"):
+        engine.fire(
+            zone, "statistics_reported", {"round_id": "R-2025", "score": 60}, at=at("2026-01-05")
+        )
+    assert engine.get(zone).data["ranking_round"] == ""
+
+
+def test_a_zone_being_delisted_is_not_ranked_again(engine: Engine) -> None:
+    """四: after the third year the zone awaits withdrawal; next year's round leaves it out."""
+    weak = _named(engine)
+    others = [_named(engine) for _ in range(4)]
+    for year in (2025, 2026, 2027):
+        _rank(engine, year, _rotating(others, year) | {weak: 10}, f"{year + 1}-06-01")
+    assert engine.get(weak).state == "delisting"
+    # the third year starts no new rectification limit: the latest is the second year's
+    assert str(due(engine, weak, "rectification_limit")) == "2027-12-31"
+    _rank(engine, 2028, _rotating(others, 2028), "2029-06-01")
+    assert engine.get(weak).data["last_ranked_year"] == 2027
 
 
 def _rotating(zones: list[str], year: int) -> dict[str, int]:

@@ -132,6 +132,23 @@ def test_sc3_concealed_honorary_author_found_by_spot_check(engine: Engine) -> No
     assert engine.get(finding.id).data["publicly_notified"] is True
 
 
+@pytest.mark.parametrize(
+    ("published_on", "in_scope"),
+    [("2017-12-31", False), ("2018-01-01", True), ("2023-04-30", True), ("2023-05-01", False)],
+)
+def test_spot_checks_keep_to_the_window(engine: Engine, published_on: str, in_scope: bool) -> None:
+    """二(一), 三(一): a spot check of this campaign concerns papers of the same window."""
+    campaign, _ = _campaign(engine)
+    payload = {"unit_name": "郑州大学"} | _paper(published_on)
+    if in_scope:
+        run(engine, campaign, ("spot_check_found", "2023-07-20", payload))
+        assert engine.get(campaign).data["spot_checks"] == 1
+        return
+    with pytest.raises(GuardFailed, match="published_in_scope"):
+        run(engine, campaign, ("spot_check_found", "2023-07-20", payload))
+    assert engine.get(campaign).data["spot_checks"] == 0
+
+
 def test_a_self_reported_paper_is_not_concealed(engine: Engine) -> None:
     """三(三): 隐瞒不报 is a paper never reported; one reported can only be a false report."""
     _, departments = _campaign(engine)
