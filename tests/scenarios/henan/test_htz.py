@@ -107,6 +107,31 @@ def test_sc1_recognised_within_the_period(engine: Engine) -> None:
     assert str(engine.get(case_id).data["recognised_on"]) == "2026-12-15"
 
 
+@pytest.mark.parametrize(
+    ("years", "end", "soft_fails"),
+    [(2, "2026-01-01", False), (3, "2027-01-01", False), (4, "2028-01-01", True)],
+)
+def test_creation_period_three_years_in_principle(
+    engine: Engine, years: int, end: str, soft_fails: bool
+) -> None:
+    """四: 培育创建期原则不超过三年 — longer only with a recorded reason."""
+    case_id = _in_city_review(engine)
+    run(engine, case_id, ("city_recommended", "2023-11-01"), ("review_favourable", "2023-12-01"))
+    if soft_fails:
+        with pytest.raises(GuardFailed, match="at_most_three_years"):
+            run(engine, case_id, ("creation_approved", "2024-01-01", {"years": years}))
+        engine.fire(
+            case_id,
+            "creation_approved",
+            {"years": years},
+            at=at("2024-01-01"),
+            overrides={"at_most_three_years": "跨区域整合，一区多园"},
+        )
+    else:
+        run(engine, case_id, ("creation_approved", "2024-01-01", {"years": years}))
+    assert str(engine.get(case_id).data["period_end"]) == end
+
+
 def test_missing_materials_are_refused(engine: Engine) -> None:
     """三(一): 创建申请、创建方案以及创建依据材料 — all three."""
     case = engine.start("henan-htz", ZONE, at=at("2023-10-09", 9))
