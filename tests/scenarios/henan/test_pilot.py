@@ -432,3 +432,41 @@ def test_three_year_cycle_as_a_rule(engine: Engine, day: str, state_then: str) -
     else:
         engine.fire(case.id, "listed", payload, at=at(day))
     assert engine.get(case.id).state == "listed"
+
+
+@pytest.mark.parametrize(("grade", "ok"), [("pass", True), ("good", True), ("excellent", False)])
+def test_an_objection_never_raises_a_grade(engine: Engine, grade: str, ok: bool) -> None:
+    """第十四条 公示无异议后确定: an upheld objection may lower the 良好 proposed (or keep it),
+    never raise it — 第十五条's cap was applied to the proposals."""
+    round_id = open_round(engine)
+    case_id = scored_base(engine, round_id, 95, "good", "G00")
+    for i in range(3):
+        scored_base(engine, round_id, 60, "pass", f"P{i:02d}")
+    engine.fire(round_id, "grades_proposed", at=at(PROPOSED_ON))
+    assert engine.get(case_id).data["proposed_grade"] == "good"
+    if ok:
+        engine.fire(case_id, "objection_upheld", {"grade": grade}, at=at("2024-09-05"))
+        engine.fire(round_id, "results_final", at=at(FINAL_ON))
+        assert engine.get(case_id).data["final_grade"] == grade
+    else:
+        with pytest.raises(GuardFailed, match="not_above_proposed"):
+            engine.fire(case_id, "objection_upheld", {"grade": grade}, at=at("2024-09-05"))
+        assert engine.get(case_id).data["proposed_grade"] == "good"
+
+
+@pytest.mark.parametrize(
+    ("agency", "signed", "ok"), [("", False, True), ("ZJ01", True, True), ("ZJ01", False, False)]
+)
+def test_a_commissioned_agency_needs_the_agreement(
+    engine: Engine, agency: str, signed: bool, ok: bool
+) -> None:
+    """第五条: 委托相关专业机构进行考核时，委托方与受托方应签订委托协议."""
+    engine.start("henan-pilot.round", {"year": 2024}, at=at("2024-02-26", 9), case_id="R2024")
+    payload = {"self_eval_due": MATERIALS_DUE, "agency": agency, "agreement_signed": signed}
+    if ok:
+        engine.fire("R2024", "list_issued", payload, at=at("2024-02-26"))
+        assert engine.get("R2024").data["agency"] == agency
+    else:
+        with pytest.raises(GuardFailed, match="agency_agreement"):
+            engine.fire("R2024", "list_issued", payload, at=at("2024-02-26"))
+        assert engine.get("R2024").state == "planned"
