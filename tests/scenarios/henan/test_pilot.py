@@ -470,3 +470,21 @@ def test_a_commissioned_agency_needs_the_agreement(
         with pytest.raises(GuardFailed, match="agency_agreement"):
             engine.fire("R2024", "list_issued", payload, at=at("2024-02-26"))
         assert engine.get("R2024").state == "planned"
+
+
+@pytest.mark.parametrize(("day", "ok"), [("2024-04-29", True), ("2024-04-30", False)])
+def test_materials_fall_due_after_the_listing(engine: Engine, day: str, ok: bool) -> None:
+    """第十二条 考核名单下达后规定时间内: a listing on the day the materials are due is refused."""
+    case = engine.start(
+        "henan-pilot",
+        {"base_code": "ZS01", "host_code": "H1", "cycle_start": "2021-03-01"},
+        at=at("2024-03-01", 9),
+    )
+    payload = {"round_id": open_round(engine), "self_eval_due": MATERIALS_DUE}
+    if ok:
+        engine.fire(case.id, "listed", payload, at=at(day))
+        assert engine.get(case.id).state == "listed"
+    else:
+        with pytest.raises(GuardFailed, match="due_after_listing"):
+            engine.fire(case.id, "listed", payload, at=at(day))
+        assert engine.get(case.id).state == "active"  # refused: nothing changed
