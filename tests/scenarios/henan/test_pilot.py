@@ -360,7 +360,7 @@ def test_a_base_excused_for_a_proper_reason_leaves_the_round(engine: Engine) -> 
     scored_base(engine, round_id, 80, "pass", "P00")
     grade_round(engine, round_id)
     assert engine.get(round_id).data["evaluated"] == 1
-    # back where it was: its cycle is still over, so it waits for the next list
+    # operating again; its cycle is still over, so it waits for the next list
     assert engine.get(excused).state == "cycle_due"
     assert engine.get(excused).data["final_grade"] is None
 
@@ -406,7 +406,7 @@ def test_support_once_and_only_for_good_results(engine: Engine) -> None:
 
 @pytest.mark.parametrize(
     ("day", "state_then"),
-    [("2024-02-29", "active"), ("2024-03-01", "active"), ("2024-03-02", "cycle_due")],
+    [("2024-02-29", "designated"), ("2024-03-01", "designated"), ("2024-03-02", "cycle_due")],
 )
 def test_three_year_cycle_as_a_rule(engine: Engine, day: str, state_then: str) -> None:
     """第二条 原则上三年一个考核周期: named 2021-03-01, the cycle runs through 2024-03-01.
@@ -487,4 +487,4 @@ def test_materials_fall_due_after_the_listing(engine: Engine, day: str, ok: bool
     else:
         with pytest.raises(GuardFailed, match="due_after_listing"):
             engine.fire(case.id, "listed", payload, at=at(day))
-        assert engine.get(case.id).state == "active"  # refused: nothing changed
+        assert engine.get(case.id).state == "designated"  # refused: nothing changed
