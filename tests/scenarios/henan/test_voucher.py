@@ -48,12 +48,19 @@ def _ledger(
     return engine.start("henan-voucher.ledger", data, at=at(f"{year}-01-02")).id
 
 
-def _apply(engine: Engine, ledger: str, face: str, day: str = "2024-01-10", **data: Any) -> str:
-    """A voucher applied for and forwarded by the zone committee to the agency."""
+def _apply_only(engine: Engine, ledger: str, face: str, day: str = "2024-01-10") -> str:
+    """A voucher applied for and taken up by the zone committee (its first review)."""
     fields = {"ledger_id": ledger, "year": 2024, "face_value": face}
-    fields |= {"prior_year_rd_expense": "120000.00"} | data
-    voucher = engine.start("henan-voucher", fields, at=at(day)).id
-    engine.fire(voucher, "htz_review_started", at=at(day, 14))
+    voucher = engine.start(
+        "henan-voucher", fields | {"prior_year_rd_expense": "120000.00"}, at=at(day)
+    )
+    engine.fire(voucher.id, "htz_review_started", at=at(day, 14))
+    return voucher.id
+
+
+def _apply(engine: Engine, ledger: str, face: str, day: str = "2024-01-10") -> str:
+    """A voucher applied for and forwarded by the zone committee to the agency."""
+    voucher = _apply_only(engine, ledger, face, day)
     engine.fire(voucher, "htz_forwarded", at=at(day, 16))
     return voucher
 
@@ -113,6 +120,10 @@ def test_sc1_hte_in_luoyang_redeems_half_a_zhengzhou_contract(engine: Engine) ->
     assert card.state == "issued"
     assert card.data["balance"] == Decimal("200000.00") and card.data["reserved"] == Decimal("0")
     assert card.data["redeemed_total"] == Decimal("300000.00")
+    # the amount the signal carried is journaled as exact decimal text; every journal replays
+    received = [row.entry for row in engine.history(voucher) if row.entry.event == "redeemed"]
+    assert [dict(e.payload) for e in received] == [{"amount": "300000.00"}]
+    assert engine.verify() > 0
 
 
 def test_a_voucher_drawn_to_nothing_is_used_up(engine: Engine) -> None:
@@ -298,6 +309,34 @@ def test_sc4_the_annual_cap_of_each_category(
     assert engine.get(second).state == "tp_review"
     assert engine.get(ledger).data["issued_total"] == Decimal("100000.00")
     assert engine.get(ledger).data["vouchers_issued"] == 1
+    assert engine.verify() > 0  # the refused issue left nothing behind in either case
+
+
+@pytest.mark.parametrize("category", sorted(CAPS))
+@pytest.mark.parametrize(("delta", "passes"), [("-0.01", True), ("0.00", True), ("0.01", False)])
+def test_one_application_above_the_cap_is_refused_at_the_first_review(
+    engine: Engine, category: str, delta: str, passes: bool
+) -> None:
+    """第十三条: a single application for more than the category's cap fails the zone
+    committee's first review; at the cap exactly it goes on and is issued."""
+    _plan(engine)
+    ledger = _ledger(engine, category)
+    face = str(Decimal(CAPS[category]) + Decimal(delta))
+    voucher = engine.start(
+        "henan-voucher",
+        {"ledger_id": ledger, "year": 2024, "face_value": face, "prior_year_rd_expense": "1.00"},
+        at=at("2024-01-10"),
+    ).id
+    engine.fire(voucher, "htz_review_started", at=at("2024-01-10", 14))
+    if passes:
+        engine.fire(voucher, "htz_forwarded", at=at("2024-01-10", 15))
+        assert engine.fire(
+            voucher, "voucher_issued", {"batch_no": 1}, at=at("2024-02-01")
+        ).state == ("issued")
+    else:
+        with pytest.raises(GuardFailed, match="within_the_category_cap"):
+            engine.fire(voucher, "htz_forwarded", at=at("2024-01-10", 15))
+        assert engine.fire(voucher, "htz_rejected", at=at("2024-01-11")).state == "not_issued"
 
 
 def test_sc4_tech_sme_second_voucher_to_250000_is_refused(engine: Engine) -> None:
@@ -350,12 +389,18 @@ def test_sc5_concealed_subsidiary_found_after_payment(engine: Engine) -> None:
     engine.fire(claim, "review_passed", _pass("300000.00"), at=at("2024-06-10"))
     engine.fire(claim, "disbursed", at=at("2024-06-25"))
     assert engine.get(voucher).state == "used_up"
-    finding = {"violation": "concealed_relation", "party_a_responsible": True, "persons": ["张某"]}
+    finding = {
+        "violation": "concealed_relation",
+        "party_a_responsible": True,
+        "units": ["ZZU-TECH"],  # B, the concealed subsidiary
+        "persons": ["张某"],
+    }
     ended = engine.fire(voucher, "violation_found", finding, at=at("2024-09-01"))
     assert ended.state == "terminated" and ended.data["clawback_amount"] == Decimal("300000.00")
     assert ended.data["listed_persons"] == ("张某",)
     clawed = engine.get(claim)
     assert clawed.state == "terminated" and clawed.data["clawback_amount"] == Decimal("300000.00")
+    assert ended.data["listed_units"] == ("ZZU-TECH",)
     later = engine.start(
         "henan-voucher",
         {
@@ -369,6 +414,11 @@ def test_sc5_concealed_subsidiary_found_after_payment(engine: Engine) -> None:
     engine.fire(later.id, "htz_review_started", at=at("2024-10-08", 14))
     with pytest.raises(GuardFailed, match="good_credit"):
         engine.fire(later.id, "htz_forwarded", at=at("2024-10-09"))
+    # B is listed too: applying as an enterprise of the zone itself, it fails the same rule
+    b_year = _ledger(engine, ent="ZZU-TECH", city="zhengzhou")
+    b_voucher = _apply_only(engine, b_year, "100000.00", "2024-10-10")
+    with pytest.raises(GuardFailed, match="good_credit"):
+        engine.fire(b_voucher, "htz_forwarded", at=at("2024-10-11"))
 
 
 def test_a_violation_ends_claims_in_progress(engine: Engine) -> None:
@@ -399,6 +449,20 @@ def test_sc6_an_unused_voucher_lapses_by_itself_after_its_last_day(engine: Engin
     assert engine.get(voucher).state == "issued"
     engine.tick(now=at("2025-01-01", 0))
     assert engine.get(voucher).state == "expired"
+
+
+def test_a_cooperation_not_claimed_lapses_with_the_voucher(engine: Engine) -> None:
+    """SC6, A2: at the lapse a registered cooperation not yet applied for cannot be redeemed
+    any more (the claim lapses too); one applied for in time goes on."""
+    _plan(engine)
+    voucher = _issued(engine, _ledger(engine), "500000.00")
+    unclaimed = _claim(engine, voucher)
+    claimed = _claim(engine, voucher, "2024-02-11", party_b_id="HAU")
+    _reviewed(engine, claimed, "100000.00", "2024-12-31")
+    engine.tick(now=at("2025-01-01", 0))
+    assert engine.get(voucher).state == "expired"
+    assert engine.get(unclaimed).state == "lapsed"
+    assert engine.get(claimed).state == "redemption_review"
 
 
 def test_a_plan_may_set_a_shorter_validity(engine: Engine) -> None:
