@@ -595,3 +595,44 @@ def test_a_voucher_of_another_enterprise_year_is_not_counted(engine: Engine) -> 
     voucher = engine.start("henan-voucher", fields, at=at("2024-01-10")).id
     with pytest.raises(GuardFailed, match="in_the_enterprises_year"):
         engine.fire(voucher, "htz_review_started", at=at("2024-01-10", 14))
+
+
+@pytest.mark.parametrize(("day", "passes"), [("2023-06-30", False), ("2023-07-01", True)])
+def test_no_application_before_the_measures_take_effect(
+    engine: Engine, day: str, passes: bool
+) -> None:
+    """第二十三条 自2023年7月1日起施行: the first day counts, the day before does not."""
+    plan = engine.start("henan-voucher.plan", {"plan_year": 2023}, at=at("2023-06-01"))
+    engine.fire(plan.id, "plan_published", at=at("2023-06-20"))
+    ledger = _ledger(engine, year=2023)
+    fields = {
+        "ledger_id": ledger,
+        "year": 2023,
+        "face_value": "1.00",
+        "prior_year_rd_expense": "1.00",
+    }
+    voucher = engine.start("henan-voucher", fields, at=at(day, 9)).id
+    if passes:
+        assert engine.fire(voucher, "htz_review_started", at=at(day)).state == "htz_review"
+    else:
+        with pytest.raises(GuardFailed, match="measures_in_force"):
+            engine.fire(voucher, "htz_review_started", at=at(day))
+
+
+@pytest.mark.parametrize(("day", "passes"), [("2024-12-31", True), ("2025-01-01", False)])
+def test_an_issue_counts_only_in_its_own_year(engine: Engine, day: str, passes: bool) -> None:
+    """第十三条 每年: the 2024 year takes issues to 31 December; on 1 January it has closed,
+    though the plan keeps the vouchers valid to 31 March 2025."""
+    _plan(engine, valid_until="2025-03-31")
+    ledger = _ledger(engine)
+    voucher = _apply(engine, ledger, "100000.00")
+    if passes:
+        assert engine.fire(voucher, "voucher_issued", {"batch_no": 9}, at=at(day)).state == "issued"
+        assert engine.get(ledger).data["issued_total"] == Decimal("100000.00")
+    else:
+        with pytest.raises(TransitionRefused, match="state 'closed' is final"):  # the year's
+            engine.fire(voucher, "voucher_issued", {"batch_no": 9}, at=at(day))
+        assert engine.get(voucher).state == "tp_review"
+        engine.tick(now=at(day))
+        assert engine.get(ledger).state == "closed"
+        assert engine.get(ledger).data["issued_total"] == Decimal("0")
