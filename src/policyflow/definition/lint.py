@@ -21,9 +21,9 @@ from policyflow.definition.catalog import builtin_root, discover, process_id_for
 from policyflow.definition.checks import Problem
 from policyflow.definition.expressions import closest
 from policyflow.definition.loader import Parsed, locate, parse
-from policyflow.definition.model import Process
+from policyflow.definition.model import Field, Process, Transition
 from policyflow.definition.relation_checks import lookup_faults
-from policyflow.definition.signal_checks import receiver_fault
+from policyflow.definition.signal_checks import payload_faults, receiver_fault, signal_names
 
 __all__ = ["LintReport", "lint_paths", "lint_text"]
 
@@ -201,27 +201,46 @@ def _check_children(files: list[Parsed], root: Path | None) -> list[Problem]:
                     )
                 signal = child.on_final.signal_parent if child.on_final else None
                 if signal is not None:
-                    message = _signal_fault(file.process, signal.event, signal.payload)
+                    message = _signal_fault(file.process, signal.event, signal.payload) or (
+                        _typed_fault(child, None, signal.payload, file.process, signal.event)
+                    )
                     if message is not None:
                         add(file, (*where, "process"), "signal", f"{name}, {message}", False)
                 for sent in child.transitions:  # a child's signals to its parent, anywhere
                     for spec in sent.signal or ():
                         if spec.to != "parent":
                             continue
-                        message = _signal_fault(file.process, spec.event, spec.payload)
+                        message = _signal_fault(file.process, spec.event, spec.payload) or (
+                            _typed_fault(child, sent, spec.payload, file.process, spec.event)
+                        )
                         if message is not None:
                             message = f"{name}, whose transition {sent.id!r} {message}"
                             add(file, (*where, "process"), "signal", message, False)
             for number, spec in enumerate(transition.signal or ()):
-                receiver = child_process(spec.process) if spec.process is not None else None
+                cohort = file.process.cohort
+                receiving = spec.process
+                if spec.to == "cohort" and cohort is not None:
+                    receiving = cohort.process
+                receiver = child_process(receiving) if receiving is not None else None
                 if receiver is None:
                     continue  # (an unknown child process is reported where it is started)
                 message = receiver_fault(file.process, spec, receiver) or _signal_fault(
                     receiver, spec.event, spec.payload
                 )
+                swhere = ("transitions", index, "signal", number)
                 if message is not None:
-                    swhere = ("transitions", index, "signal", number)
                     add(file, swhere, "signal", f"transition {transition.id!r} {message}", False)
+                    continue
+                event = receiver.find_event(spec.event)
+                assert event is not None  # receiver_fault names a missing event
+                scope = _event_payload(file.process, transition)
+                names = signal_names(spec)
+                for key, problem in payload_faults(file.process, spec.payload, scope, event, names):
+                    message = (
+                        f"transition {transition.id!r} signals {spec.event!r} to {spec.to} "
+                        f"({receiver.id!r}) with payload {key!r}: {problem}"
+                    )
+                    add(file, (*swhere, "payload", key), "signal", message, False)
         for index, lookup in enumerate(file.process.lookups or ()):
             target = child_process(lookup.process)  # as a child is found: linted, built-in
             if target is None:
@@ -264,6 +283,36 @@ def _signal_fault(parent: Process, event_id: str, payload: Mapping[str, str]) ->
             f"{', '.join(missing)}"
         )
     return None
+
+
+def _event_payload(process: Process, transition: Transition) -> dict[str, Field]:
+    """The payload fields of the event a transition takes (what its signals may read)."""
+    event = process.find_event(transition.event)
+    return {} if event is None else {f.id: f for f in event.payload}
+
+
+def _typed_fault(
+    child: Process,
+    sent: Transition | None,
+    payload: Mapping[str, str],
+    parent: Process,
+    event_id: str,
+) -> str | None:
+    """A child's signal to its parent whose payload value has the wrong type, or None.
+
+    `sent` is the transition that signals (None: ``on_final.signal_parent``, which reads the
+    child's data and ``state``, not an event's payload).
+    """
+    event = parent.find_event(event_id)
+    if event is None:
+        return None  # _signal_fault names it
+    scope = None if sent is None else _event_payload(child, sent)
+    names = ("state",)
+    faults = payload_faults(child, payload, scope, event, names)
+    if not faults:
+        return None
+    key, problem = faults[0]
+    return f"signals {event_id!r} with payload {key!r}: {problem}"
 
 
 def _parse_file(path: Path, process_id: str) -> Parsed | None:

@@ -5,7 +5,9 @@ file: a child's ``for_each``, ``when`` and ``data`` (``item`` bound when it iter
 each ``signal``: its payload and ``where`` compile (with ``c`` and ``ranked`` for many
 receivers). Across files (lint.py, where the receiving process can be known): the event is
 the receiver's, its payload fits, ``rank_by`` names the receiver's fields, and ``where``
-and the payload type-check on a typical receiver (:func:`receiver_fault`).
+and the payload type-check on a typical receiver (:func:`receiver_fault`); and each payload
+value has the type of the receiving event's field it fills, money exact
+(:func:`payload_faults`).
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from policyflow.definition.expressions import (
     compile_expression,
     expression_problems,
 )
-from policyflow.definition.model import Field, FieldType, Process, Transition
+from policyflow.definition.model import Event, Field, FieldType, Process, Transition
 from policyflow.definition.signals import SignalSpec
 from policyflow.errors import InvalidInput
 
-__all__ = ["RANKABLE", "check_links", "receiver_fault", "signal_names"]
+__all__ = ["RANKABLE", "check_links", "payload_faults", "receiver_fault", "signal_names"]
 
 #: The types a ranking compares exactly (money never reaches another case's item).
 RANKABLE = frozenset(
@@ -203,3 +205,41 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
                 f"signals {spec.event!r}: {name} cannot be evaluated on a typical receiver: {error}"
             )
     return None
+
+
+def payload_faults(
+    sender: Process,
+    payload: Mapping[str, str],
+    scope: Mapping[str, Field] | None,
+    receiving: Event,
+    names: tuple[str, ...],
+) -> list[tuple[str, str]]:
+    """Each payload value against the receiving event's field it fills: ``(key, problem)``.
+
+    A signal's payload is CEL over the sender after its step (its fields, the sending
+    event's payload `scope`, and `names`), compiled here expecting the type of the field it
+    fills, as an assignment to a field of that type is. So an amount sent to a ``money``
+    field is exact (an amount, or a number CEL holds exactly: a binary double such as
+    ``0.1 + 0.2`` is refused, as money.py refuses it anywhere), an amount is never sent to
+    a field that is not money, and a string, a bool or a timestamp is not an amount. Without
+    this the receiver refuses every such signal at run time (invalid payload), and the
+    sending step with it. A value that reads the receiver (``c``) is typed only on a typical
+    receiver (:func:`receiver_fault`); here only its money is checked. Fields the event does
+    not declare, and expressions that do not compile, are reported elsewhere.
+    """
+    fields = {f.id: f for f in sender.fields}
+    declared = {f.id: f for f in receiving.payload}
+    faults: list[tuple[str, str]] = []
+    for key, source in payload.items():
+        field = declared.get(key)
+        if field is None:
+            continue
+        try:
+            expression = compile_expression(source, fields, scope, expect=field.type, extra=names)
+        except InvalidInput:
+            continue
+        problems = expression_problems(expression)
+        if "c" in expression.names:
+            problems = [p for p in problems if p.offset is not None]  # its money only
+        faults.extend((key, problem.message) for problem in problems)
+    return faults

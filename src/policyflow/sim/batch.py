@@ -38,7 +38,7 @@ from policyflow.sim.compiled import CompiledScenario
 from policyflow.sim.pickling import builder
 from policyflow.sim.population_index import PopulationIndex
 from policyflow.sim.record import CaseRecord
-from policyflow.sim.scenario import WAIT, Scenario, default_scenario
+from policyflow.sim.scenario import WAIT, CohortCase, Scenario, default_scenario
 
 __all__ = ["Batch", "BatchRunner", "stream_seed"]
 
@@ -245,16 +245,23 @@ class BatchRunner:
         given = self.plan.scenario.cohorts
         if not given:
             return []
-        if declared is None:
+        if declared is None and any(cohort.process is None for cohort in given):
             raise InvalidInput(
-                f"scenario cohorts: process {self.plan.compiled.id!r} declares no cohort"
+                f"scenario cohorts: process {self.plan.compiled.id!r} declares no cohort "
+                "(name the process of each case the scenario starts)"
             )
-        plan = self._family.plan(declared.process)
+
+        def process_of(cohort: CohortCase) -> str:
+            if cohort.process is not None:  # a case the arrivals look up
+                return cohort.process
+            assert declared is not None  # checked above
+            return declared.process
+
         return [
             _Case(
                 -1 - number,  # before every arrival's index, never one of them
                 cohort.id,
-                plan,
+                self._family.plan(process_of(cohort)),
                 random.Random(stream_seed(self.seed, -2 - number)),
                 cohort.at,
                 cohort.at + horizon,

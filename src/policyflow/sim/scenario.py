@@ -343,15 +343,21 @@ class CohortCase(FrozenModel):
     case) under the id ``id``, which the arriving cases' cohort field names; then it runs
     under its process's own scenario, on the same clock as the arrivals.
 
+    ``process`` names another process for a case the arrivals only read: a lookup's
+    target, such as the year's published voucher plan a voucher looks up
+    (henan-voucher.plan). It runs the same way, under its own scenario.
+
     Attributes:
         id: the case id the arrivals' cohort field gives.
         at: when it is started (a day is its 00:00).
         data: its initial case data, checked by its process.
+        process: its process, when it is not the arrivals' cohort process.
     """
 
     id: str = Field(min_length=1, max_length=64)
     at: datetime
     data: dict[str, Any] = Field(default_factory=dict)
+    process: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class Scenario(FrozenModel):
@@ -377,9 +383,9 @@ class Scenario(FrozenModel):
         overrides: event id → soft guard id → reason: the soft guards (一般应, 原则上) the
             simulated actors pass, with that reason recorded, when the event's guard is
             false. Each must name a soft guard of the event's transitions.
-        cohorts: cases of the process's cohort process the simulation starts before the
-            arrivals need them (:class:`CohortCase`); their records are the result's
-            ``cohorts``.
+        cohorts: cases of the process's cohort process (or of a process its lookups
+            read) the simulation starts before the arrivals need them
+            (:class:`CohortCase`); their records are the result's ``cohorts``.
     """
 
     process: str | None = None
