@@ -92,3 +92,14 @@ def test_a_childs_amount_to_its_parent_is_typed_against_the_parent(tmp_path: Pat
     [error] = _lint(tmp_path, "henan-voucher/claim.yaml", PAID_SIGNAL, new)
     assert error.startswith(f"{tmp_path / 'processes' / 'henan-voucher.yaml'}:")
     assert "whose transition 'disburse' signals 'redeemed' with payload 'amount'" in error
+
+
+def test_a_count_of_the_ranked_fills_a_whole_number_field() -> None:
+    """henan-htz's ranking sends `ranked: ranked` (an int) to each zone's int field: clean.
+
+    `ranked` is bound only when the signal ranks its receivers; typed as a bare extra name
+    it would read as a string and the shipped ranking would be refused.
+    """
+    report = lint_paths([builtin_root() / "henan-htz.yaml", builtin_root() / "henan-htz"])
+    assert [str(p) for p in report.errors] == []
+

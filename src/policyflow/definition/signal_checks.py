@@ -223,9 +223,10 @@ def payload_faults(
     ``0.1 + 0.2`` is refused, as money.py refuses it anywhere), an amount is never sent to
     a field that is not money, and a string, a bool or a timestamp is not an amount. Without
     this the receiver refuses every such signal at run time (invalid payload), and the
-    sending step with it. A value that reads the receiver (``c``) is typed only on a typical
-    receiver (:func:`receiver_fault`); here only its money is checked. Fields the event does
-    not declare, and expressions that do not compile, are reported elsewhere.
+    sending step with it. A value that reads the receiver (``c``) or the count of those
+    ranked (``ranked``) is typed on a typical receiver (:func:`receiver_fault`), where those
+    names have their values; here only its money is checked. Fields the event does not
+    declare, and expressions that do not compile, are reported elsewhere.
     """
     fields = {f.id: f for f in sender.fields}
     declared = {f.id: f for f in receiving.payload}
@@ -239,7 +240,7 @@ def payload_faults(
         except InvalidInput:
             continue
         problems = expression_problems(expression)
-        if "c" in expression.names:
+        if {"c", "ranked"} & set(expression.names):  # typed on a typical receiver
             problems = [p for p in problems if p.offset is not None]  # its money only
         faults.extend((key, problem.message) for problem in problems)
     return faults
