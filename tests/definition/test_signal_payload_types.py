@@ -102,4 +102,3 @@ def test_a_count_of_the_ranked_fills_a_whole_number_field() -> None:
     """
     report = lint_paths([builtin_root() / "henan-htz.yaml", builtin_root() / "henan-htz"])
     assert [str(p) for p in report.errors] == []
-
