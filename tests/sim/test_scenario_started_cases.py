@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from policyflow.definition.catalog import builtin_root
 from policyflow.errors import InvalidInput
 from policyflow.sim import simulate
 
@@ -30,3 +32,21 @@ def test_a_case_without_a_process_needs_a_cohort_process() -> None:
     }
     with pytest.raises(InvalidInput, match="declares no cohort"):
         simulate("henan-voucher.plan", scenario, seed=1, workers=1)
+
+
+def test_a_signal_to_a_cohort_not_yet_started_is_refused_not_a_crash() -> None:
+    """henan-htz with its 2024 ranking opened only in June 2025: a zone that reports its
+    statistics to round R2024 before then signals a case that does not exist. The engine
+    refuses the act (UnknownCase, "no case 'R2024'"); the simulator records the same
+    refusal and goes on, where it used to stop with a KeyError."""
+    scenario = yaml.safe_load((builtin_root() / "henan-htz.scenario.yaml").read_text("utf-8"))
+    assert scenario["cohorts"][0]["id"] == "R2024"
+    scenario["cohorts"][0]["at"] = "2025-06-02"
+    result = simulate("henan-htz", scenario, cases=30, seed=1, workers=1)
+    refused = [
+        reason
+        for record in result.records
+        for _, event, reason in record.refused
+        if event == "statistics_reported"
+    ]
+    assert refused and all(r == "UnknownCase: no case 'R2024' in the simulation" for r in refused)

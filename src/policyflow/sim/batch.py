@@ -17,7 +17,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from policyflow.definition.model import Process
-from policyflow.errors import CalendarNotPublished, InvalidCaseData, InvalidInput, TransitionRefused
+from policyflow.errors import (
+    CalendarNotPublished,
+    InvalidCaseData,
+    InvalidInput,
+    TransitionRefused,
+    UnknownCase,
+)
 from policyflow.legaltime import Calendar
 from policyflow.runtime import (
     CompiledProcess,
@@ -125,8 +131,10 @@ class _Family:
         return self.case(case_id)
 
     def case(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
-        case = self.cases[case_id]
-        assert case.snapshot is not None
+        case = self.cases.get(case_id)
+        if case is None or case.snapshot is None:
+            # as the engine's store says it: a signal to a cohort not (yet) started
+            raise UnknownCase(f"no case {case_id!r} in the simulation")
         return case.plan.compiled, case.snapshot
 
     def children(self, case_id: str, process_id: str) -> list[tuple[CompiledProcess, CaseSnapshot]]:
@@ -316,7 +324,7 @@ class BatchRunner:
                 calendar=self.calendar,
                 overrides=case.plan.overrides.get(event),
             )
-        except TransitionRefused as error:
+        except (TransitionRefused, UnknownCase) as error:  # (a receiver that does not exist)
             case.refusals += 1
             case.refused.append((snapshot.state, event, f"{type(error).__name__}: {error}"))
             if case.refusals >= _MAX_REFUSALS:
