@@ -230,3 +230,65 @@ def test_write_cases_refuses_other_suffixes(result, tmp_path):
     assert not (tmp_path / "cases.xlsx").exists()
     written = result.write_cases(tmp_path / "cases.csv")
     assert written.read_text(encoding="utf-8").splitlines()[0].startswith("case_id,arrived_at")
+
+
+def _summary_by_pandas(result):
+    """The summary as `policyflow simulate` built it from the pandas tables, before it had
+    its own: the reference the plain summary must equal."""
+    kpis = result.kpis()
+    cases = result.cases()
+    durations = cases["duration_days"].dropna().astype(float)
+    nan = float("nan")
+    return {
+        "process": result.process.id,
+        "cases": len(result),
+        "events": result.event_count,
+        "seed": result.seed,
+        "first_arrival": cases["arrived_at"].min().date().isoformat(),
+        "duration_days": {
+            "median": float(durations.median()) if len(durations) else None,
+            "p90": float(durations.quantile(0.9)) if len(durations) else None,
+        },
+        "outcomes": [
+            {"outcome": row.outcome, "cases": int(row.cases), "share": float(row.share)}
+            for row in kpis.outcomes.itertuples()
+        ],
+        "deadlines": [
+            {
+                "deadline": row.deadline,
+                **{
+                    key: int(getattr(row, key))
+                    for key in (
+                        "started",
+                        "met_in_time",
+                        "met_late",
+                        "lapsed",
+                        "overdue",
+                        "cancelled",
+                        "running",
+                    )
+                },
+                "share_late_or_overdue": None
+                if row.share_late_or_overdue is nan
+                or row.share_late_or_overdue != row.share_late_or_overdue
+                else float(row.share_late_or_overdue),
+            }
+            for row in kpis.deadlines.itertuples()
+            if row.started
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("process_id", "cases"),
+    [("most-penalty", 300), ("henan-nrdi.evaluation", 200), ("henan-workplan", 12)],
+)
+def test_the_plain_summary_gives_the_figures_of_the_pandas_tables(process_id, cases):
+    """A penalty run (deadlines met, late, lapsed and running), a ranked round of 200, and a
+    recurring monthly duty: `summary()` (no pandas) equals what the KPIs give."""
+    from policyflow.sim import simulate
+
+    result = simulate(process_id, cases=cases, seed=2, workers=1)
+    summary = result.summary()
+    assert summary == _summary_by_pandas(result)
+    assert summary["deadlines"], "a run with no deadline would not test the counts"

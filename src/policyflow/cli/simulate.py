@@ -115,40 +115,8 @@ def simulate(
 
 
 def _summary(result: Any, *, out: Path | None, xes: Path | None) -> dict[str, Any]:
-    kpis = result.kpis()
-    cases = result.cases()
-    durations = cases["duration_days"].dropna().astype(float)
-    return {
-        "process": result.process.id,
-        "cases": len(result),
-        "events": result.event_count,
-        "seed": result.seed,
-        "first_arrival": cases["arrived_at"].min().date().isoformat() if len(cases) else None,
-        "duration_days": {
-            "median": float(durations.median()) if len(durations) else None,
-            "p90": float(durations.quantile(0.9)) if len(durations) else None,
-        },
-        "outcomes": [
-            {"outcome": row.outcome, "cases": int(row.cases), "share": float(row.share)}
-            for row in kpis.outcomes.itertuples()
-        ],
-        "deadlines": [
-            {
-                "deadline": row.deadline,
-                "started": int(row.started),
-                "met_in_time": int(row.met_in_time),
-                "met_late": int(row.met_late),
-                "lapsed": int(row.lapsed),
-                "overdue": int(row.overdue),
-                "cancelled": int(row.cancelled),
-                "running": int(row.running),
-                "share_late_or_overdue": None
-                if row.share_late_or_overdue != row.share_late_or_overdue  # NaN: none ended
-                else float(row.share_late_or_overdue),
-            }
-            for row in kpis.deadlines.itertuples()
-            if row.started
-        ],
+    summary: dict[str, Any] = result.summary()
+    return summary | {
         "out": None if out is None else str(out),
         "xes": None if xes is None else str(xes),
     }
