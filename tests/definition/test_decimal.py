@@ -27,6 +27,7 @@ from policyflow.definition.model import Field, FieldType
 from policyflow.errors import InvalidCaseData
 
 from .conftest import FIXTURES
+from .test_relations_format import DISCIPLINE, LOOKUP, _lint_pair
 
 PANEL = Path(__file__).parents[1] / "engine" / "processes" / "panel"
 
@@ -241,3 +242,11 @@ def test_a_receiver_can_be_ranked_by_a_decimal(tmp_path):
 def test_a_receivers_decimal_cannot_be_read_through_c(tmp_path):
     [message] = _panel_with_a_decimal_score(tmp_path, "c.score >= 85.5")
     assert "where reads c.score, a decimal, which another case cannot read" in message
+
+
+def test_a_lookup_cannot_read_a_decimal(tmp_path):
+    score = "  - {id: score, zh: 得分, en: Score, type: decimal, required: false}\n"
+    discipline = DISCIPLINE.replace("keys:\n", score + "keys:\n", 1)
+    assert _lint_pair(tmp_path, LOOKUP, discipline) == []  # declaring one is fine
+    errors = _lint_pair(tmp_path, LOOKUP.replace("[banned_until]", "[score]"), discipline)
+    assert any("reads 'score', which is a decimal" in e for e in errors), errors
