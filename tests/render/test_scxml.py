@@ -76,6 +76,13 @@ def _value(field: Field, rng: random.Random, day: date) -> Any:
     if kind is FieldType.MONEY:
         # Thresholds in the sources are round numbers: hit them exactly now and then.
         return Decimal(rng.choice([low, high, 1_000_000, 100_000, rng.randint(low, high)]))
+    if kind is FieldType.DECIMAL:
+        # a score at the field's places; the bounds themselves now and then
+        if rng.random() < 0.3:
+            return Decimal(rng.choice([low, high]))
+        places = field.decimal_places
+        fraction = Decimal(rng.randint(0, 10**places - 1)).scaleb(-places)
+        return min(Decimal(high), rng.randint(low, min(high, low + 100)) + fraction)
     if kind is FieldType.INT:
         return rng.randint(low, min(high, low + 5))
     if kind is FieldType.DATE:

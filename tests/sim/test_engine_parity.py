@@ -102,7 +102,16 @@ def _sent_at_steps(
                             sent.add((member.data.get(cohort.field), spec.event, entry.at))
                         for other in records if spec.to == "members" else ():
                             of = _definition(engine, process, other.process_id).cohort
-                            if of is not None and other.data.get(of.field) == member.case_id:
+                            if of is None:
+                                continue
+                            named = other.data.get(of.field)
+                            # a member that joins later (its cohort field set by an act,
+                            # as henan-demo's evaluation_listed) is not named at its start:
+                            # its entry of the event at the sending instant is the signal
+                            joined = named is None and any(
+                                (e.event, e.at) == (spec.event, entry.at) for e in other.journal
+                            )
+                            if named == member.case_id or joined:
                                 sent.add((other.case_id, spec.event, entry.at))
                         for child in member.children if spec.to == "children" else ():
                             if child.process_id == spec.process:

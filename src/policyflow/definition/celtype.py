@@ -1,4 +1,4 @@
-"""The types of CEL values, as far as money is concerned (money.py checks with them).
+"""The types of CEL values, as far as money and decimals are concerned (money.py checks them).
 
 CEL is typed at run time only: the ``cel`` package reports a type error by failing on the
 values it is given. To tell, when an expression compiles, which operand of which operator
@@ -29,6 +29,7 @@ __all__ = [
     "is_money",
     "literal_type",
     "literal_value",
+    "noun",
     "of_field",
     "plain",
     "result_of",
@@ -45,16 +46,20 @@ ORDER = frozenset({"==", "!=", "<", "<=", ">", ">="})
 class CelType:
     """What a node gives, as far as money is concerned.
 
-    `kind` is money, number (a literal), int, whole_double (``double()`` of an int), double,
-    uint, string, bytes, bool, null, timestamp, duration, list, map, dyn (unknown) or error
-    (already reported). `scale`: an amount's unit is 10**-scale yuan; a number's decimal
-    places. `whole`: a number written as a CEL int. `item`: a list's element.
+    `kind` is money (an exact value CEL holds as a scaled whole number: an amount, or a
+    decimal field's number), number (a literal), int, whole_double (``double()`` of an int),
+    double, uint, string, bytes, bool, null, timestamp, duration, list, map, dyn (unknown)
+    or error (already reported). `scale`: a money value's unit is 10**-scale (yuan, or
+    points); a number's decimal places. `whole`: a number written as a CEL int. `item`: a
+    list's element. `unit`: a money value's unit, ``yuan`` (an amount) or ``decimal`` (a
+    number of a decimal field: a score); the two never meet in ``+``, ``-`` or a comparison.
     """
 
     kind: str
     scale: int = 0
     whole: bool = False
     item: CelType | None = None
+    unit: str = "yuan"
 
 
 DYN = CelType("dyn")
@@ -104,13 +109,22 @@ _RESULTS: Mapping[str, CelType] = {
 
 def of_field(field: Field) -> CelType:
     """The type of a declared field's value."""
-    element = _FIELD_TYPES.get(field.element_type, DYN)
+    if field.element_type is FieldType.DECIMAL:
+        element = CelType("money", field.decimal_places, unit="decimal")
+    else:
+        element = _FIELD_TYPES.get(field.element_type, DYN)
     return CelType("list", item=element) if field.type is FieldType.LIST else element
 
 
 def is_money(kind: CelType) -> bool:
     """An amount, or a list of amounts."""
     return kind.kind == "money" or (kind.kind == "list" and _is_money_item(kind))
+
+
+def noun(kind: CelType) -> str:
+    """A money value (or a list of them) in words: an amount, or a decimal number."""
+    item = kind.item if kind.kind == "list" and kind.item is not None else kind
+    return "a decimal number" if item.unit == "decimal" else "an amount"
 
 
 def _is_money_item(kind: CelType) -> bool:

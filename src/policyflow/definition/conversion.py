@@ -6,6 +6,9 @@ Values cross into CEL as follows (quick.py mirrors it for the values it reads):
   9719712. Every amount is exact, and so is everything money.py lets an expression do with
   it; an amount that leaves an expression comes back through :func:`to_amount`, rounded
   half up to the fen.
+* a decimal field's value (a :class:`~policyflow.definition.decimals.Fixed`) → int, a whole
+  number at its places: 85.50 at 2 places is 8550. One that leaves an expression comes back
+  through :func:`to_decimal`, rounded half up to the receiving field's places.
 * date → timestamp at 00:00 UTC, datetime → timestamp (the zone is only a label:
   business times are naive China Standard Time); ``duration('86400s')`` adds a day.
 * enum → string, list → list, a record (an item of a record list) → map, a missing
@@ -22,10 +25,21 @@ from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, Overflow
 from typing import Any
 
+from policyflow.definition.decimals import Fixed, rounded, scaled
 from policyflow.definition.model import Field, FieldType
 from policyflow.errors import InvalidInput
 
-__all__ = ["EXACT", "from_cel", "sample_value", "to_amount", "to_cel", "to_fen"]
+__all__ = [
+    "EXACT",
+    "SEED",
+    "from_cel",
+    "sample_value",
+    "to_amount",
+    "to_cel",
+    "to_decimal",
+    "to_fen",
+    "wrong_type",
+]
 
 _HUNDRED = Decimal(100)
 #: Exact decimal arithmetic, whatever the thread's context: what would round raises instead.
@@ -50,6 +64,8 @@ def to_cel(value: Any) -> Any:
     Raises:
         InvalidInput: an amount with more than two decimals (the smallest unit is the fen).
     """
+    if isinstance(value, Fixed):  # a decimal field's value, at its places
+        return scaled(value)
     if isinstance(value, Decimal):
         fen = to_fen(value)
         if fen is None:
@@ -79,6 +95,21 @@ def to_amount(value: Any, scale: int) -> Any:
     return value
 
 
+def to_decimal(value: Any, scale: int, places: int | None) -> Any:
+    """A decimal CEL computed in units of 10**-scale, as a Fixed.
+
+    Rounded half up (四舍五入) to `places` when the receiving field is known, once, as it
+    leaves the expression; exact (at `scale`) when it is not. Anything but a number (null
+    from a branch) is returned as it is; a list, element-wise.
+    """
+    if type(value) is int or type(value) is Decimal:  # (quick.py holds a whole as Decimal)
+        exact = Decimal(value).scaleb(-scale, EXACT)
+        return Fixed(exact) if places is None else rounded(exact, places)
+    if isinstance(value, list):
+        return [to_decimal(v, scale, places) for v in value]
+    return value
+
+
 def from_cel(value: Any, kind: FieldType | None) -> Any:
     """A CEL result as the typed value of a field of `kind` (None: as it comes).
 
@@ -105,6 +136,45 @@ def from_cel(value: Any, kind: FieldType | None) -> Any:
     return value
 
 
+#: What a sample's seed must give (``expect=SEED``): a string or a whole number.
+SEED = "seed"
+
+
+def wrong_type(result: Any, expect: FieldType | str | None) -> str | None:
+    """Why `result` (an expression's, typed back) is not a value for `expect`, or None."""
+    if expect is None:
+        return None
+    if expect == "bool":
+        ok = isinstance(result, bool)
+        words = "true or false"
+    elif expect in (FieldType.DATE, FieldType.DATETIME):
+        ok = isinstance(result, datetime)
+        words = "a timestamp (a date)"
+    elif expect in (FieldType.MONEY, FieldType.DECIMAL):
+        ok = isinstance(result, float | int | Decimal) and not isinstance(result, bool)
+        words = "a number"
+    elif expect is FieldType.INT:
+        ok = isinstance(result, int) and not isinstance(result, bool)
+        words = "a whole number"
+    elif expect is FieldType.BOOL:
+        ok = isinstance(result, bool)
+        words = "true or false"
+    elif expect in (FieldType.STR, FieldType.ENUM):
+        ok = isinstance(result, str)
+        words = "a string"
+    elif expect is FieldType.LIST:
+        ok = isinstance(result, list)
+        words = "a list"
+    elif expect == SEED:
+        ok = isinstance(result, str | int) and not isinstance(result, bool)
+        words = "a string or a whole number (a sample's seed)"
+    else:
+        return None
+    if ok:
+        return None
+    return f"gives {type(result).__name__}, expected {words}"
+
+
 # Enum members and constants read once: reading a member from its class is a Python call.
 _MONEY = FieldType.MONEY
 _DATE = FieldType.DATE
@@ -123,6 +193,7 @@ def sample_value(field: Field) -> Any:
     value: Any = {
         FieldType.ENUM: field.values[0] if field.values else "",
         FieldType.MONEY: Decimal("1.00"),
+        FieldType.DECIMAL: rounded(1, field.decimal_places),
         FieldType.INT: 1,
         FieldType.BOOL: True,
         FieldType.STR: "x",

@@ -34,8 +34,6 @@ import difflib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Any, NamedTuple
 
 import cel
@@ -45,7 +43,15 @@ from policyflow.definition.calendar_functions import (
     ArgumentError,
     LegalTimeFunctions,
 )
-from policyflow.definition.conversion import from_cel, sample_value, to_amount, to_cel
+from policyflow.definition.conversion import (
+    SEED,
+    from_cel,
+    sample_value,
+    to_amount,
+    to_cel,
+    to_decimal,
+    wrong_type,
+)
 from policyflow.definition.expression_cost import check_cost
 from policyflow.definition.expression_size import check_size
 from policyflow.definition.model import Field, FieldType, Process
@@ -76,8 +82,6 @@ __all__ = [
 
 #: Names every expression may use besides the case fields.
 RESERVED = frozenset({"payload", "today", "state"})
-#: What a sample's seed must give (``expect=SEED``): a string or a whole number.
-SEED = "seed"
 #: The scope entry holding the legal Calendar (not a CEL name: ids are snake_case).
 CALENDAR = "@calendar"
 
@@ -312,7 +316,10 @@ class _AmountExpression(Expression):
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
         """As :meth:`Expression.evaluate`; the amount rounded half up to the fen."""
-        return to_amount(super().evaluate(variables), self.money.scale or 0)
+        money = self.money
+        if money.unit == "decimal":
+            return to_decimal(super().evaluate(variables), money.scale or 0, money.places)
+        return to_amount(super().evaluate(variables), money.scale or 0)
 
 
 class _LegalTimeAmountExpression(_AmountExpression, LegalTimeExpression):
@@ -363,6 +370,7 @@ def compile_expression(
     *,
     expect: FieldType | str | None = None,
     extra: Iterable[str] = (),
+    places: int | None = None,
 ) -> Expression:
     """Compile `source` once, against the fields it may read.
 
@@ -377,6 +385,7 @@ def compile_expression(
         expect: ``"bool"`` for a condition, the field type the result is assigned to, or
             None (child data, a parent signal: the receiving field decides).
         extra: further names the expression may use (``state`` in a parent signal).
+        places: with `expect` decimal, the field's places its result is rounded to.
 
     Raises:
         InvalidInput: a syntax error, with the position CEL reports.
@@ -389,7 +398,9 @@ def compile_expression(
     names = tuple(n for n in program.variables() if n not in bound)
     extra = frozenset(extra)
     # (every name CEL sees, a macro's variables too: a field its variable shadows is money)
-    money = plan_money(source, program.variables(), fields, payload, extra=extra, expect=expect)
+    money = plan_money(
+        source, program.variables(), fields, payload, extra=extra, expect=expect, places=places
+    )
     if money.source != source:
         program = _compile(money.source)
     declared = _Declared(fields, payload, expect, extra)
@@ -506,12 +517,17 @@ def expression_problems(expression: Expression) -> list[ExpressionProblem]:
         return problems  # depends on the values, not on the types
     except (ValueError, ArithmeticError, IndexError, KeyError):
         return problems  # depends on the values, not on the types
-    if money.scale is not None:
+    if money.scale is not None and money.unit == "decimal":
+        result = to_decimal(result, money.scale, money.places)
+        if expect not in (None, FieldType.DECIMAL, FieldType.LIST):
+            words = _WORDS.get(str(expect), str(expect))
+            return [*problems, ExpressionProblem(f"gives a decimal number, expected {words}")]
+    elif money.scale is not None:
         result = to_amount(result, money.scale)
         if expect not in (None, FieldType.MONEY, FieldType.LIST):
             words = _WORDS.get(str(expect), str(expect))
             return [*problems, ExpressionProblem(f"gives an amount of money, expected {words}")]
-    wrong = _wrong_type(result, expect)
+    wrong = wrong_type(result, expect)
     if wrong:
         problems.append(ExpressionProblem(wrong))
     return problems
@@ -557,40 +573,6 @@ def _period_literals(source: str) -> list[str]:
         except InvalidPeriod as error:
             problems.append(f"{name}(): {error}")
     return problems
-
-
-def _wrong_type(result: Any, expect: FieldType | str | None) -> str | None:
-    if expect is None:
-        return None
-    if expect == "bool":
-        ok = isinstance(result, bool)
-        words = "true or false"
-    elif expect in (FieldType.DATE, FieldType.DATETIME):
-        ok = isinstance(result, datetime)
-        words = "a timestamp (a date)"
-    elif expect is FieldType.MONEY:
-        ok = isinstance(result, float | int | Decimal) and not isinstance(result, bool)
-        words = "a number"
-    elif expect is FieldType.INT:
-        ok = isinstance(result, int) and not isinstance(result, bool)
-        words = "a whole number"
-    elif expect is FieldType.BOOL:
-        ok = isinstance(result, bool)
-        words = "true or false"
-    elif expect in (FieldType.STR, FieldType.ENUM):
-        ok = isinstance(result, str)
-        words = "a string"
-    elif expect is FieldType.LIST:
-        ok = isinstance(result, list)
-        words = "a list"
-    elif expect == SEED:
-        ok = isinstance(result, str | int) and not isinstance(result, bool)
-        words = _WORDS[SEED]
-    else:
-        return None
-    if ok:
-        return None
-    return f"gives {type(result).__name__}, expected {words}"
 
 
 def compile_condition(process: Process, source: str) -> Expression:

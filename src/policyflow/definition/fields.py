@@ -1,7 +1,9 @@
 """Declared fields → validators for case data and event payloads.
 
 A process declares its case fields (and each event its payload fields) with a type:
-enum, money (Decimal yuan, at most two decimals), int, bool, str, date, datetime, or a list
+enum, money (Decimal yuan, at most two decimals), decimal (an exact number at most `places`
+decimals, held as a :class:`~policyflow.definition.decimals.Fixed`), int, bool, str, date,
+datetime, or a list
 of these or of records (each item a mapping validated against the list's sub-fields, held
 as a plain dict, as JSON objects in stored data and payloads). This module turns the
 declarations into a pydantic model, so bad data is refused at the boundary with
@@ -28,6 +30,7 @@ from pydantic import (
 )
 from pydantic import Field as PField
 
+from policyflow.definition.decimals import DECIMAL_MAX, Fixed, check_places
 from policyflow.definition.model import LIST_MAX, Field, FieldType
 from policyflow.errors import InvalidCaseData
 
@@ -127,6 +130,8 @@ def _element_annotation(field: Field) -> Any:
         return _record_annotation(field)
     if kind is FieldType.ENUM:
         return Literal[tuple(field.values)]
+    if kind is FieldType.DECIMAL:
+        return _decimal_annotation(field)
     base = _SCALAR[kind]
     if kind in (FieldType.INT, FieldType.MONEY) and (
         field.min is not None or field.max is not None
@@ -145,6 +150,21 @@ def _element_annotation(field: Field) -> Any:
                 bounds["le"] = Decimal(str(field.max))
         return Annotated[base, PField(**bounds)]
     return base
+
+
+def _decimal_annotation(field: Field) -> Any:
+    """A decimal: within its bounds (and DECIMAL_MAX), at most its places, held at them."""
+    places = field.decimal_places
+    low, high = -DECIMAL_MAX, DECIMAL_MAX
+    if field.min is not None:
+        low = max(low, Decimal(str(field.min)))
+    if field.max is not None:
+        high = min(high, Decimal(str(field.max)))
+    return Annotated[
+        Decimal,
+        PField(ge=low, le=high, allow_inf_nan=False),
+        AfterValidator(lambda value: check_places(value, places)),
+    ]
 
 
 def annotation(field: Field) -> Any:
@@ -171,6 +191,7 @@ def holds_values_of(target: Field, source: Field) -> bool:
         and target.min == source.min
         and target.max == source.max
         and target.fields == source.fields
+        and target.places == source.places
         and (source.required or not target.required)
     )
 
@@ -196,6 +217,7 @@ def _describe(kind: FieldType, field: Field) -> str:
         return "one of " + ", ".join(repr(v) for v in field.values)
     return {
         FieldType.MONEY: "an amount of yuan with at most 2 decimals",
+        FieldType.DECIMAL: f"a decimal number with at most {field.decimal_places} decimals",
         FieldType.INT: "a whole number",
         FieldType.BOOL: "true or false",
         FieldType.STR: "text",
@@ -216,6 +238,8 @@ def format_value(value: Any, kind: FieldType | None = None) -> str:
     """A value as a person reads it: money as ¥1,000,000.00, dates ISO, lists comma-joined."""
     if value is None:
         return "null"
+    if isinstance(value, Fixed) or kind is FieldType.DECIMAL:
+        return str(value)
     if isinstance(value, Decimal) or (kind is FieldType.MONEY and isinstance(value, int | float)):
         return f"¥{Decimal(str(value)):,.2f}"
     if isinstance(value, datetime):

@@ -90,6 +90,7 @@ class FieldType(StrEnum):
 
     ENUM = "enum"
     MONEY = "money"
+    DECIMAL = "decimal"
     INT = "int"
     BOOL = "bool"
     STR = "str"
@@ -102,13 +103,16 @@ class FieldType(StrEnum):
 class Field(Labelled):
     """A typed case field or event payload field.
 
-    ``money`` is a Decimal amount of yuan with at most two decimals (fen); ``list`` needs
+    ``money`` is a Decimal amount of yuan with at most two decimals (fen); ``decimal`` an
+    exact number (a score) with at most ``places`` decimals (0 to 4, default 2); ``list`` needs
     ``items`` (the element type) and, for a list of enum values, ``values``. A record list
     (``items: record``) declares the keys of each item in ``fields``: sub-fields typed like
-    any field, except that they are neither record lists nor money (see :meth:`_check`).
+    any field, except that they are neither record lists, money nor decimal (:meth:`_check`).
     """
 
-    type: FieldType = PField(description="enum, money, int, bool, str, date, datetime or list.")
+    type: FieldType = PField(
+        description="enum, money, decimal, int, bool, str, date, datetime or list."
+    )
     items: FieldType | None = PField(
         default=None, description="The element type of a list; record: a list of mappings."
     )
@@ -126,6 +130,9 @@ class Field(Labelled):
         le=LIST_MAX,
         description="The most items a list holds (default and at most 10,000).",
     )
+    places: int | None = PField(
+        default=None, ge=0, le=4, description="A decimal's most decimal places (default 2)."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Field:
@@ -142,6 +149,8 @@ class Field(Labelled):
             raise ValueError(f"field {self.id!r}: 'items' is only for a list")
         if self.type is not FieldType.LIST and self.max_items is not None:
             raise ValueError(f"field {self.id!r}: 'max_items' is only for a list")
+        if kind is not FieldType.DECIMAL and self.places is not None:
+            raise ValueError(f"field {self.id!r}: 'places' is only for a decimal")
         if kind is FieldType.ENUM and not self.values:
             raise ValueError(f"field {self.id!r}: an enum needs 'values'")
         if kind is not FieldType.ENUM and self.values:
@@ -171,19 +180,24 @@ class Field(Labelled):
                     f"field {self.id!r}: sub-field {sub.id!r} is a record list; a record "
                     "holds scalars and lists of scalars, not further records"
                 )
-            if sub.element_type is FieldType.MONEY:
-                # An amount enters CEL as a whole number of fen and money.py rewrites the
-                # expressions that read one; it does not type the keys of a record.
+            if sub.element_type in (FieldType.MONEY, FieldType.DECIMAL):
+                # An amount (a decimal) enters CEL as a scaled whole number and money.py
+                # rewrites the expressions that read one; it does not type a record's keys.
                 raise ValueError(
-                    f"field {self.id!r}: sub-field {sub.id!r} is money, which a record cannot "
-                    "hold yet (CEL reads an amount as fen only where it can tell it is one, "
-                    "and it cannot inside a record): keep the amount in a field of its own"
+                    f"field {self.id!r}: sub-field {sub.id!r} is {sub.element_type.value}, which "
+                    "a record cannot hold yet (CEL reads it exactly only where it can tell its "
+                    "type, and it cannot inside a record): keep it in a field of its own"
                 )
 
     @property
     def element_type(self) -> FieldType:
         """The type of the value, or of each element for a list."""
         return self.items if self.items is not None else self.type
+
+    @property
+    def decimal_places(self) -> int:
+        """A decimal's most decimal places (2 unless declared); 2 for money (the fen)."""
+        return 2 if self.places is None else self.places
 
     @property
     def is_record_list(self) -> bool:
@@ -511,6 +525,7 @@ _ADDED_KEYS = frozenset(
         "for_each",
         *("keys", "cohort", "lookups"),  # relations between cases (relation_model.py)
         "sample",  # a seeded random sample of a signal's receivers (signals.py)
+        "places",  # a decimal field's places (type: decimal)
     }
 )
 

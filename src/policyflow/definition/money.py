@@ -25,6 +25,16 @@ yuan), given to a function (``double(fine)``, ``string(fine)``), or beside a val
 unknown type; and a money field assigned a double. A product must stay within int64: an
 amount times a rate of many decimals can overflow, which CEL reports as an error (never as
 a wrong amount).
+
+A ``decimal`` field (a score: decimals.py) is exact the same way, in its own unit: it
+enters CEL as a whole number at its places (85.50 at 2 places is 8550), numbers beside it
+are points as written, times a rate or a whole number it is exact, and a decimal leaving an
+expression for a decimal field is rounded half up once, to that field's places
+(``0.5 * expert_score + 0.5 * site_score`` with 80.25 and 90.00 is 85.125 → 85.13). A
+decimal plus or compared with a whole number is exact too (a score plus whole points). A
+decimal never meets an amount in ``+``, ``-``, a comparison or a branch (points are not
+yuan); an amount times a decimal (a rate held in a field) is an amount, exact, rounded to
+the fen as it leaves.
 """
 
 from __future__ import annotations
@@ -43,12 +53,13 @@ from policyflow.definition.celtype import (
     CelType,
     is_money,
     literal_type,
-    literal_value,
+    noun,
     of_field,
     plain,
     result_of,
     scale_of,
 )
+from policyflow.definition.exact_rewrite import EXACT_KINDS, Rewriter
 from policyflow.definition.model import Field, FieldType
 from policyflow.definition.syntax import (
     Binary,
@@ -63,7 +74,6 @@ from policyflow.definition.syntax import (
     Node,
     Select,
     Unary,
-    children,
     parse,
 )
 
@@ -88,16 +98,23 @@ class MoneyPlan:
             when `is_list`); None when the result is not money.
         is_list: the result is a list of amounts.
         problems: where money cannot be exact; an expression with any is never run.
+        unit: ``yuan`` (an amount) or ``decimal`` (a decimal field's number).
+        places: the decimal places a decimal result is rounded to as it leaves (those of
+            the decimal field it is assigned to); None: kept exact.
     """
 
     source: str
     scale: int | None = None
     is_list: bool = False
     problems: tuple[MoneyProblem, ...] = ()
+    unit: str = "yuan"
+    places: int | None = None
 
 
 _MACROS = frozenset({"all", "exists", "exists_one", "filter", "map"})
-_EXACT = frozenset({"money", "number", "int", "whole_double"})
+#: The field types CEL holds as scaled whole numbers (money: fen; decimal: its places).
+_SCALED = (FieldType.MONEY, FieldType.DECIMAL)
+_EXACT = EXACT_KINDS
 # Types CEL itself refuses beside an int (an amount in fen): left to its own type error.
 _CEL_REFUSES = frozenset({"string", "bytes", "bool", "timestamp", "duration", "map", "list"})
 # Types no amount ever equals (CEL's == gives false, != true, whatever the scale).
@@ -124,6 +141,7 @@ def plan_money(
     *,
     extra: Iterable[str] = (),
     expect: FieldType | str | None = None,
+    places: int | None = None,
 ) -> MoneyPlan:
     """How `source` runs with money as whole numbers of fen, or why it cannot be exact.
 
@@ -134,13 +152,13 @@ def plan_money(
         payload: the event's payload fields, or None where there is none.
         extra: further names it may read (strings, such as ``state``).
         expect: the field type its result is assigned to, ``"bool"``, or None.
+        places: the places of the decimal field it is assigned to (with ``expect`` decimal).
     """
-    money = {n for n, f in fields.items() if f.element_type is FieldType.MONEY}
-    payload_money = payload is not None and any(
-        f.element_type is FieldType.MONEY for f in payload.values()
-    )
+    money = {n for n, f in fields.items() if f.element_type in _SCALED}
+    payload_money = payload is not None and any(f.element_type in _SCALED for f in payload.values())
     read = set(names)
-    if not read & money and not ("payload" in read and payload_money) and expect != "money":
+    exact = expect in ("money", "decimal")
+    if not read & money and not ("payload" in read and payload_money) and not exact:
         return MoneyPlan(source)
     try:
         root = parse(source)
@@ -149,27 +167,42 @@ def plan_money(
         return MoneyPlan(source, problems=(problem,))
     typer = _Typer(source, fields, payload, frozenset(extra), payload_money)
     result = typer.visit(root)
-    if expect == "money":
-        if result.kind == "number":
-            typer.want(root, result.scale)
-            result = CelType("money", result.scale)
-        elif result.kind == "double":
-            typer.fail(
-                root,
-                f"{typer.text(root)} is a binary double: a money field takes an exact amount "
-                "(compute it from amounts, decimal literals and whole numbers)",
-            )
+    if exact:
+        result = _assigned(typer, root, result, "yuan" if expect == "money" else "decimal")
     if typer.problems:
         return MoneyPlan(source, problems=tuple(typer.problems))
     text = typer.rewritten(root)
+    kept = places if expect == "decimal" else None
     if result.kind == "money":
-        return MoneyPlan(text, result.scale)
+        return MoneyPlan(text, result.scale, unit=result.unit, places=kept)
     if result.kind == "list" and result.item is not None and result.item.kind == "money":
-        return MoneyPlan(text, result.item.scale, is_list=True)
+        item = result.item
+        return MoneyPlan(text, item.scale, is_list=True, unit=item.unit, places=kept)
     return MoneyPlan(text)
 
 
-class _Typer:
+def _assigned(typer: _Typer, root: Node, result: CelType, unit: str) -> CelType:
+    """The type of a result assigned to a money (`unit` yuan) or decimal field."""
+    field = "a money field takes an exact amount" if unit == "yuan" else "a decimal field takes"
+    if result.kind == "number":
+        typer.want(root, result.scale)
+        return CelType("money", result.scale, unit=unit)
+    if result.kind == "double":
+        typer.fail(
+            root,
+            f"{typer.text(root)} is a binary double: {field} an exact number (compute it from "
+            f"{'amounts' if unit == 'yuan' else 'decimals'}, decimal literals and whole numbers)",
+        )
+    elif result.kind == "money" and result.unit != unit:
+        typer.fail(
+            root,
+            f"{typer.text(root)} is {noun(result)}: {field.removesuffix(' an exact amount')} "
+            f"{'an amount of yuan' if unit == 'yuan' else 'a number, not an amount of yuan'}",
+        )
+    return result
+
+
+class _Typer(Rewriter):
     """Types each node, notes the scale each operand of a money operation must run at."""
 
     def __init__(
@@ -180,14 +213,11 @@ class _Typer:
         extra: frozenset[str],
         payload_money: bool,
     ) -> None:
-        self.source = source
+        super().__init__(source)
         self.fields = fields
         self.payload = payload
         self.extra = extra
         self.payload_money = payload_money
-        self.types: dict[int, CelType] = {}
-        self.wanted: dict[int, int] = {}  # node → the scale it runs at
-        self.whole: set[int] = set()  # double(n) calls read as n
         self.bound: list[dict[str, CelType]] = []
         self.problems: list[MoneyProblem] = []
 
@@ -219,9 +249,11 @@ class _Typer:
         if kind.kind == "dyn":
             return self.fail(node, f"{text} has a type not known here, so {what} is not exact")
         if kind.kind == "money":
-            return self.fail(node, f"{text} is an amount: {what} has no exact meaning")
+            return self.fail(node, f"{text} is {noun(kind)}: {what} has no exact meaning")
         if is_money(kind):
-            return self.fail(node, f"{text} is a list of amounts: {what} is not defined")
+            return self.fail(
+                node, f"{text} is a list of {noun(kind)[2:].lstrip()}s: {what} is not defined"
+            )
         if cel_refuses and kind.kind in _CEL_REFUSES:
             return ERROR  # CEL refuses an int beside it too: the dry run reports it
         words = _WORDS.get(kind.kind, kind.kind)
@@ -244,7 +276,7 @@ class _Typer:
                 return self._payload_field(node.field)
             operand = self.visit(node.operand)
             if is_money(operand):
-                return self.fail(node, f"{self.text(node.operand)} is an amount: it has no fields")
+                return self.fail(node, f"{self.text(node.operand)} is {noun(operand)}: no fields")
             return DYN
         if isinstance(node, Index):
             return self._index(node)
@@ -255,8 +287,9 @@ class _Typer:
         if isinstance(node, MapOf):
             for key, value in node.entries:
                 self.visit(key)
-                if is_money(self.visit(value)):
-                    return self.fail(value, f"{self.text(value)} is an amount: not in a map")
+                kind = self.visit(value)
+                if is_money(kind):
+                    return self.fail(value, f"{self.text(value)} is {noun(kind)}: not in a map")
             return CelType("map")
         if isinstance(node, Unary):
             operand = self.visit(node.operand)
@@ -337,8 +370,8 @@ class _Typer:
                 assert operand is not None
                 return self.fail(
                     operand,
-                    f"{self.text(operand)} is an amount: {function}() of it is not exact "
-                    "(money is exact in comparisons, + and -, and times a rate or a whole number)",
+                    f"{self.text(operand)} is {noun(kind)}: {function}() of it is not exact "
+                    "(it is exact in comparisons, + and -, and times a rate or a whole number)",
                 )
         if function == "double" and node.target is None and len(kinds) == 1:
             argument = kinds[0]
@@ -373,13 +406,16 @@ class _Typer:
             return ERROR
         if any(k.kind == "money" for k in kinds):
             scale = 0
+            unit = next(k.unit for k in kinds if k.kind == "money")
             for item, kind in zip(node.items, kinds, strict=True):
                 if kind.kind not in ("money", "number"):
                     return self._refuse(item, kind, "a list of amounts with it")
+                if kind.kind == "money" and kind.unit != unit:
+                    return self._mixed(item, kind, "in one list")
                 scale = max(scale, kind.scale)
             for item in node.items:
                 self.want(item, scale)
-            return CelType("list", item=CelType("money", scale))
+            return CelType("list", item=CelType("money", scale, unit=unit))
         if kinds and all(k == kinds[0] for k in kinds):
             return CelType("list", item=kinds[0])
         if kinds and all(k.kind == "number" for k in kinds):
@@ -408,6 +444,8 @@ class _Typer:
             for operand, kind in ((node.left, left), (node.right, right)):
                 if kind.kind not in _EXACT:
                     return self._refuse(operand, kind, "comparing money with it", cel_refuses=True)
+            if _mixed_units(left, right):
+                return self._mixed(node.right, right, "compared")
             scale = max(scale_of(left), scale_of(right))
             self.want(node.left, scale)
             self.want(node.right, scale)
@@ -415,24 +453,33 @@ class _Typer:
         if op == "in":
             return self._money_in(node, left, right)
         if op in ("+", "-"):
+            unit = left.unit if left.kind == "money" else right.unit
             for operand, kind in ((node.left, left), (node.right, right)):
+                if kind.kind in ("int", "whole_double") and unit == "decimal":
+                    continue  # whole points beside a score: exact at its scale
                 if kind.kind in ("int", "whole_double"):
                     return self.fail(
                         operand,
                         f"{self.text(operand)} is a whole number, not an amount: write the "
                         "amount (fine + 100.00) or multiply a count by an amount (fine * n)",
                     )
-                if kind.kind not in ("money", "number"):
+                if kind.kind not in ("money", "number", "int", "whole_double"):
                     return self._refuse(operand, kind, f"money {op} it", cel_refuses=True)
-            scale = max(left.scale, right.scale)
+            if _mixed_units(left, right):
+                return self._mixed(node.right, right, f"joined by {op}")
+            scale = max(scale_of(left), scale_of(right))
             self.want(node.left, scale)
             self.want(node.right, scale)
-            return CelType("money", scale)
+            return CelType("money", scale, unit=unit)
         if op == "*":
             if left.kind == "money" and right.kind == "money":
-                return self.fail(
-                    node, f"{self.text(node)}: an amount times an amount has no meaning"
-                )
+                if left.unit == right.unit == "yuan":
+                    return self.fail(
+                        node, f"{self.text(node)}: an amount times an amount has no meaning"
+                    )
+                # a rate (or weight) held in a decimal field: exact, in the other's unit
+                unit = "yuan" if "yuan" in (left.unit, right.unit) else "decimal"
+                return CelType("money", left.scale + right.scale, unit=unit)
             for operand, kind in ((node.left, left), (node.right, right)):
                 if kind.kind == "list":
                     return self._refuse(operand, kind, "multiplying it", cel_refuses=True)
@@ -442,18 +489,31 @@ class _Typer:
             if other.kind not in _EXACT:
                 return self._refuse(other_node, other, "money times it", cel_refuses=True)
             self.want(other_node, other.scale if other.kind == "number" else 0)
-            return CelType("money", amount.scale + (other.scale if other.kind == "number" else 0))
+            scale = amount.scale + (other.scale if other.kind == "number" else 0)
+            return CelType("money", scale, unit=amount.unit)
+        what = "money" if left.unit == right.unit == "yuan" else "a decimal"
         return self.fail(
             node,
-            f"{self.text(node)}: dividing money cannot be exact; multiply by a rate instead "
+            f"{self.text(node)}: dividing {what} cannot be exact; multiply by a rate instead "
             "(amount * 0.3), or compare by multiplying the other side",
             node.at,
+        )
+
+    def _mixed(self, node: Node, kind: CelType, how: str) -> CelType:
+        """Refuse an amount and a decimal number (points are not yuan) `how` together."""
+        return self.fail(
+            node,
+            f"{self.text(node)} is {noun(kind)} and the other side "
+            f"{'a decimal number' if kind.unit == 'yuan' else 'an amount'}: points and yuan "
+            f"cannot be {how} (a decimal times an amount is an amount)",
         )
 
     def _money_in(self, node: Binary, left: CelType, right: CelType) -> CelType:
         if right.kind != "list" or left.kind not in ("money", "number"):
             return self._refuse(node.left, left, "`in` with money")
         item = right.item or DYN
+        if _mixed_units(left, item):
+            return self._mixed(node.right, right, "matched by `in`")
         if item.kind == "money" and isinstance(node.right, ListOf):
             scale = max(item.scale, left.scale)
             self.want(node.left, scale)
@@ -487,11 +547,14 @@ class _Typer:
             for branch, kind in branches:
                 if kind.kind not in ("money", "number", "null"):
                     return self._refuse(branch, kind, "`? :` with an amount in the other branch")
+            if _mixed_units(then, otherwise):
+                return self._mixed(node.otherwise, otherwise, "the two branches of `? :`")
+            unit = then.unit if then.kind == "money" else otherwise.unit
             scale = max(kind.scale for _, kind in branches if kind.kind != "null")
             for branch, kind in branches:
                 if kind.kind != "null":
                     self.want(branch, scale)
-            return CelType("money", scale)
+            return CelType("money", scale, unit=unit)
         if then.kind == otherwise.kind == "number":
             return CelType(
                 "number", max(then.scale, otherwise.scale), then.whole and otherwise.whole
@@ -500,54 +563,8 @@ class _Typer:
             return then
         return otherwise if then.kind == "null" else DYN
 
-    def want(self, node: Node, scale: int) -> None:
-        """Run `node` (an exact operand of a money operation) at `scale`."""
-        kind = self.types[id(node)]
-        if kind.kind == "number":
-            if isinstance(node, Unary):
-                self.want(node.operand, scale)
-            elif isinstance(node, Choice):
-                self.want(node.then, scale)
-                self.want(node.otherwise, scale)
-            else:
-                self.wanted[id(node)] = scale
-            return
-        if kind.kind == "whole_double":
-            self.whole.add(id(node))
-        if kind.kind in _EXACT and scale != scale_of(kind):
-            self.wanted[id(node)] = scale
 
-    # --- rewriting ---
-
-    def rewritten(self, root: Node) -> str:
-        """The source with money as whole numbers (the source itself when nothing changes)."""
-        if not self.wanted and not self.whole:
-            return self.source
-        return self.source[: root.start] + self._emit(root) + self.source[root.end :]
-
-    def _emit(self, node: Node) -> str:
-        key = id(node)
-        scale = self.wanted.get(key)
-        if isinstance(node, Literal) and scale is not None:
-            value = literal_value(node)
-            whole = value.scaleb(scale)
-            assert whole == whole.to_integral_value()  # the scale covers its decimals
-            at = self.source.index(node.text, node.start)
-            tail = self.source[at + len(node.text) : node.end]
-            return self.source[node.start : at] + str(int(whole)) + tail
-        if key in self.whole:
-            assert isinstance(node, Call)
-            text = "(" + self._emit(node.args[0]) + ")"
-        else:
-            parts: list[str] = []
-            position = node.start
-            for child in children(node):
-                parts.append(self.source[position : child.start])
-                parts.append(self._emit(child))
-                position = child.end
-            parts.append(self.source[position : node.end])
-            text = "".join(parts)
-        if scale is None:
-            return text
-        natural = scale_of(self.types[key])
-        return f"(({text}) * {10 ** (scale - natural)})"
+def _mixed_units(left: CelType, right: CelType) -> bool:
+    """An amount beside a decimal number (or a list of the other)."""
+    units = {k.unit for k in (left, right, left.item, right.item) if k and k.kind == "money"}
+    return len(units) > 1

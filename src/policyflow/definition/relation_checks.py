@@ -158,6 +158,14 @@ def lookup_faults(process: Process, target: Process, index: int) -> list[tuple[P
                     f"{name}: reads {read!r}, which is money: {MONEY_REFUSED}",
                 )
             )
+        elif field.element_type is FieldType.DECIMAL:
+            faults.append(
+                (
+                    (*where, "read", number),
+                    f"{name}: reads {read!r}, which is a decimal: CEL reads a decimal exactly "
+                    "only where it can tell it is one, and it cannot in another case's item",
+                )
+            )
     return faults
 
 

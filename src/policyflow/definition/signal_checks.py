@@ -30,9 +30,17 @@ from policyflow.errors import InvalidInput
 
 __all__ = ["RANKABLE", "check_links", "payload_faults", "receiver_fault", "signal_names"]
 
-#: The types a ranking compares exactly (money never reaches another case's item).
+#: The types a ranking compares exactly (money never reaches another case's item; a
+#: decimal is read beside it, for the ranking only: runtime/signals.py).
 RANKABLE = frozenset(
-    {FieldType.INT, FieldType.STR, FieldType.ENUM, FieldType.DATE, FieldType.DATETIME}
+    {
+        FieldType.INT,
+        FieldType.DECIMAL,
+        FieldType.STR,
+        FieldType.ENUM,
+        FieldType.DATE,
+        FieldType.DATETIME,
+    }
 )
 #: A message of the single-file dry run that only a typical receiver can settle.
 _UNTYPED = "does not type-check"
@@ -174,7 +182,8 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
         if ranked.type not in RANKABLE:
             return (
                 f"ranks by {rank_key.field!r}, a {ranked.type.value} field: a ranking compares "
-                "int, str, enum, date or datetime fields (money never reaches another case)"
+                "int, decimal, str, enum, date or datetime fields (money never reaches another "
+                "case)"
             )
     if not spec.many:
         return None
@@ -188,9 +197,16 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
                     f"which another case cannot read (CEL reads an amount as fen only where "
                     "it can tell it is one, and it cannot through a relation)"
                 )
+            if field.element_type is FieldType.DECIMAL and re.search(rf"\bc\.{field.id}\b", source):
+                return (
+                    f"signals {spec.event!r}: {name} reads c.{field.id}, a decimal, which "
+                    "another case cannot read (CEL reads a decimal exactly only where it can "
+                    "tell it is one, and it cannot through a relation): rank_by it, or let "
+                    "each receiver compare its own score and read the result (a bool or enum)"
+                )
     item: dict[str, Any] = {"id": "x", "state": receiver.initial_state.id, "rank": 1, "through": 1}
     for field in receiver.fields:
-        if field.element_type is not FieldType.MONEY:
+        if field.element_type not in (FieldType.MONEY, FieldType.DECIMAL):
             item[field.id] = sample_value(field)
     variables: dict[str, Any] = {f.id: sample_value(f) for f in sender.fields}
     variables.update(c=item, ranked=1, state=sender.initial_state.id)

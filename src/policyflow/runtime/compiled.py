@@ -205,7 +205,13 @@ class CompiledProcess:
             assigns = tuple(
                 self._assignment(
                     name,
-                    compile_expression(source, fields, declared, expect=fields[name].type),
+                    compile_expression(
+                        source,
+                        fields,
+                        declared,
+                        expect=fields[name].type,
+                        places=fields[name].decimal_places,
+                    ),
                     transition.event,
                 )
                 for name, source in transition.assign.items()

@@ -9,7 +9,9 @@ whose cohort field is empty, sends none); one to children or members is a
 
 **Ranking** (``rank_by``). The receivers for which ``where`` holds are ordered by the
 listed fields (``desc`` by default, or ``asc``), each compared exactly (ints, strings,
-timestamps); a missing value (null) ranks after every value, tied with the other nulls.
+timestamps, decimals: a decimal field is not in ``c``, it is read beside it for the
+ranking only, as the Decimal it is); a missing value (null) ranks after every value,
+tied with the other nulls.
 Receivers that every key leaves equal share a rank (competition ranking: 1, 2, 2, 4).
 Each item ``c`` gains ``c.rank`` (that rank) and ``c.through`` (the last position its tie
 group occupies: 1, 3, 3, 4), and ``ranked`` is how many were ranked. Comparing
@@ -160,6 +162,7 @@ def receivers(
     plan = broadcast.plan
     variables = dict(broadcast.variables)
     chosen: list[dict[str, Any]] = []
+    beside: list[tuple[dict[str, Any], str]] = []  # (item, field) read for the ranking only
     where = plan.where
     for compiled, snapshot in relatives:
         item = case_item(compiled, snapshot)
@@ -173,11 +176,17 @@ def receivers(
             except InvalidInput:
                 continue  # as a guard that cannot be evaluated: it does not hold
         chosen.append(item)
+        for key in plan.rank_by:  # a decimal is ranked by, never read through c (items.py)
+            if key.field not in item:
+                item[key.field] = snapshot.data.get(key.field)
+                beside.append((item, key.field))
     drawn: Mapping[str, Any] | None = None
     if plan.sample is not None:
         chosen, drawn = draw(chosen, plan.sample, broadcast.variables, plan.event)
     if plan.rank_by:
         chosen = rank(chosen, plan.rank_by)
+    for item, name in beside:
+        del item[name]
     variables["ranked"] = len(chosen)
     signals = []
     for item in chosen:
