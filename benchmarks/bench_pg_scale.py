@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pstats
 import subprocess
 import sys
 import time
@@ -186,6 +187,7 @@ def fire_run(server: Cluster, ids: list[list[str]], mode: str, seconds: float) -
         "p99_ms": 1000 * latencies[int(events * 0.99)] if events else 0,
         "errors": errors,
         "stale_retries": int(calls) - int(matched),
+        "server_ms_per_event": server_ms(server, "fire")[0] / max(events, 1),
     }
 
 
@@ -223,7 +225,8 @@ def bench_fire(arguments: argparse.Namespace) -> None:
                         f"{arguments.seconds:g}s), p50 {result['p50_ms']:.1f} ms, p99 "
                         f"{result['p99_ms']:.1f} ms, client CPU {result['cpu_per_event_ms']:.2f}"
                         f" ms/event, errors {result['errors']}, stale-cache retries "
-                        f"{result['stale_retries']}"
+                        f"{result['stale_retries']}, server "
+                        f"{result['server_ms_per_event']:.2f} ms/event"
                     )
         with Engine(url) as engine:
             checked = engine.verify(hot)
@@ -267,14 +270,31 @@ def build_tick_base(server: Cluster, total: int, due: int) -> None:
     say(f"verify: {len(sample)} sampled clones clean ({rows} journal rows)")
 
 
-def worker_command(url: str, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "policyflow", "worker", "--db", url, "--log-json", *extra]
+def worker_command(url: str, *extra: str, profile: Path | None = None) -> list[str]:
+    """``policyflow worker`` on `url` with JSON logs (under cProfile, to `profile`)."""
+    profiled = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    return [
+        sys.executable,
+        *profiled,
+        "-m",
+        "policyflow",
+        "worker",
+        "--db",
+        url,
+        "--log-json",
+        *extra,
+    ]
 
 
 def bench_tick(arguments: argparse.Namespace) -> None:
     print(describe())
     with cluster(SETTINGS) as server:
         build_tick_base(server, arguments.total, arguments.due)
+
+        def profile(count: int, number: int) -> Path | None:
+            folder = arguments.profile
+            return None if folder is None else folder / f"worker-{count}-{number}.prof"
+
         for count in arguments.workers:
             name = f"tick{count}"
             began = time.perf_counter()
@@ -285,12 +305,12 @@ def bench_tick(arguments: argparse.Namespace) -> None:
             began = time.perf_counter()
             children = [
                 subprocess.Popen(
-                    worker_command(url, "--once"),
+                    worker_command(url, "--once", profile=profile(count, number)),
                     stdout=subprocess.PIPE,
                     text=True,
                     env=child_env(),
                 )
-                for _ in range(count)
+                for number in range(count)
             ]
             outputs = [child.communicate()[0] for child in children]
             wall = time.perf_counter() - began
@@ -321,6 +341,9 @@ def bench_tick(arguments: argparse.Namespace) -> None:
             )
             for line in top:
                 print("   ", line)
+            if arguments.profile is not None:
+                stats = pstats.Stats(str(profile(count, 0)))
+                stats.sort_stats("tottime").print_stats(15)
             sample = server.sql(
                 "SELECT case_id FROM journal WHERE event = 'deemed_granted' "
                 "ORDER BY md5(case_id) LIMIT 100",
@@ -346,6 +369,7 @@ def main() -> None:
     tick.add_argument("--total", type=int, default=1_000_000)
     tick.add_argument("--due", type=int, default=100_000)
     tick.add_argument("--workers", type=lambda s: [int(n) for n in s.split(",")], default=[1, 2, 4])
+    tick.add_argument("--profile", type=Path, default=None, help="cProfile the workers here")
     from pgsoak import add_soak_arguments, feeder, soak
 
     add_soak_arguments(commands.add_parser("soak", help="workers killed and restarted"))
