@@ -21,8 +21,11 @@ beside every figure: the machine is shared.
    bench-filing cases whose one-hour reply limit falls due seconds later and fires
    ``filed``/``closed`` on open ones. At the end: every due timer fired exactly once
    (journal entries counted per deadline), none lost, and ``verify`` clean.
+4. ``midkill``: one ``worker --once`` after another over ``--due`` timers due at one
+   instant, each SIGKILLed 3–6 s into its sweep (inside a page's transaction, as the
+   server's log confirms), then a last one finishes: each fired once, ``verify`` clean.
 
-Usage: PYTHONPATH=src .venv/bin/python benchmarks/bench_pg_scale.py fire|tick|soak [options]
+Usage: PYTHONPATH=src .venv/bin/python benchmarks/bench_pg_scale.py fire|tick|soak|midkill [options]
 Results go to docs/benchmarks.md (section "2026-12: PostgreSQL at scale").
 """
 
@@ -370,9 +373,13 @@ def main() -> None:
     tick.add_argument("--due", type=int, default=100_000)
     tick.add_argument("--workers", type=lambda s: [int(n) for n in s.split(",")], default=[1, 2, 4])
     tick.add_argument("--profile", type=Path, default=None, help="cProfile the workers here")
-    from pgsoak import add_soak_arguments, feeder, soak
+    from pgsoak import add_soak_arguments, feeder, kill_mid_sweep, soak
 
     add_soak_arguments(commands.add_parser("soak", help="workers killed and restarted"))
+    mid = commands.add_parser("midkill", help="workers killed inside a large sweep")
+    mid.add_argument("--due", type=int, default=20_000)
+    mid.add_argument("--kills", type=int, default=8)
+    mid.add_argument("--seed", type=int, default=2026)
     one = commands.add_parser("_client")
     for name in ("--url", "--mode"):
         one.add_argument(name, required=True)
@@ -391,6 +398,7 @@ def main() -> None:
         "soak": soak,
         "_client": client,
         "_feeder": feeder,
+        "midkill": kill_mid_sweep,
     }
     handlers[arguments.command](arguments)
 
