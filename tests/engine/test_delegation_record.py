@@ -184,6 +184,11 @@ def test_grants_stored_before_the_chain_are_chained_by_the_migration(granted):
         connection.execute("DROP TABLE case_keys")
         connection.execute("ALTER TABLE journal DROP COLUMN reads")
         connection.execute("DROP TABLE calendar_years")
+        # and 0008's due-timer index, back to the one before it
+        connection.execute("DROP INDEX ix_timers_due")
+        connection.execute(
+            "CREATE INDEX ix_timers_status_expires_at ON timers (status, expires_at)"
+        )
         connection.execute("UPDATE alembic_version SET version_num = '0004'")
     connection.close()
     assert _verify(path) == 1

@@ -310,6 +310,8 @@ def test_a_database_from_before_the_ledger_is_migrated_with_its_cases(filled):
         "ALTER TABLE journal DROP COLUMN overrides",
         "ALTER TABLE journal DROP COLUMN role",
         "ALTER TABLE cases DROP COLUMN previous_state",
+        "DROP INDEX ix_timers_due",
+        "CREATE INDEX ix_timers_status_expires_at ON timers (status, expires_at)",
         "UPDATE alembic_version SET version_num = '0001'",
     )
     assert _verify(path) > 0

@@ -13,6 +13,7 @@ from policyflow.errors import ConcurrentUpdate
 from policyflow.runtime.snapshot import TimerStatus
 from policyflow.store import cases, convert, fast, timers
 from policyflow.store.convert import snapshot_from_rows
+from policyflow.store.database import Database
 
 
 def _load(database, case_id="c1"):
@@ -111,19 +112,54 @@ def test_due_timers_of_the_same_instant_page_without_repeats_or_gaps(database):
 
 @pytest.mark.parametrize("paged", [False, True])
 def test_due_timer_query_reads_the_index_not_the_table(database, paged):
-    """tick's due query, first page and later ones, searches ix_timers_status_expires_at."""
+    """tick's due query, first page and later ones, searches ix_timers_due."""
     sql = timers._due_sql("sqlite", paged)
     parameters = ["armed", "2023-10-05 00:00:00.000000"]
     if paged:
-        parameters += ["2023-10-01 00:00:00.000000", 1]  # after (expires_at, rowid)
+        parameters += ["2023-10-01 00:00:00.000000", "c1", 0]  # after (expires_at, case, position)
     with database.read() as connection:
         plan = " ".join(
             str(r[-1])
             for r in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", (*parameters, 10))
         )
-    assert "USING INDEX ix_timers_status_expires_at" in plan
+    assert "USING INDEX ix_timers_due" in plan
     assert "SCAN timers" not in plan
     assert "TEMP B-TREE" not in plan  # in the index's order: no sort of all due timers
+
+
+def _plan_nodes(plan):
+    yield plan
+    for child in plan.get("Plans", ()):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.postgres
+def test_a_later_page_on_postgres_reads_on_from_the_last_row_not_every_due_timer(postgres_url):
+    """300 timers due at one midnight: the page after the 100th reads 10 rows off the index.
+
+    With the index on (status, expires_at) alone, each page read every due timer left and
+    sorted them (a tick over N due timers read N²/page rows).
+    """
+    database = Database(postgres_url)
+    for number in range(300):
+        _due_case(database, f"c{number:03d}", date(2023, 10, 2))
+    sql = timers._due_sql("postgresql", True).replace("%s", "{}")
+    parameters = ("'armed'", "'2023-10-05'", "'2023-10-03'", "'c099'", "0", "10")
+    with database.write() as connection:
+        connection.exec_driver_sql("ANALYZE timers")
+        for setting in ("enable_seqscan", "enable_sort", "enable_incremental_sort"):
+            connection.exec_driver_sql(f"SET LOCAL {setting} = off")  # a plan without, if any
+        (plan,) = connection.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {sql.format(*parameters)}"
+        ).scalar_one()
+        rows = connection.exec_driver_sql(sql.format(*parameters)).all()
+    nodes = list(_plan_nodes(plan["Plan"]))
+    assert [r[1] for r in rows] == [f"c{number:03d}" for number in range(100, 110)]
+    assert not [n for n in nodes if "Sort" in n["Node Type"]], nodes
+    (scan,) = [n for n in nodes if n.get("Relation Name") == "timers"]
+    assert scan["Index Name"] == "ix_timers_due"
+    assert scan["Actual Rows"] <= 10  # it stopped at the page's size
+    database.dispose()
 
 
 def test_overdue_timers_are_expired_armed_ones_and_overdue_ones(database):

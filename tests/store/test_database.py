@@ -127,16 +127,17 @@ def test_first_use_creates_the_schema_at_the_newest_migration(sqlite_path):
     database = Database(sqlite_path)
     tables = set(inspect(database.engine).get_table_names())
     assert {"cases", "journal", "timers", "definitions", "ledger", "alembic_version"} <= tables
-    assert database.revision() == "0007"
+    assert database.revision() == "0008"
     Database(sqlite_path)  # a second open is a no-op, not a second CREATE TABLE
-    assert database.revision() == "0007"
+    assert database.revision() == "0008"
 
 
 def test_the_due_timer_index_exists(sqlite_path):
-    """timers has the (status, expires_at) index that tick's query needs."""
+    """timers has the index in the order of tick's pages, and only that one (migration 0008)."""
     indexes = inspect(Database(sqlite_path).engine).get_indexes("timers")
-    assert {"name": "ix_timers_status_expires_at"}.items() <= indexes[0].items()
-    assert indexes[0]["column_names"] == ["status", "expires_at"]
+    assert [(i["name"], i["column_names"]) for i in indexes] == [
+        ("ix_timers_due", ["status", "expires_at", "case_id", "position"])
+    ]
 
 
 def _diff(database: Database) -> list[object]:
@@ -163,6 +164,7 @@ def test_migration_files_ship_inside_the_package():
         "0005_relations.py",
         "0006_calendar.py",
         "0007_delegation_chain.py",
+        "0008_due_order.py",
     ]
 
 
@@ -170,7 +172,7 @@ def test_migration_files_ship_inside_the_package():
 def test_migrations_match_the_tables_on_postgres(postgres_url):
     """The same migrations build the same schema on PostgreSQL."""
     database = Database(postgres_url)
-    assert database.revision() == "0007"
+    assert database.revision() == "0008"
     assert _diff(database) == []
     database.dispose()
 
