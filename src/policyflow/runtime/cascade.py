@@ -6,6 +6,10 @@ An event on a case at instant T is never alone:
    whose expiry instant is at or before T expires first, earliest first, each with its
    consequence and recorded at its own instant (:mod:`.expiry`).
 2. **The event**, judged on the case as the law has left it (:func:`.step.transition`).
+   Each other case it reads (``members``, ``children``, ``parent``, ``cohort``, a
+   lookup's hits) is first brought up to the event's instant the same way, and its
+   expiries are part of the act's outcome (:class:`_CatchUp`); so is every case an expiry's
+   or a signal's step reads, at that step's instant.
 3. **Children** the event (or an expiry) starts, begun at its instant.
 4. **The signals** the step sends (runtime/signals.py): a transition's ``signal`` to the
    parent, the cohort, children or members, and on reaching a final state the parent's.
@@ -44,7 +48,8 @@ from policyflow.runtime.expiry import (
     not_before_last,
     overdue,
 )
-from policyflow.runtime.reads import Live
+from policyflow.runtime.journal import JournalEntry
+from policyflow.runtime.reads import Live, needed
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor, RoleMode
 from policyflow.runtime.signals import Broadcast, Signal, receivers
@@ -185,7 +190,8 @@ def act(
     """
     if at < snapshot.updated_at:
         not_before_last(snapshot, event, at)
-    if _nothing_due(family, compiled, snapshot, at):
+    # an event that reads other cases takes the cascade: they may be due (see _CatchUp)
+    if not needed(compiled, snapshot.state, event) and _nothing_due(family, compiled, snapshot, at):
         # Nothing to expire first (the common case): the event alone, unless it reaches
         # another case. Made as the cascade below would make it, without its bookkeeping.
         step = transition(
@@ -198,7 +204,7 @@ def act(
             calendar=calendar,
             overrides=overrides,
             roles=roles,
-            relations=Live(family),  # read only when the expressions read others
+            relations=None,  # reads nothing: needed() said so
         )
         if not step.spawn and not step.signals:
             return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
@@ -219,7 +225,7 @@ def act(
             calendar=calendar,
             overrides=overrides,
             roles=roles,
-            relations=cascade.reads(),
+            relations=cascade.reads(case, at),
         )
     except TransitionRefused as error:
         if case.steps:
@@ -274,6 +280,32 @@ class _Open:
         self.steps = steps
 
 
+class _CatchUp:
+    """What one reading step's live reads bring up to its instant (reads.CatchUp).
+
+    A case read with a deadline due at or before the step's instant is taken into the
+    cascade and its expiries applied first, at their own instants, as a signal's receiver
+    is: the read sees it as the law has left it, and its expiries are written with the act
+    (one transaction). A refused act writes none of them: they were due by law anyway, and
+    the next act that reads the case, or a tick, writes the same entries at the same
+    instants (docs/architecture.md).
+    """
+
+    __slots__ = ("cascade", "depth", "until")
+
+    def __init__(self, cascade: _Cascade, depth: int, until: datetime) -> None:
+        self.cascade = cascade
+        self.depth = depth
+        self.until = until
+
+    def bring(self, cases: Sequence[tuple[CompiledProcess, CaseSnapshot]], *, above: bool) -> None:
+        # a parent or cohort expires before the reader at one instant, its relatives after
+        self.cascade.bring(cases, self.depth - 1 if above else self.depth + 1, self.until)
+
+    def entered(self, case_id: str) -> datetime | None:
+        return self.cascade.entered(case_id)
+
+
 class _Held(Mapping[str, tuple[CompiledProcess, CaseSnapshot]]):
     """The cases a cascade holds, each as it now stands: a view, not a copy.
 
@@ -305,6 +337,7 @@ class _Cascade:
         self.open: dict[str, _Open] = {}
         self.started: dict[str, int] = {}  # parent id → children started by this cascade
         self.taken = 0
+        self.busy: set[str] = set()  # cases whose expiry is being judged: not expired again
 
     def add(self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int) -> _Open:
         """Take in a case as it stands, with its children that could signal it by `until`."""
@@ -317,12 +350,17 @@ class _Cascade:
                 self.add(child_compiled, child, depth + 1)
         return case
 
-    def advance(self, until: datetime) -> None:
-        """Expire every deadline of the open cases due at or before `until`, in order."""
+    def advance(self, until: datetime, among: Sequence[_Open] | None = None) -> None:
+        """Expire every deadline of the open cases due at or before `until`, in order.
+
+        `among`: only those cases (the ones a read just took in), not every open one.
+        """
         while True:
             chosen: tuple[_Open, TimerSnapshot] | None = None
             key: tuple[datetime, int, datetime, str] | None = None
-            for case in self.open.values():
+            for case in self.open.values() if among is None else among:
+                if case.current.case_id in self.busy:
+                    continue
                 timer = next_due(case.compiled, case.current, until)
                 if timer is None:
                     continue
@@ -340,9 +378,18 @@ class _Cascade:
             self._expire(*chosen)
 
     def _expire(self, case: _Open, timer: TimerSnapshot) -> None:
-        step = expire_timer(
-            case.compiled, case.current, timer, calendar=self.calendar, relations=self.reads()
-        )
+        case_id = case.current.case_id
+        self.busy.add(case_id)  # what its expiry reads is caught up; never itself again
+        try:
+            step = expire_timer(
+                case.compiled,
+                case.current,
+                timer,
+                calendar=self.calendar,
+                relations=self.reads(case, expiry_instant(case.current, timer)),
+            )
+        finally:
+            self.busy.discard(case_id)
         if not step.spawn and not step.signals:
             self._record(case, step)
             return
@@ -392,7 +439,7 @@ class _Cascade:
             actor=step.entry.actor,
             calendar=self.calendar,
             by_law=True,  # the law answers the sender's decision: taken as system
-            relations=self.reads(),
+            relations=self.reads(receiver, at),
         )
         self.take(receiver, answered)
 
@@ -435,9 +482,42 @@ class _Cascade:
         self.open[started.snapshot.case_id] = opened
         self._record(opened, started)
 
-    def reads(self) -> Live:
-        """Reads of other cases: the family's, with the cases this cascade holds as they stand."""
-        return Live(self.family, _Held(self.open))
+    def reads(self, reader: _Open | None = None, at: datetime | None = None) -> Live:
+        """Reads of other cases: the family's, with the cases this cascade holds as they stand.
+
+        With the `reader` and its step's instant `at`, each case read is first brought up
+        to `at` (:class:`_CatchUp`).
+        """
+        if reader is None or at is None:
+            return Live(self.family, _Held(self.open))
+        return Live(self.family, _Held(self.open), _CatchUp(self, reader.depth, at))
+
+    def bring(
+        self, cases: Sequence[tuple[CompiledProcess, CaseSnapshot]], depth: int, until: datetime
+    ) -> None:
+        """Take in each of `cases` with a deadline due by `until` and bring them up to it.
+
+        Only the cases taken in here are advanced (with the children each was taken in
+        with): the others the cascade holds are already at the reading step's instant,
+        or are the reader itself, mid-step.
+        """
+        count = len(self.open)
+        for compiled, snapshot in cases:
+            if snapshot.case_id in self.open:
+                continue
+            if not _nothing_due(self.family, compiled, snapshot, until):
+                self.add(compiled, snapshot, depth)
+        if len(self.open) > count:
+            self.advance(until, list(self.open.values())[count:])
+
+    def entered(self, case_id: str) -> datetime | None:
+        """When the case entered its current state in this cascade; None if it did not."""
+        case = self.open.get(case_id)
+        for step in reversed(case.steps if case is not None else ()):
+            entry: JournalEntry = step.entry
+            if entry.from_state != entry.to_state:
+                return entry.at
+        return None
 
     def _record(self, case: _Open, step: Step) -> None:
         self.taken += 1
