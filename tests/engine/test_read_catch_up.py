@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 
 from policyflow.engine import Engine
+from policyflow.engine.write import StoredFamily
 from policyflow.errors import EventNotAllowed
+from policyflow.runtime.relations import LookupQuery
 
 PROCESSES = Path(__file__).parent / "processes"
 STARTED = datetime(2023, 10, 9, 10)
@@ -113,7 +115,9 @@ def test_cohort_and_parent_are_read_as_expired(tmp_path, case_id, event):
         with Engine(str(tmp_path / f"{name}.db"), processes=PROCESSES) as engine:
             engine.start("rc.group", {"ref": "R"}, at=STARTED, case_id="group")
             engine.fire("group", "spawn", at=STARTED)
-            engine.start("rc.member", {"round_id": "group", "ref": "R"}, at=LATE_START, case_id="late")
+            engine.start(
+                "rc.member", {"round_id": "group", "ref": "R"}, at=LATE_START, case_id="late"
+            )
             if tick_at is not None:
                 engine.tick(tick_at)
             target = _child(engine) if case_id == "child" else case_id
@@ -123,7 +127,8 @@ def test_cohort_and_parent_are_read_as_expired(tmp_path, case_id, event):
             key = "parent" if case_id == "child" else "cohort"
             assert engine.history(target)[-1].entry.reads[key]["state"] == "late"
             assert engine.verify() > 0
-            journals = _journals(engine)
+            every = _journals(engine)
+            journals = {k: every[k] for k in ("group", case_id)}  # a tick moves the others too
         if name == "a":
             first = journals
         else:
@@ -144,3 +149,22 @@ def test_a_refused_act_writes_nothing_and_the_next_act_writes_the_same_expiry(tm
         assert engine.get("m").state == "waiting"  # nothing of the act written
         engine.tick(datetime(2023, 10, 19))
         assert engine.history("m")[-1].entry.at == MEMBER_LAPSES
+
+
+@pytest.mark.parametrize(
+    ("until", "due"),
+    [(datetime(2023, 10, 12, 23, 59), False), (MEMBER_LAPSES, True), (CLOSING, True)],
+)
+def test_the_store_finds_a_due_member_by_key_whatever_its_state(tmp_path, until, due):
+    """With until, a case due by then is a hit outside the state bound, marked due."""
+    with Engine(str(tmp_path / "a.db"), processes=PROCESSES) as engine:
+        engine.start("rc.member", {"round_id": "g", "ref": "R"}, at=STARTED, case_id="early")
+        engine.start("rc.member", {"round_id": "g", "ref": "S"}, at=STARTED, case_id="other")
+        query = LookupQuery("rc.member", (("ref", ("R",)),), states=("lapsed",), until=until)
+        with engine.database.transaction() as connection:
+            family = StoredFamily(engine._writer, connection, {})
+            found = family.lookup(query)
+            assert family.lookup(query._replace(until=None)) == []  # as stored: waiting
+        assert [(hit.case_id, hit.state, hit.due) for hit in found] == (
+            [("early", "waiting", True)] if due else []
+        )
