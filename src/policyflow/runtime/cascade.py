@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import Any, NamedTuple, Protocol
 
 from policyflow.errors import InvalidInput, TransitionRefused
@@ -52,7 +53,7 @@ from policyflow.runtime.journal import JournalEntry
 from policyflow.runtime.reads import Live, needed
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.roles import Actor, RoleMode
-from policyflow.runtime.signals import Broadcast, Signal, receivers
+from policyflow.runtime.signals import Broadcast, Signal, cohort_of, receivers
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 from policyflow.runtime.step import ChildStart, Step, start, transition
 
@@ -213,7 +214,9 @@ def act(
         return cascade.outcome(step)
     cascade = _Cascade(family, calendar, at)
     case = cascade.add(compiled, snapshot, 0)
+    cascade.take_in_reads(case, event, at)  # their expiries and its own: one order of instants
     cascade.advance(at)
+    cascade.busy.add(snapshot.case_id)
     try:
         step = transition(
             compiled,
@@ -231,6 +234,8 @@ def act(
         if case.steps:
             raise after_expiries(error, tuple(case.steps)) from None
         raise
+    finally:
+        cascade.busy.discard(snapshot.case_id)
     cascade.take(case, step)
     return cascade.outcome(step)
 
@@ -283,12 +288,8 @@ class _Open:
 class _CatchUp:
     """What one reading step's live reads bring up to its instant (reads.CatchUp).
 
-    A case read with a deadline due at or before the step's instant is taken into the
-    cascade and its expiries applied first, at their own instants, as a signal's receiver
-    is: the read sees it as the law has left it, and its expiries are written with the act
-    (one transaction). A refused act writes none of them: they were due by law anyway, and
-    the next act that reads the case, or a tick, writes the same entries at the same
-    instants (docs/architecture.md).
+    Their expiries go with the act's outcome; a refused act writes none of them, and the
+    next act or tick writes the same (docs/architecture.md, step 5).
     """
 
     __slots__ = ("cascade", "depth", "until")
@@ -299,7 +300,6 @@ class _CatchUp:
         self.until = until
 
     def bring(self, cases: Sequence[tuple[CompiledProcess, CaseSnapshot]], *, above: bool) -> None:
-        # a parent or cohort expires before the reader at one instant, its relatives after
         self.cascade.bring(cases, self.depth - 1 if above else self.depth + 1, self.until)
 
     def entered(self, case_id: str) -> datetime | None:
@@ -337,7 +337,7 @@ class _Cascade:
         self.open: dict[str, _Open] = {}
         self.started: dict[str, int] = {}  # parent id → children started by this cascade
         self.taken = 0
-        self.busy: set[str] = set()  # cases whose expiry is being judged: not expired again
+        self.busy: set[str] = set()  # cases whose step is being judged (see _answer)
 
     def add(self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int) -> _Open:
         """Take in a case as it stands, with its children that could signal it by `until`."""
@@ -350,15 +350,16 @@ class _Cascade:
                 self.add(child_compiled, child, depth + 1)
         return case
 
-    def advance(self, until: datetime, among: Sequence[_Open] | None = None) -> None:
+    def advance(self, until: datetime, first: int = 0) -> None:
         """Expire every deadline of the open cases due at or before `until`, in order.
 
-        `among`: only those cases (the ones a read just took in), not every open one.
+        `first`: only the cases taken in from that place on (those a read just took in,
+        and any they take in), not every open one.
         """
         while True:
             chosen: tuple[_Open, TimerSnapshot] | None = None
             key: tuple[datetime, int, datetime, str] | None = None
-            for case in self.open.values() if among is None else among:
+            for case in islice(self.open.values(), first, None):
                 if case.current.case_id in self.busy:
                     continue
                 timer = next_due(case.compiled, case.current, until)
@@ -375,7 +376,18 @@ class _Cascade:
                     chosen, key = (case, timer), mine
             if chosen is None:
                 return
+            if self._take_in_expiry_reads(*chosen):
+                continue  # what the expiry reads, taken in: one of theirs may come first
             self._expire(*chosen)
+
+    def _take_in_expiry_reads(self, case: _Open, timer: TimerSnapshot) -> bool:
+        """Take in the due cases the expiry's event reads; whether any was taken in."""
+        plan = case.compiled.deadlines.get(timer.deadline)
+        if plan is None or plan.expiry_event is None:
+            return False
+        count = len(self.open)
+        self.take_in_reads(case, plan.expiry_event, expiry_instant(case.current, timer))
+        return len(self.open) > count
 
     def _expire(self, case: _Open, timer: TimerSnapshot) -> None:
         case_id = case.current.case_id
@@ -430,17 +442,28 @@ class _Cascade:
         # A receiver's journal never goes back in time: a signal from a case whose event
         # was dated before the receiver's last one is the receiver's at that last instant.
         at = max(step.entry.at, receiver.current.updated_at)
-        answered = transition(
-            receiver.compiled,
-            receiver.current,
-            signal.event,
-            signal.payload,
-            at=at,
-            actor=step.entry.actor,
-            calendar=self.calendar,
-            by_law=True,  # the law answers the sender's decision: taken as system
-            relations=self.reads(receiver, at),
-        )
+        receiver_id = receiver.current.case_id
+        if receiver_id in self.busy:  # it would be judged on a state the signal moved on
+            raise InvalidInput(
+                f"case {receiver_id}: case {step.snapshot.case_id}, which it reads, was "
+                f"brought up to {at:%Y-%m-%d %H:%M} and signals it {signal.event!r} while "
+                "its step is judged; run tick up to that instant first"
+            )
+        self.busy.add(receiver_id)
+        try:
+            answered = transition(
+                receiver.compiled,
+                receiver.current,
+                signal.event,
+                signal.payload,
+                at=at,
+                actor=step.entry.actor,
+                calendar=self.calendar,
+                by_law=True,  # the law answers the sender's decision: taken as system
+                relations=self.reads(receiver, at),
+            )
+        finally:
+            self.busy.discard(receiver_id)
         self.take(receiver, answered)
 
     def _broadcast(self, case: _Open, broadcast: Broadcast, step: Step) -> None:
@@ -497,18 +520,41 @@ class _Cascade:
     ) -> None:
         """Take in each of `cases` with a deadline due by `until` and bring them up to it.
 
-        Only the cases taken in here are advanced (with the children each was taken in
-        with): the others the cascade holds are already at the reading step's instant,
-        or are the reader itself, mid-step.
+        Only those (and what they take in) are advanced: the others the cascade holds are
+        at the reading step's instant already, or are the reader itself, mid-step.
         """
         count = len(self.open)
-        for compiled, snapshot in cases:
-            if snapshot.case_id in self.open:
-                continue
-            if not _nothing_due(self.family, compiled, snapshot, until):
-                self.add(compiled, snapshot, depth)
+        self._take_in_due(cases, depth, until)
         if len(self.open) > count:
-            self.advance(until, list(self.open.values())[count:])
+            self.advance(until, count)
+
+    def _take_in_due(
+        self, cases: Iterable[tuple[CompiledProcess, CaseSnapshot]], depth: int, until: datetime
+    ) -> None:
+        for compiled, snapshot in cases:
+            if snapshot.case_id not in self.open and not _nothing_due(
+                self.family, compiled, snapshot, until
+            ):
+                self.add(compiled, snapshot, depth)
+
+    def take_in_reads(self, case: _Open, event: str, until: datetime) -> None:
+        """Take in the due parent, cohort, children and members `event` reads.
+
+        Before the case's catch-up: one sweep, in order of instants (a lookup's hits are
+        found, and brought up, when the step is judged: its match is the case's data then).
+        """
+        compiled, snapshot = case.compiled, case.current
+        family = self.family
+        for key in needed(compiled, snapshot.state, event):
+            kind, _, name = key.partition(":")
+            if kind == "children":
+                self._take_in_due(family.children(snapshot.case_id, name), case.depth + 1, until)
+            elif kind == "members":
+                self._take_in_due(family.members(snapshot.case_id, name), case.depth + 1, until)
+            elif kind in ("parent", "cohort"):
+                other = snapshot.parent_id if kind == "parent" else cohort_of(compiled, snapshot)
+                if other and other not in self.open:
+                    self._take_in_due((family.case(other),), case.depth - 1, until)
 
     def entered(self, case_id: str) -> datetime | None:
         """When the case entered its current state in this cascade; None if it did not."""
