@@ -10,6 +10,9 @@ Then, on the store's own connection (:meth:`Database.transaction`, as the engine
 * ``lookup`` by person, states ``closed``, ``since`` a bound, reading one field
   (:func:`policyflow.store.relations.lookup`): 5 candidates, about 2 hits;
 * ``lookup`` by person and unit (the second pair checked on each candidate's own rows);
+* the first ``lookup`` as the runtime asks it, with ``until`` (a reading step's instant):
+  each candidate's armed timers read by their primary key, a case with one due by then a
+  hit whatever its state (each case has one armed timer; about a tenth are due);
 * ``members_of`` one round: its 1,000 member ids, in start order.
 
 Each is run over many random keys (seeded); the median and the 90th percentile wall-clock
@@ -49,11 +52,18 @@ SINCE = datetime(2022, 7, 1)  # about half the cases entered their state on or a
 PER_PERSON = 5
 ROUND = 1_000
 STATES = ("closed", "open", "closed", "withdrawn", "closed")
+UNTIL = datetime(2024, 6, 1)  # about a tenth of the cases have a deadline due by then
 
 
 def _at(n: int) -> str:
     """The stored text (as the store writes a datetime on SQLite) of case n's instant."""
     moment = FIRST + timedelta(minutes=(n * 7919) % (5 * 365 * 24 * 60))
+    return moment.isoformat(" ") + ".000000"
+
+
+def _expires(n: int) -> str:
+    """Case n's armed deadline: one in ten expires before UNTIL, the others after it."""
+    moment = UNTIL - timedelta(days=1 + n % 30) if n % 10 == 0 else UNTIL + timedelta(days=n % 90)
     return moment.isoformat(" ") + ".000000"
 
 
@@ -76,6 +86,11 @@ def fill(path: Path, total: int) -> float:
     insert_key = (
         "INSERT INTO case_keys (case_id, process_id, name, value, entered_at) "
         "VALUES (?, ?, ?, ?, ?)"
+    )
+    insert_timer = (
+        "INSERT INTO timers (case_id, position, deadline, status, started_on, period, "
+        "expires_at, suspensions, extensions, extensions_used, provisional, rollover) "
+        "VALUES (?, 0, 'reply', 'armed', '2020-01-01', '10wd', ?, '[]', '[]', 0, 0, 0)"
     )
     units = max(1, total // 100)
     chunk = 100_000
@@ -111,6 +126,7 @@ def fill(path: Path, total: int) -> float:
                 )
             ),
         )
+        cursor.executemany(insert_timer, ((f"c{n:07d}", _expires(n)) for n in numbers))
     cursor.execute("COMMIT")
     cursor.execute("ANALYZE")
     proxy.close()
@@ -172,6 +188,18 @@ def bench(folder: Path, total: int, queries: int) -> None:
         )
         return relations.lookup(transaction, query)
 
+    def lookup_until(person: int) -> list[Any]:
+        query = LookupQuery(
+            PROCESS,
+            (("person", (f"p{person}",)),),
+            states=("closed",),
+            since=SINCE,
+            exclude="c0000000",
+            read=("banned_until",),
+            until=UNTIL,
+        )
+        return relations.lookup(transaction, query)
+
     def lookup_two(person: int) -> list[Any]:
         first = person * PER_PERSON
         query = LookupQuery(
@@ -193,8 +221,17 @@ def bench(folder: Path, total: int, queries: int) -> None:
                 "EXPLAIN QUERY PLAN " + statement[0], statement[1]
             ).fetchall()
             print("plan: " + " | ".join(row[-1] for row in plan))
+            statement = relations.lookup_statement(
+                "sqlite", LookupQuery(PROCESS, (("person", ("p1",)),), since=SINCE, until=UNTIL)
+            )
+            assert statement is not None
+            plan = transaction.cursor.execute(
+                "EXPLAIN QUERY PLAN " + statement[0], statement[1]
+            ).fetchall()
+            print("plan with until: " + " | ".join(row[-1] for row in plan))
         results = {
             "lookup person, closed, since": measure(transaction, lookup, by_person),
+            "lookup person, ... until": measure(transaction, lookup_until, by_person),
             "lookup person and unit": measure(transaction, lookup_two, by_person),
             f"members_of, {ROUND:,} members": measure(transaction, members, rounds),
         }

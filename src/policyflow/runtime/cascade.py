@@ -6,6 +6,10 @@ An event on a case at instant T is never alone:
    whose expiry instant is at or before T expires first, earliest first, each with its
    consequence and recorded at its own instant (:mod:`.expiry`).
 2. **The event**, judged on the case as the law has left it (:func:`.step.transition`).
+   Each other case it reads (``members``, ``children``, ``parent``, ``cohort``, a
+   lookup's hits) is first brought up to the event's instant the same way, and its
+   expiries are part of the act's outcome (:class:`_CatchUp`); so is every case an expiry's
+   or a signal's step reads, at that step's instant.
 3. **Children** the event (or an expiry) starts, begun at its instant.
 4. **The signals** the step sends (runtime/signals.py): a transition's ``signal`` to the
    parent, the cohort, children or members, and on reaching a final state the parent's.
@@ -30,7 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from itertools import islice
+from typing import Any
 
 from policyflow.errors import InvalidInput, TransitionRefused
 from policyflow.legaltime import Calendar
@@ -44,10 +49,11 @@ from policyflow.runtime.expiry import (
     not_before_last,
     overdue,
 )
-from policyflow.runtime.reads import Live
-from policyflow.runtime.relations import LookupHit, LookupQuery
+from policyflow.runtime.family import Family, Outcome, Touched
+from policyflow.runtime.journal import JournalEntry
+from policyflow.runtime.reads import Live, needed
 from policyflow.runtime.roles import Actor, RoleMode
-from policyflow.runtime.signals import Broadcast, Signal, receivers
+from policyflow.runtime.signals import Broadcast, Signal, cohort_of, receivers
 from policyflow.runtime.snapshot import CaseSnapshot, TimerSnapshot
 from policyflow.runtime.step import ChildStart, Step, start, transition
 
@@ -68,85 +74,6 @@ def _nothing_due(
     if not compiled.starts_children:
         return True
     return next(iter(family.children_due(snapshot.case_id, until)), None) is None
-
-
-class Family(Protocol):
-    """How the cascade reaches the cases related to the one it acts on."""
-
-    def parent(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
-        """The parent case `case_id` as it stands (the engine locks it)."""
-        ...
-
-    def case(self, case_id: str) -> tuple[CompiledProcess, CaseSnapshot]:
-        """Any case as it stands: a cohort, a signal's receiver (the engine locks it)."""
-        ...
-
-    def children(
-        self, case_id: str, process_id: str
-    ) -> Sequence[tuple[CompiledProcess, CaseSnapshot]]:
-        """The child cases of `case_id` of `process_id`, in (started_at, id) order."""
-        ...
-
-    def members(
-        self, cohort_id: str, process_id: str
-    ) -> Sequence[tuple[CompiledProcess, CaseSnapshot]]:
-        """The cases of `process_id` whose cohort is `cohort_id`, in (started_at, id) order."""
-        ...
-
-    def children_due(
-        self, case_id: str, until: datetime
-    ) -> Iterable[tuple[CompiledProcess, CaseSnapshot]]:
-        """The child cases of `case_id` with an armed deadline expiring at or before `until`."""
-        ...
-
-    def process(self, process_id: str) -> CompiledProcess:
-        """The process a child case is started under."""
-        ...
-
-    def lookup(self, query: LookupQuery) -> Sequence[LookupHit]:
-        """The cases `query` finds (:mod:`.relations`), in (entered, id) order."""
-        ...
-
-    def new_id(self, parent_id: str, process_id: str, number: int) -> str:
-        """The id of the `number`-th child (from 0) that this cascade starts under `parent_id`."""
-        ...
-
-
-class Touched(NamedTuple):
-    """One case the cascade changed, with its steps in the order they happened.
-
-    Attributes:
-        compiled: its process.
-        before: the case as the cascade found it; None for a case the cascade started.
-        steps: its steps, the first a start when `before` is None.
-    """
-
-    compiled: CompiledProcess
-    before: CaseSnapshot | None
-    steps: tuple[Step, ...]
-
-    @property
-    def after(self) -> CaseSnapshot:
-        """The case after its last step."""
-        return self.steps[-1].snapshot
-
-    @property
-    def case_id(self) -> str:
-        """The case's id."""
-        return self.steps[-1].snapshot.case_id
-
-
-class Outcome(NamedTuple):
-    """Everything one act (or one catch-up) does, ready to commit.
-
-    Attributes:
-        cases: each case with steps, in the order to write them (a child after the case
-            that started it).
-        step: the act's own step; None for a catch-up.
-    """
-
-    cases: tuple[Touched, ...]
-    step: Step | None = None
 
 
 _NOTHING = Outcome((), None)
@@ -185,7 +112,8 @@ def act(
     """
     if at < snapshot.updated_at:
         not_before_last(snapshot, event, at)
-    if _nothing_due(family, compiled, snapshot, at):
+    # an event that reads other cases takes the cascade: they may be due (see _CatchUp)
+    if not needed(compiled, snapshot.state, event) and _nothing_due(family, compiled, snapshot, at):
         # Nothing to expire first (the common case): the event alone, unless it reaches
         # another case. Made as the cascade below would make it, without its bookkeeping.
         step = transition(
@@ -198,7 +126,7 @@ def act(
             calendar=calendar,
             overrides=overrides,
             roles=roles,
-            relations=Live(family),  # read only when the expressions read others
+            relations=None,  # reads nothing: needed() said so
         )
         if not step.spawn and not step.signals:
             return _new(Outcome, ((_new(Touched, (compiled, snapshot, (step,))),), step))
@@ -207,7 +135,9 @@ def act(
         return cascade.outcome(step)
     cascade = _Cascade(family, calendar, at)
     case = cascade.add(compiled, snapshot, 0)
+    cascade.take_in_reads(case, event, at)  # their expiries and its own: one order of instants
     cascade.advance(at)
+    cascade.busy.add(snapshot.case_id)
     try:
         step = transition(
             compiled,
@@ -219,12 +149,14 @@ def act(
             calendar=calendar,
             overrides=overrides,
             roles=roles,
-            relations=cascade.reads(),
+            relations=cascade.reads(case, at),
         )
     except TransitionRefused as error:
         if case.steps:
             raise after_expiries(error, tuple(case.steps)) from None
         raise
+    finally:
+        cascade.busy.discard(snapshot.case_id)
     cascade.take(case, step)
     return cascade.outcome(step)
 
@@ -274,6 +206,27 @@ class _Open:
         self.steps = steps
 
 
+class _CatchUp:
+    """What one reading step's live reads bring up to its instant (reads.CatchUp).
+
+    Their expiries go with the act's outcome; a refused act writes none of them, and the
+    next act or tick writes the same (docs/architecture.md, step 5).
+    """
+
+    __slots__ = ("cascade", "depth", "until")
+
+    def __init__(self, cascade: _Cascade, depth: int, until: datetime) -> None:
+        self.cascade = cascade
+        self.depth = depth
+        self.until = until
+
+    def bring(self, cases: Sequence[tuple[CompiledProcess, CaseSnapshot]], *, above: bool) -> None:
+        self.cascade.bring(cases, self.depth - 1 if above else self.depth + 1, self.until)
+
+    def entered(self, case_id: str) -> datetime | None:
+        return self.cascade.entered(case_id)
+
+
 class _Held(Mapping[str, tuple[CompiledProcess, CaseSnapshot]]):
     """The cases a cascade holds, each as it now stands: a view, not a copy.
 
@@ -307,6 +260,7 @@ class _Cascade:
         self.taken = 0
         # a step whose journal entry gained what its broadcast drew: id(step as made) → it
         self.noted: dict[int, Step] = {}
+        self.busy: set[str] = set()  # cases whose step is being judged (see _answer)
 
     def add(self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int) -> _Open:
         """Take in a case as it stands, with its children that could signal it by `until`."""
@@ -319,12 +273,18 @@ class _Cascade:
                 self.add(child_compiled, child, depth + 1)
         return case
 
-    def advance(self, until: datetime) -> None:
-        """Expire every deadline of the open cases due at or before `until`, in order."""
+    def advance(self, until: datetime, first: int = 0) -> None:
+        """Expire every deadline of the open cases due at or before `until`, in order.
+
+        `first`: only the cases taken in from that place on (those a read just took in,
+        and any they take in), not every open one.
+        """
         while True:
             chosen: tuple[_Open, TimerSnapshot] | None = None
             key: tuple[datetime, int, datetime, str] | None = None
-            for case in self.open.values():
+            for case in islice(self.open.values(), first, None):
+                if case.current.case_id in self.busy:
+                    continue
                 timer = next_due(case.compiled, case.current, until)
                 if timer is None:
                     continue
@@ -339,12 +299,32 @@ class _Cascade:
                     chosen, key = (case, timer), mine
             if chosen is None:
                 return
+            if self._take_in_expiry_reads(*chosen):
+                continue  # what the expiry reads, taken in: one of theirs may come first
             self._expire(*chosen)
 
+    def _take_in_expiry_reads(self, case: _Open, timer: TimerSnapshot) -> bool:
+        """Take in the due cases the expiry's event reads; whether any was taken in."""
+        plan = case.compiled.deadlines.get(timer.deadline)
+        if plan is None or plan.expiry_event is None:
+            return False
+        count = len(self.open)
+        self.take_in_reads(case, plan.expiry_event, expiry_instant(case.current, timer))
+        return len(self.open) > count
+
     def _expire(self, case: _Open, timer: TimerSnapshot) -> None:
-        step = expire_timer(
-            case.compiled, case.current, timer, calendar=self.calendar, relations=self.reads()
-        )
+        case_id = case.current.case_id
+        self.busy.add(case_id)  # what its expiry reads is caught up; never itself again
+        try:
+            step = expire_timer(
+                case.compiled,
+                case.current,
+                timer,
+                calendar=self.calendar,
+                relations=self.reads(case, expiry_instant(case.current, timer)),
+            )
+        finally:
+            self.busy.discard(case_id)
         if not step.spawn and not step.signals:
             self._record(case, step)
             return
@@ -385,17 +365,28 @@ class _Cascade:
         # A receiver's journal never goes back in time: a signal from a case whose event
         # was dated before the receiver's last one is the receiver's at that last instant.
         at = max(step.entry.at, receiver.current.updated_at)
-        answered = transition(
-            receiver.compiled,
-            receiver.current,
-            signal.event,
-            signal.payload,
-            at=at,
-            actor=step.entry.actor,
-            calendar=self.calendar,
-            by_law=True,  # the law answers the sender's decision: taken as system
-            relations=self.reads(),
-        )
+        receiver_id = receiver.current.case_id
+        if receiver_id in self.busy:  # it would be judged on a state the signal moved on
+            raise InvalidInput(
+                f"case {receiver_id}: case {step.snapshot.case_id}, which it reads, was "
+                f"brought up to {at:%Y-%m-%d %H:%M} and signals it {signal.event!r} while "
+                "its step is judged; run tick up to that instant first"
+            )
+        self.busy.add(receiver_id)
+        try:
+            answered = transition(
+                receiver.compiled,
+                receiver.current,
+                signal.event,
+                signal.payload,
+                at=at,
+                actor=step.entry.actor,
+                calendar=self.calendar,
+                by_law=True,  # the law answers the sender's decision: taken as system
+                relations=self.reads(receiver, at),
+            )
+        finally:
+            self.busy.discard(receiver_id)
         self.take(receiver, answered)
 
     def _broadcast(self, case: _Open, broadcast: Broadcast, step: Step) -> None:
@@ -455,9 +446,65 @@ class _Cascade:
         self.open[started.snapshot.case_id] = opened
         self._record(opened, started)
 
-    def reads(self) -> Live:
-        """Reads of other cases: the family's, with the cases this cascade holds as they stand."""
-        return Live(self.family, _Held(self.open))
+    def reads(self, reader: _Open | None = None, at: datetime | None = None) -> Live:
+        """Reads of other cases: the family's, with the cases this cascade holds as they stand.
+
+        With the `reader` and its step's instant `at`, each case read is first brought up
+        to `at` (:class:`_CatchUp`).
+        """
+        if reader is None or at is None:
+            return Live(self.family, _Held(self.open))
+        return Live(self.family, _Held(self.open), _CatchUp(self, reader.depth, at))
+
+    def bring(
+        self, cases: Sequence[tuple[CompiledProcess, CaseSnapshot]], depth: int, until: datetime
+    ) -> None:
+        """Take in each of `cases` with a deadline due by `until` and bring them up to it.
+
+        Only those (and what they take in) are advanced: the others the cascade holds are
+        at the reading step's instant already, or are the reader itself, mid-step.
+        """
+        count = len(self.open)
+        self._take_in_due(cases, depth, until)
+        if len(self.open) > count:
+            self.advance(until, count)
+
+    def _take_in_due(
+        self, cases: Iterable[tuple[CompiledProcess, CaseSnapshot]], depth: int, until: datetime
+    ) -> None:
+        for compiled, snapshot in cases:
+            if snapshot.case_id not in self.open and not _nothing_due(
+                self.family, compiled, snapshot, until
+            ):
+                self.add(compiled, snapshot, depth)
+
+    def take_in_reads(self, case: _Open, event: str, until: datetime) -> None:
+        """Take in the due parent, cohort, children and members `event` reads.
+
+        Before the case's catch-up: one sweep, in order of instants (a lookup's hits are
+        found, and brought up, when the step is judged: its match is the case's data then).
+        """
+        compiled, snapshot = case.compiled, case.current
+        family = self.family
+        for key in needed(compiled, snapshot.state, event):
+            kind, _, name = key.partition(":")
+            if kind == "children":
+                self._take_in_due(family.children(snapshot.case_id, name), case.depth + 1, until)
+            elif kind == "members":
+                self._take_in_due(family.members(snapshot.case_id, name), case.depth + 1, until)
+            elif kind in ("parent", "cohort"):
+                other = snapshot.parent_id if kind == "parent" else cohort_of(compiled, snapshot)
+                if other and other not in self.open:
+                    self._take_in_due((family.case(other),), case.depth - 1, until)
+
+    def entered(self, case_id: str) -> datetime | None:
+        """When the case entered its current state in this cascade; None if it did not."""
+        case = self.open.get(case_id)
+        for step in reversed(case.steps if case is not None else ()):
+            entry: JournalEntry = step.entry
+            if entry.from_state != entry.to_state:
+                return entry.at
+        return None
 
     def _record(self, case: _Open, step: Step) -> None:
         self.taken += 1

@@ -15,6 +15,11 @@ that decodes the recorded answer (:class:`Recorded`) evaluates exactly what the 
 did, whatever the other cases have become since. :class:`Live` asks the
 :class:`RelatedCases` (the cascade's family, with the cases it already holds laid over
 it); this module decides what to ask and what the answers mean, the family only reads.
+
+A case read is read as the law has left it at the instant of the reading step: each one
+with a deadline due by then is first handed to the cascade's :class:`CatchUp`, which
+brings it up to the instant (its expiries at their own instants, journaled in the same
+act), as it brings a signal's receiver. So a read never depends on when a sweep ran.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COHORT_KEY",
+    "CatchUp",
     "Live",
     "Reads",
     "Recorded",
@@ -77,6 +83,32 @@ class RelatedCases(Protocol):
     def lookup(self, query: LookupQuery) -> Sequence[LookupHit]: ...  # noqa: D102
 
     def process(self, process_id: str) -> CompiledProcess: ...  # noqa: D102
+
+
+class CatchUp(Protocol):
+    """How a live read brings the cases it reads up to the reading step's instant.
+
+    The cascade's: a case handed to :meth:`bring` with a deadline due by :attr:`until` is
+    taken into the cascade and its expiries applied, so that the cases held (the ``held``
+    of :class:`Live`) show it as the law has left it.
+    """
+
+    @property
+    def until(self) -> datetime:
+        """The instant of the reading step."""
+        ...
+
+    def bring(self, cases: Sequence[tuple[CompiledProcess, CaseSnapshot]], *, above: bool) -> None:
+        """Bring each of `cases` with a deadline due by :attr:`until` up to it.
+
+        `above`: the cases are the reader's parent or cohort (they expire before it at one
+        instant), not its children, members or lookup hits.
+        """
+        ...
+
+    def entered(self, case_id: str) -> datetime | None:
+        """When a held case entered its current state within the cascade; None if it did not."""
+        ...
 
 
 class Reads(Protocol):
@@ -272,13 +304,18 @@ class Live:
         family: where the other cases are read.
         held: the cases the cascade has already taken in (some changed by it), by id:
             each is seen as it now stands, and a child it started is among the children.
+        catch_up: brings each case read up to the reading step's instant first (see the
+            module's text); None reads the cases as the family gives them.
     """
 
-    __slots__ = ("family", "held")
+    __slots__ = ("catch_up", "family", "held")
 
-    def __init__(self, family: RelatedCases, held: Held | None = None) -> None:
+    def __init__(
+        self, family: RelatedCases, held: Held | None = None, catch_up: CatchUp | None = None
+    ) -> None:
         self.family = family
         self.held: Held = held or {}
+        self.catch_up = catch_up
 
     def read(
         self,
@@ -317,7 +354,12 @@ class Live:
         if not case_id:
             return None
         found = self.held.get(case_id)
-        return case_item(*(found if found is not None else get(case_id)))
+        if found is None:
+            found = get(case_id)
+            if self.catch_up is not None:
+                self.catch_up.bring((found,), above=True)
+                found = self.held.get(case_id, found)
+        return case_item(*found)
 
     def related(
         self, snapshot: CaseSnapshot, process_id: str, *, children: bool
@@ -330,6 +372,8 @@ class Live:
         """
         me = snapshot.case_id
         asked = (self.family.children if children else self.family.members)(me, process_id)
+        if self.catch_up is not None:
+            self.catch_up.bring(asked, above=False)  # held from now on, as the law left them
         cases = {s.case_id: (c, s) for c, s in asked}
         for case_id, (c, s) in self.held.items():
             if c.id != process_id:
@@ -350,6 +394,7 @@ class Live:
         if declared is None:
             raise InvalidInput(f"process {compiled.id!r} declares no lookup {lookup_id!r}")
         lookup, match, since = declared
+        catch_up = self.catch_up
         query = LookupQuery(
             lookup.process,
             tuple((name, key_values(e.evaluate(variables))) for name, e in match),
@@ -357,10 +402,51 @@ class Live:
             None if since is None else _instant(since.evaluate(variables)),
             snapshot.case_id,
             lookup.read,
+            None if catch_up is None else catch_up.until,
         )
-        hits = sorted(self.family.lookup(query), key=lambda hit: hit.order)
+        hits = self.family.lookup(query)
+        if catch_up is not None:
+            due = [
+                self.family.case(h.case_id) for h in hits if h.due and h.case_id not in self.held
+            ]
+            if due:
+                catch_up.bring(due, above=False)
+            judged = (self._as_held(hit, query) for hit in hits)
+            hits = [hit for hit in judged if hit is not None]
+        hits = sorted(hits, key=lambda hit: hit.order)
         target = self.family.process(lookup.process) if lookup.read else None
         return encode([_hit_item(hit, target, lookup.read) for hit in hits])
+
+    def _as_held(self, hit: LookupHit, query: LookupQuery) -> LookupHit | None:
+        """The hit as the cascade holds its case, if it does; None if it is no hit then.
+
+        A case brought up to the instant (or changed by the act) is judged as it now
+        stands: its keys, its state and the instant it entered it, its fields.
+        """
+        found = self.held.get(hit.case_id)
+        if found is None:
+            # a due hit passed the family's state and since bounds unjudged: judge it here
+            return hit if not hit.due or _within(hit, query) else None
+        compiled, now = found
+        keys = set(compiled.keys_of(now))
+        if not all(any((name, v) in keys for v in values) for name, values in query.match):
+            return None
+        assert self.catch_up is not None
+        entered = self.catch_up.entered(hit.case_id)
+        hit = LookupHit(
+            hit.case_id,
+            now.state,
+            hit.entered if entered is None else entered,
+            compiled.dump_data({k: now.data[k] for k in query.read if now.data.get(k) is not None}),
+        )
+        return hit if _within(hit, query) else None
+
+
+def _within(hit: LookupHit, query: LookupQuery) -> bool:
+    """Whether the hit is in one of the query's states, entered at or after its since."""
+    if query.states and hit.state not in query.states:
+        return False
+    return query.since is None or hit.entered >= query.since
 
 
 def _belongs(compiled: CompiledProcess, snapshot: CaseSnapshot, me: str, *, children: bool) -> bool:

@@ -34,6 +34,10 @@ class LookupQuery(NamedTuple):
             None for no bound.
         exclude: the asking case's id, never a hit of its own lookup.
         read: the fields of each hit to return, in the order the lookup declares them.
+        until: the instant of the reading step, or None. When given, a case that matches
+            the keys and has an armed deadline expiring at or before it is a hit whatever
+            its state and the instant it entered it, marked ``due``: the runtime brings it
+            up to the instant first and judges `states` and `since` on it then.
     """
 
     process_id: str
@@ -42,6 +46,7 @@ class LookupQuery(NamedTuple):
     since: datetime | None = None
     exclude: str = ""
     read: tuple[str, ...] = ()
+    until: datetime | None = None
 
 
 class LookupHit(NamedTuple):
@@ -54,12 +59,15 @@ class LookupHit(NamedTuple):
         fields: the fields the query reads, as stored data (JSON-ready, as
             :meth:`~policyflow.runtime.compiled.CompiledProcess.dump_data` gives them);
             a field the case does not have is left out.
+        due: an armed deadline of the case expires at or before the query's ``until``
+            (always False for a query without it).
     """
 
     case_id: str
     state: str
     entered: datetime
     fields: Mapping[str, Any]
+    due: bool = False
 
     @property
     def order(self) -> tuple[datetime, str]:

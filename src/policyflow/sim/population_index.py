@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from policyflow.runtime.compiled import CompiledProcess
+from policyflow.runtime.expiry import has_due
 from policyflow.runtime.keys import COHORT_KEY
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.snapshot import CaseSnapshot
@@ -104,14 +105,19 @@ class PopulationIndex:
             snapshot = entry.snapshot
             if case_id == query.exclude:
                 continue
-            if query.states and snapshot.state not in query.states:
+            # a case with a deadline due by the reading instant is a hit whatever it now
+            # is: the runtime brings it up to the instant and judges it then
+            due = query.until is not None and has_due(snapshot, query.until)
+            if not due and query.states and snapshot.state not in query.states:
                 continue
-            if query.since is not None and entry.entered < query.since:
+            if not due and query.since is not None and entry.entered < query.since:
                 continue
             data = snapshot.data
             shown = {name: data[name] for name in query.read if data.get(name) is not None}
             hits.append(
-                LookupHit(case_id, snapshot.state, entry.entered, entry.compiled.dump_data(shown))
+                LookupHit(
+                    case_id, snapshot.state, entry.entered, entry.compiled.dump_data(shown), due
+                )
             )
         hits.sort(key=lambda hit: hit.order)
         return hits

@@ -27,6 +27,7 @@ from typing import Any
 
 from policyflow.errors import InvalidInput
 from policyflow.runtime.relations import LookupHit, LookupQuery
+from policyflow.runtime.snapshot import TimerStatus
 from policyflow.store import fast
 from policyflow.store.fast import Batch, Target
 from policyflow.store.tables import KEY_VALUE_LENGTH, NAME_LENGTH
@@ -151,6 +152,7 @@ def lookup(connection: Target, query: LookupQuery) -> list[LookupHit]:
             state=row["state"],
             entered=row["entered_at"],
             fields=_fields(row.get("data"), query.read),
+            due=bool(row.get("due_by")),
         )
         for row in fast.fetch(connection, sql, parameters)
     ]
@@ -162,36 +164,64 @@ def lookup_statement(dialect: str, query: LookupQuery) -> tuple[str, list[Any]] 
     The first match pair is read through the (process, name, value) index; each other pair
     is checked on the candidate's own rows (the primary key), and each candidate's case
     row is read by its id. So the cost is that of the cases the first pair matches, flat
-    in the number of cases stored (a test reads SQLite's plan of this statement).
+    in the number of cases stored (a test reads SQLite's plan of this statement). With
+    ``query.until``, each candidate's armed timers are read by their primary key (case,
+    position) as well: a case with one expiring by then is a hit whatever its state,
+    marked ``due`` (the runtime brings it up to the instant and judges it then).
     """
     if not query.match or any(not values for _, values in query.match):
         return None
     mark = fast.mark(dialect)
     (first_name, first_values), *others = query.match
     first_values = tuple(dict.fromkeys(first_values))
-    parameters: list[Any] = [query.process_id, first_name, *first_values]
+    inner_parameters: list[Any] = [query.process_id, first_name, *first_values]
     inner = (
         "SELECT DISTINCT case_id, entered_at FROM case_keys "
         f"WHERE process_id = {mark} AND name = {mark} "
         f"AND value IN ({_marks(dialect, len(first_values))})"
     )
-    if query.since is not None:
+    since = (
+        fast.encode(dialect, "case_keys", ("entered_at",), {"entered_at": query.since})
+        if query.since is not None
+        else None
+    )
+    if since is not None and query.until is None:  # else judged with the due cases, below
         inner += f" AND entered_at >= {mark}"
-        parameters.extend(
-            fast.encode(dialect, "case_keys", ("entered_at",), {"entered_at": query.since})
-        )
+        inner_parameters.extend(since)
     inner += f" AND case_id <> {mark}"
-    parameters.append(query.exclude)
+    inner_parameters.append(query.exclude)
     data = ", cases.data" if query.read else ""
+    due = ""
+    due_parameters: list[Any] = []
+    if query.until is not None:
+        due = (
+            "EXISTS (SELECT 1 FROM timers WHERE timers.case_id = hit.case_id "
+            f"AND timers.status = {mark} AND timers.expires_at <= {mark})"
+        )
+        due_parameters = [
+            TimerStatus.ARMED.value,
+            *fast.encode(dialect, "timers", ("expires_at",), {"expires_at": query.until}),
+        ]
+    select_due = f", {due} AS due_by" if due else ""
     sql = (
-        f"SELECT cases.id, cases.state, hit.entered_at{data} FROM ({inner}) hit "
+        f"SELECT cases.id, cases.state, hit.entered_at{data}{select_due} FROM ({inner}) hit "
         "JOIN cases ON cases.id = hit.case_id"
     )
-    conditions: list[str] = []
+    parameters = [*due_parameters, *inner_parameters]
+    # the state and since bounds, which a due case passes whatever it now is
+    bounds: list[str] = []
+    if since is not None and due:
+        bounds.append(f"hit.entered_at >= {mark}")
+        parameters.extend(since)
     if query.states:
         states = tuple(dict.fromkeys(query.states))
-        conditions.append(f"cases.state IN ({_marks(dialect, len(states))})")
+        bounds.append(f"cases.state IN ({_marks(dialect, len(states))})")
         parameters.extend(states)
+    conditions: list[str] = []
+    if bounds:
+        bounded = " AND ".join(bounds)
+        conditions.append(f"(({bounded}) OR {due})" if due else bounded)
+        parameters.extend(due_parameters if due else ())
     for name, values in others:
         unique = tuple(dict.fromkeys(values))
         conditions.append(

@@ -213,17 +213,23 @@ def test_thirty_percent_is_floored_and_ten_is_the_most(
 
 def test_grades_wait_until_every_listed_base_is_assessed(engine: Engine) -> None:
     """第十四条: grades follow the panel's opinions on every base listed; one still in review
-    holds the round, and nothing changes."""
+    holds the round, and nothing changes. One that never sent its materials does not hold
+    it: on 2024-05-01 it became 不合格 by 第十九条, which the round reads although no tick
+    ran in between."""
     round_id = open_round(engine)
     scored_base(engine, round_id, 90, "good", "G00")
     waiting = listed_base(engine, round_id, "W00")
+    to_synthesis(engine, waiting)  # visited, not yet scored: still in review
+    silent = listed_base(engine, round_id, "S00")
     with pytest.raises(GuardFailed, match="every_base_assessed"):
         engine.fire(round_id, "grades_proposed", at=at(PROPOSED_ON))
     assert engine.get(round_id).state == "open"
-    to_synthesis(engine, waiting)
-    run(engine, waiting, ("scored", "2024-07-20", items_for(50) | {"panel_grade": "fail"}))
+    assert engine.get(silent).state == "listed"  # the refused act wrote nothing, not even this
+    run(engine, waiting, ("scored", "2024-08-20", items_for(50) | {"panel_grade": "fail"}))
     engine.fire(round_id, "grades_proposed", at=at(PROPOSED_ON))
     assert engine.get(waiting).data["proposed_grade"] == "fail"
+    absent = engine.get(silent)  # 不合格 by rule, and graded with the rest
+    assert (absent.state, absent.data["forced_fail_reason"]) == ("publicity", "absent")
 
 
 @pytest.mark.parametrize(
