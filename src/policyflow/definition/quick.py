@@ -191,7 +191,7 @@ def _compare(op: str, left: Closure, right: Closure) -> Closure:
             return bool(a == b)
         if op == "!=":
             return bool(a != b)
-        if kind is bool:
+        if kind is bool or a != a or b != b:  # NaN is not ordered: CEL's to say what it gives
             raise Unsupported
         if op == "<":
             return bool(a < b)
@@ -241,6 +241,8 @@ def _compare_name(op: str, name: str, literal: Any) -> Closure:
             value = _fen(value)
             kind = int
         elif kind is float:
+            if value != value and op not in ("==", "!="):
+                raise Unsupported  # NaN is not ordered: left to CEL
             return test(value, literal)
         if (
             kind is int
