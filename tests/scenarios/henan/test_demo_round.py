@@ -19,14 +19,9 @@ import pytest
 from policyflow import Engine
 from policyflow.errors import GuardFailed
 
-from .steps_ha import at, run
+from .steps_ha import at
+from .test_demo import _launched
 
-ZONE: dict[str, Any] = {
-    "zone_kind": "comprehensive",
-    "management_in_place": True,
-    "service_capacity": True,
-    "distinctive_model": True,
-}
 ROUND = "R2026"
 SCORED = at("2026-09-01")
 CLOSED = at("2026-10-15")
@@ -35,23 +30,14 @@ GRADED = at("2026-10-30")
 
 def _zone(engine: Engine, code: str, launched: str = "2023-06-15") -> str:
     """A zone launched in 2023 whose self-evaluation report is uploaded in July 2026."""
-    case = engine.start("henan-demo", ZONE | {"zone_code": code}, at=at("2023-03-01", 9))
-    run(
-        engine,
-        case.id,
-        ("recommended", "2023-03-01"),
-        ("argumentation_started", "2023-03-20"),
-        ("argumentation_opinion_given", "2023-04-20"),
-        ("plan_revised", "2023-05-15"),
-        ("construction_launched", launched),
-    )
+    case_id = _launched(engine, launched, zone_code=code)
     engine.fire(
-        case.id,
+        case_id,
         "summary_report_uploaded",
         at=at("2026-06-10"),
         overrides={"three_year_construction": "按评价方案统一开展评价"},
     )
-    return case.id
+    return case_id
 
 
 def _round(engine: Engine, zones: list[str]) -> None:
