@@ -26,6 +26,7 @@ from policyflow.engine import Engine
 from policyflow.engine.write import StoredFamily
 from policyflow.errors import GuardFailed
 from policyflow.runtime.relations import LookupQuery
+from policyflow.store import relations
 
 PROCESSES = Path(__file__).parent / "processes"
 STARTED = datetime(2023, 10, 9, 10)
@@ -120,11 +121,10 @@ def test_cohort_and_parent_are_read_as_expired(tmp_path, case_id, event):
         with Engine(str(tmp_path / f"{name}.db"), processes=PROCESSES) as engine:
             engine.start("rc.group", {"ref": "R"}, at=STARTED, case_id="group")
             engine.fire("group", "spawn", at=STARTED)
-            if case_id == "late":  # (not for the child: its lapse would tell the group,
-                # and a case's catch-up does not yet bring along members that signal it)
-                engine.start(
-                    "rc.member", {"round_id": "group", "ref": "R"}, at=LATE_START, case_id="late"
-                )
+            # (its lapse tells the group: the child's read brings it along with the group)
+            engine.start(
+                "rc.member", {"round_id": "group", "ref": "R"}, at=LATE_START, case_id="late"
+            )
             if tick_at is not None:
                 engine.tick(tick_at)
             target = _child(engine) if case_id == "child" else case_id
@@ -207,3 +207,78 @@ def test_on_postgres_the_reads_catch_up_as_on_sqlite(tmp_path, postgres_url):
     with _story(postgres_url, tick_at=None) as server:
         assert _journals(server) == expected
         assert server.verify() > 0
+
+
+def _report_story(path: Path, *, tick_at: datetime | None, report_at: datetime) -> Engine:
+    """The group reports (reading no member) after its one member's window has passed."""
+    engine = Engine(str(path), processes=PROCESSES)
+    engine.start("rc.group", {"ref": "R"}, at=STARTED, case_id="group")
+    engine.start("rc.member", {"round_id": "group", "ref": "R"}, at=STARTED, case_id="early")
+    if tick_at is not None:
+        engine.tick(tick_at)
+    engine.fire("group", "report", at=report_at)
+    return engine
+
+
+@pytest.mark.parametrize(
+    ("report_at", "told"),
+    [
+        (datetime(2023, 10, 12, 23, 59), 0),  # a minute before the member's window passes
+        (MEMBER_LAPSES, 1),  # at the instant it has passed
+        (CLOSING, 1),
+    ],
+)
+def test_a_cohort_acting_alone_takes_its_due_members_signals_first(tmp_path, report_at, told):
+    """A round's act that reads no member still brings along the members due by then.
+
+    The member's lapse signals the group (``signal: {to: cohort}``): the group counts it
+    at the member's instant, before the report, whether or not a tick ran first.
+    """
+    with _report_story(tmp_path / "a.db", tick_at=None, report_at=report_at) as engine:
+        group = engine.get("group")
+        assert (group.data["lapses"], group.data["reported"]) == (told, told)
+        assert engine.get("early").state == ("lapsed" if told else "waiting")
+        entries = [(r.entry.event, r.entry.at) for r in engine.history("group")[1:]]
+        assert entries == [("member_lapsed", MEMBER_LAPSES)] * told + [("report", report_at)]
+        assert engine.verify() > 0
+        without = _journals_of(engine, ("group", "early"))
+    tick_at = min(report_at, datetime(2023, 10, 14))
+    with _report_story(tmp_path / "b.db", tick_at=tick_at, report_at=report_at) as ticked:
+        assert _journals_of(ticked, ("group", "early")) == without
+        assert ticked.verify() > 0
+
+
+@pytest.mark.parametrize(
+    ("until", "due"),
+    [(datetime(2023, 10, 12, 23, 59), []), (MEMBER_LAPSES, ["early"]), (CLOSING, ["early"])],
+)
+def test_the_store_finds_a_cohorts_due_members_by_its_id(tmp_path, until, due):
+    """Only the members of that cohort, of the processes naming its process, due by then."""
+    with Engine(str(tmp_path / "a.db"), processes=PROCESSES) as engine:
+        engine.start("rc.group", {"ref": "R"}, at=STARTED, case_id="group")
+        engine.start("rc.group", {"ref": "S"}, at=STARTED, case_id="other")
+        engine.start("rc.member", {"round_id": "group", "ref": "R"}, at=STARTED, case_id="early")
+        engine.start("rc.member", {"round_id": "group", "ref": "R"}, at=LATE_START, case_id="late")
+        engine.start("rc.member", {"round_id": "other", "ref": "S"}, at=STARTED, case_id="else")
+        with engine.database.transaction() as connection:
+            family = StoredFamily(engine._writer, connection, {})
+            assert family.is_cohort("rc.group")
+            assert not family.is_cohort("rc.member")
+            assert [s.case_id for _, s in family.members_due("group", until)] == due
+            assert relations.due_members(connection, ["group"], ["rc.child"], until) == {}
+
+
+def test_a_tick_brings_a_cohort_along_with_its_member_due_at_the_same_instant(tmp_path):
+    """The group and its member are due at one instant: the group expires first (it is
+    above), then the member lapses and tells it, in the group's own transaction."""
+    with Engine(str(tmp_path / "a.db"), processes=PROCESSES) as engine:
+        engine.start("rc.group", {"ref": "R"}, at=STARTED, case_id="group")
+        engine.start("rc.member", {"round_id": "group", "ref": "R"}, at=LATE_START, case_id="late")
+        done = engine.tick(PEEKING)
+        assert [(a.case_id, a.event) for a in done.actions] == [
+            ("group", "timed_out"),
+            ("late", "lapse"),
+        ]
+        told = [(r.entry.event, r.entry.at) for r in engine.history("group")[1:]]
+        assert told == [("timed_out", GROUP_LAPSES), ("member_lapsed", GROUP_LAPSES)]
+        assert engine.verify() > 0

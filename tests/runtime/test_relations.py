@@ -190,6 +190,14 @@ class Cases:
     ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
         return []
 
+    def is_cohort(self, process_id: str) -> bool:
+        return False  # no members (above)
+
+    def members_due(
+        self, cohort_id: str, until: datetime
+    ) -> list[tuple[CompiledProcess, CaseSnapshot]]:
+        return []
+
     def process(self, process_id: str) -> CompiledProcess:
         return self.processes[process_id]
 
@@ -552,6 +560,13 @@ class Cohorts(Cases):
 
     def members(self, cohort_id: str, process_id: str) -> list[Pair]:
         return list(self.index.members(cohort_id, process_id))
+
+    def is_cohort(self, process_id: str) -> bool:
+        return self.index.is_cohort(process_id)
+
+    def members_due(self, cohort_id: str, until: datetime) -> list[Pair]:
+        cohort = self.cases[cohort_id]
+        return list(self.index.members_due(cohort_id, cohort.process_id, until))
 
 
 @pytest.fixture(scope="module")

@@ -108,6 +108,12 @@ class _Memory:
     def children_due(self, case_id, until):
         return iter(())
 
+    def is_cohort(self, process_id):
+        return False  # no members (above)
+
+    def members_due(self, cohort_id, until):
+        return iter(())
+
     def process(self, process_id):
         return self.processes[process_id]
 

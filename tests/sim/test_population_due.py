@@ -34,3 +34,25 @@ def test_a_due_case_is_a_hit_outside_the_state_bound(until, due):
     found = [(hit.case_id, hit.state, hit.due) for hit in index.lookup(query)]
     assert found == ([("m", "waiting", True)] if due else [])
     assert index.lookup(query._replace(until=None)) == []
+
+
+@pytest.mark.parametrize(
+    ("until", "due"),
+    [
+        (datetime(2023, 10, 12, 23, 59), []),
+        (datetime(2023, 10, 13), ["m"]),
+        (datetime(2023, 10, 16), ["m"]),
+    ],
+)
+def test_a_cohorts_due_members_are_found_by_its_id(until, due):
+    """As the engine's store finds them: that cohort's members with a deadline due by then."""
+    member = compile_process(load(PROCESSES / "rc" / "member.yaml", root=PROCESSES))
+    index = PopulationIndex()
+    assert not index.is_cohort("rc.group")  # no member yet: a round never asks
+    for case_id, round_id in (("m", "g"), ("other", "h")):
+        data = {"round_id": round_id, "ref": "R"}
+        index.put(member, start(member, case_id, data, at=STARTED).snapshot)
+    assert index.is_cohort("rc.group")
+    assert not index.is_cohort("rc.member")
+    assert [s.case_id for _, s in index.members_due("g", "rc.group", until)] == due
+    assert list(index.members_due("g", "rc.member", until)) == []

@@ -310,3 +310,19 @@ def test_keys_lookups_members_and_children_on_postgres(postgres_url):
         assert relations.members_of(connection, "d1", "nomination") == ["m1"]
         assert relations.children_of(connection, "d1", "nomination") == ["m1"]
     database.dispose()
+
+
+def test_a_cohorts_due_members_are_read_through_the_keys_index(database):
+    """SQLite's plan: case_keys by (process, name, value), each member's timers by key."""
+    _population(database)
+    sql = relations._due_members_sql("sqlite", 2, 1)
+    with database.read() as connection:
+        plan = [
+            row[-1]
+            for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + sql, ("nomination", "other", "r", "armed", "2024-01-01")
+            )
+        ]
+    assert any("ix_case_keys_process_name_value" in step for step in plan), plan
+    assert any("timers" in step and "(case_id=?" in step for step in plan), plan
+    assert not any(step.startswith("SCAN") for step in plan), plan

@@ -17,20 +17,20 @@ on each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from policyflow.engine.case import TickAction, TickReport
-from policyflow.engine.write import StoredFamily, Writer
+from policyflow.engine.write import Loaded, StoredFamily, Writer
 from policyflow.errors import ConcurrentUpdate, InvalidInput, TransitionRefused
 from policyflow.runtime import CompiledProcess, Outcome, catch_up
 from policyflow.runtime.journal import TimerAction
 from policyflow.runtime.relations import LookupHit, LookupQuery
 from policyflow.runtime.snapshot import CaseSnapshot
-from policyflow.store import timers
+from policyflow.store import relations, timers
 from policyflow.store.cases import Lock
-from policyflow.store.fast import Batch
+from policyflow.store.fast import Batch, Target
 
 __all__ = ["tick"]
 
@@ -64,6 +64,14 @@ class _PageFamily:
         self, case_id: str, until: datetime
     ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:
         return iter(())  # the page left out every case with a due child
+
+    def is_cohort(self, process_id: str) -> bool:
+        return False  # the page left out every cohort case with a due member
+
+    def members_due(
+        self, cohort_id: str, until: datetime
+    ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:
+        return iter(())
 
     def process(self, process_id: str) -> CompiledProcess:
         raise _Alone
@@ -113,6 +121,7 @@ def tick(
             loaded = writer.load_many(connection, case_ids, lock=lock)
             parents = [c for c, case in loaded.items() if case.compiled.starts_children]
             with_due_children = timers.due_children(connection, parents, now)
+            with_due_members = _due_members(writer, connection, loaded, now)
             # the page's writes, run together (one executemany per statement) at its end
             batch = Batch()
             recorded_at = writer.now()  # one wall-clock time for the page's writes
@@ -122,7 +131,7 @@ def tick(
                 if case is None:
                     report.skipped.append(case_id)  # another worker holds it
                     continue
-                if case_id in with_due_children:
+                if case_id in with_due_children or case_id in with_due_members:
                     alone.append(case_id)
                     continue
                 try:
@@ -151,6 +160,20 @@ def tick(
     return TickReport(
         now, tuple(report.actions), tuple(report.skipped), tuple(report.refused), dry_run
     )
+
+
+def _due_members(
+    writer: Writer, connection: Target, loaded: Mapping[str, Loaded], now: datetime
+) -> dict[str, list[str]]:
+    """The page's cohort cases with a member due by `now` (done alone: it may signal them)."""
+    processes: dict[str, None] = {}
+    cohorts = []
+    for case_id, case in loaded.items():
+        members = writer.definitions.member_processes(connection, case.compiled.id)
+        if members:
+            cohorts.append(case_id)
+            processes.update(dict.fromkeys(members))
+    return relations.due_members(connection, cohorts, list(processes), now)
 
 
 def _alone(

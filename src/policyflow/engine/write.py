@@ -106,6 +106,9 @@ class Definitions:
         self._wall = wall
         self._compiled: dict[tuple[str, str], CompiledProcess] = {}
         self.stored: set[tuple[str, str]] = set()  # definitions known to be committed
+        # cohort process id → the processes naming it (as compiled here, and once stored)
+        self._members: dict[str, dict[str, None]] = {}
+        self._members_read = False
 
     def resolve(self, process: str | Path) -> Process:
         """The process with this id (under the engine's folder, else built in) or path."""
@@ -117,7 +120,21 @@ class Definitions:
         compiled = self._compiled.get(key)
         if compiled is None:
             compiled = self._compiled[key] = compile_process(process)
+            if process.cohort is not None:
+                self._members.setdefault(process.cohort.process, {})[process.id] = None
         return compiled
+
+    def member_processes(self, connection: Target, process_id: str) -> tuple[str, ...]:
+        """The processes that name `process_id` as their cohort: compiled here or stored.
+
+        The stored definitions are read once (a member case is never stored without its
+        definition); a definition this engine compiles later is added as it is compiled.
+        """
+        if not self._members_read:
+            for member, cohort in case_store.cohort_processes(connection):
+                self._members.setdefault(cohort, {})[member] = None
+            self._members_read = True
+        return tuple(self._members.get(process_id, ()))
 
     def store(self, connection: Target, process: Process) -> None:
         """Store the definition in the transaction, unless known to be stored already."""
@@ -412,6 +429,22 @@ class StoredFamily:
         due = timers.due_children(self.connection, [case_id], until)
         for child_id in due.get(case_id, ()):
             found = self._get(child_id)
+            yield found.compiled, found.snapshot
+
+    def is_cohort(self, process_id: str) -> bool:
+        """Whether a stored or compiled process names `process_id` as its cohort."""
+        return bool(self.writer.definitions.member_processes(self.connection, process_id))
+
+    def members_due(
+        self, cohort_id: str, until: datetime
+    ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:
+        """The cohort's members with a deadline due by `until` (the keys index), locked."""
+        processes = self.writer.definitions.member_processes(
+            self.connection, self._get(cohort_id).compiled.id
+        )
+        due = relations.due_members(self.connection, [cohort_id], processes, until)
+        for member_id in due.get(cohort_id, ()):
+            found = self._get(member_id)
             yield found.compiled, found.snapshot
 
     def process(self, process_id: str) -> CompiledProcess:

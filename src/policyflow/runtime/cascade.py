@@ -2,9 +2,9 @@
 
 An event on a case at instant T is never alone:
 
-1. **Catch-up.** Every deadline of the case, and of the child cases that could signal it,
-   whose expiry instant is at or before T expires first, earliest first, each with its
-   consequence and recorded at its own instant (:mod:`.expiry`).
+1. **Catch-up.** Every deadline of the case, and of the child cases and cohort members
+   that could signal it, whose expiry instant is at or before T expires first, earliest
+   first, each with its consequence and recorded at its own instant (:mod:`.expiry`).
 2. **The event**, judged on the case as the law has left it (:func:`.step.transition`).
    Each other case it reads (``members``, ``children``, ``parent``, ``cohort``, a
    lookup's hits) is first brought up to the event's instant the same way, and its
@@ -68,12 +68,16 @@ _new = tuple.__new__
 def _nothing_due(
     family: Family, compiled: CompiledProcess, snapshot: CaseSnapshot, until: datetime
 ) -> bool:
-    """Whether neither the case nor a child that could signal it has a deadline due by `until`."""
+    """Whether neither the case nor a child or member that could signal it is due by `until`."""
     if has_due(snapshot, until):
         return False
-    if not compiled.starts_children:
-        return True
-    return next(iter(family.children_due(snapshot.case_id, until)), None) is None
+    if compiled.starts_children and _any(family.children_due(snapshot.case_id, until)):
+        return False
+    return not (family.is_cohort(compiled.id) and _any(family.members_due(snapshot.case_id, until)))
+
+
+def _any(cases: Iterable[tuple[CompiledProcess, CaseSnapshot]]) -> bool:
+    return next(iter(cases), None) is not None
 
 
 _NOTHING = Outcome((), None)
@@ -263,14 +267,21 @@ class _Cascade:
         self.busy: set[str] = set()  # cases whose step is being judged (see _answer)
 
     def add(self, compiled: CompiledProcess, snapshot: CaseSnapshot, depth: int) -> _Open:
-        """Take in a case as it stands, with its children that could signal it by `until`."""
+        """Take in a case as it stands, with its children and members that could signal it.
+
+        Those with a deadline due by the cascade's instant: their expiries may signal it.
+        """
         found = self.open.get(snapshot.case_id)
         if found is not None:
             return found
         case = self.open[snapshot.case_id] = _Open(compiled, snapshot, snapshot, depth, [])
+        family = self.family
         if compiled.starts_children:
-            for child_compiled, child in self.family.children_due(snapshot.case_id, self.until):
+            for child_compiled, child in family.children_due(snapshot.case_id, self.until):
                 self.add(child_compiled, child, depth + 1)
+        if family.is_cohort(compiled.id):
+            for member_compiled, member in family.members_due(snapshot.case_id, self.until):
+                self.add(member_compiled, member, depth + 1)
         return case
 
     def advance(self, until: datetime, first: int = 0) -> None:

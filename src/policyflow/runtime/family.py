@@ -50,6 +50,20 @@ class Family(Protocol):
         """The child cases of `case_id` with an armed deadline expiring at or before `until`."""
         ...
 
+    def is_cohort(self, process_id: str) -> bool:
+        """Whether some process names `process_id` as its ``cohort``.
+
+        Only a case of such a process is asked :meth:`members_due`: a lone event of any
+        other process costs nothing more.
+        """
+        ...
+
+    def members_due(
+        self, cohort_id: str, until: datetime
+    ) -> Iterable[tuple[CompiledProcess, CaseSnapshot]]:
+        """The cases whose cohort is `cohort_id` with an armed deadline expiring by `until`."""
+        ...
+
     def process(self, process_id: str) -> CompiledProcess:
         """The process a child case is started under."""
         ...

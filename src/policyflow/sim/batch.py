@@ -159,6 +159,17 @@ class _Family:
             if snapshot is not None and has_due(snapshot, until):
                 yield child.plan.compiled, snapshot
 
+    def is_cohort(self, process_id: str) -> bool:
+        return self.index.is_cohort(process_id)
+
+    def members_due(
+        self, cohort_id: str, until: datetime
+    ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:
+        cohort = self.cases.get(cohort_id)
+        if cohort is None or cohort.snapshot is None:
+            return iter(())
+        return self.index.members_due(cohort_id, cohort.snapshot.process_id, until)
+
     def process(self, process_id: str) -> CompiledProcess:
         return self.plan(process_id).compiled
 

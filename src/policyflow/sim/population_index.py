@@ -12,7 +12,7 @@ never the asking case).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from policyflow.runtime.compiled import CompiledProcess
@@ -45,11 +45,13 @@ class _Entry:
 class PopulationIndex:
     """The indexed cases of one simulated population, as they stand now."""
 
-    __slots__ = ("_cases", "_rows")
+    __slots__ = ("_cases", "_member_processes", "_rows")
 
     def __init__(self) -> None:
         self._cases: dict[str, _Entry] = {}
         self._rows: dict[_Row, dict[str, None]] = {}  # an ordered set of case ids per row
+        # cohort process id → the processes of the cases indexed that name it their cohort
+        self._member_processes: dict[str, dict[str, None]] = {}
 
     def put(
         self, compiled: CompiledProcess, snapshot: CaseSnapshot, entered: datetime | None = None
@@ -68,6 +70,8 @@ class PopulationIndex:
         process = compiled.process
         if not process.keys and process.cohort is None:
             return
+        if process.cohort is not None:
+            self._member_processes.setdefault(process.cohort.process, {})[compiled.id] = None
         case_id = snapshot.case_id
         kept = self._cases.get(case_id)
         if entered is None:
@@ -88,6 +92,7 @@ class PopulationIndex:
         """Forget every case (a new population)."""
         self._cases.clear()
         self._rows.clear()
+        self._member_processes.clear()
 
     def lookup(self, query: LookupQuery) -> list[LookupHit]:
         """The cases `query` finds, in (entered, id) order (see LookupQuery)."""
@@ -130,3 +135,20 @@ class PopulationIndex:
         cases = [(self._cases[i].compiled, self._cases[i].snapshot) for i in ids]
         cases.sort(key=lambda cs: (cs[1].started_at, cs[1].case_id))
         return cases
+
+    def is_cohort(self, process_id: str) -> bool:
+        """Whether a case indexed names a case of `process_id` as its cohort."""
+        return process_id in self._member_processes
+
+    def members_due(
+        self, cohort_id: str, process_id: str, until: datetime
+    ) -> Iterator[tuple[CompiledProcess, CaseSnapshot]]:
+        """The cases whose cohort is `cohort_id` (of `process_id`) with a deadline due by `until`.
+
+        The cases of each member process in turn, each process's in the order indexed.
+        """
+        for member_process in self._member_processes.get(process_id, ()):
+            for case_id in self._rows.get((member_process, COHORT_KEY, cohort_id), ()):
+                entry = self._cases[case_id]
+                if has_due(entry.snapshot, until):
+                    yield entry.compiled, entry.snapshot

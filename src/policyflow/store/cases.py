@@ -12,6 +12,7 @@ transaction already holds the database's write lock (``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
@@ -26,6 +27,7 @@ from policyflow.store.tables import CASES
 
 __all__ = [
     "Lock",
+    "cohort_processes",
     "count_cases",
     "find_case",
     "find_cases",
@@ -76,6 +78,21 @@ def find_definition(connection: Target, process_id: str, version: str) -> str | 
         (process_id, version),
     )
     return None if not rows else str(rows[0]["body"])
+
+
+def cohort_processes(connection: Target) -> list[tuple[str, str]]:
+    """Return (member process id, cohort process id) for each stored definition naming one.
+
+    Read once per engine (the definitions a store holds are few): a case of the cohort
+    process brings along its due members (runtime/cascade.py).
+    """
+    rows = fast.fetch(connection, "SELECT process_id, body FROM definitions", ())
+    found: list[tuple[str, str]] = []
+    for row in rows:
+        cohort = json.loads(row["body"]).get("cohort")
+        if cohort is not None:
+            found.append((str(row["process_id"]), str(cohort["process"])))
+    return found
 
 
 def stage_insert(batch: fast.Batch, dialect: str, values: Mapping[str, Any]) -> None:

@@ -10,6 +10,8 @@ cases:
   (process, key name, value) and reach each case by its primary key, so their cost is the
   number of cases that match, whatever the number stored (``benchmarks/bench_lookup.py``;
   a test checks SQLite's query plan);
+- :func:`due_members` starts there too, then reads each member's timers by their primary
+  key (case, position);
 - :func:`children_of` starts from ``ix_cases_parent_id``.
 
 Each function takes an open :class:`~sqlalchemy.Connection` or a
@@ -35,6 +37,7 @@ from policyflow.store.tables import KEY_VALUE_LENGTH, NAME_LENGTH
 __all__ = [
     "COHORT_KEY",
     "children_of",
+    "due_members",
     "lookup",
     "lookup_statement",
     "members_of",
@@ -262,6 +265,51 @@ def members_of(connection: Target, cohort_id: str, process_id: str) -> list[str]
         connection, _members_sql(fast.dialect_of(connection)), (process_id, cohort_id)
     )
     return [row["id"] for row in rows]
+
+
+@cache
+def _due_members_sql(dialect: str, processes: int, cohorts: int) -> str:
+    mark = fast.mark(dialect)
+    return (
+        # The members first, then each one's timers by primary key. With a join, or with
+        # `status = ?` as is, SQLite would read the due range of ix_timers_due instead: as
+        # many rows as timers are due in the whole store (`status || ''` keeps it off).
+        "SELECT case_keys.value, case_keys.case_id FROM case_keys "
+        f"WHERE case_keys.process_id IN ({', '.join([mark] * processes)}) "
+        f"AND case_keys.name = '{COHORT_KEY}' "
+        f"AND case_keys.value IN ({', '.join([mark] * cohorts)}) "
+        "AND EXISTS (SELECT 1 FROM timers WHERE timers.case_id = case_keys.case_id "
+        f"AND timers.status || '' = {mark} AND timers.expires_at <= {mark}) "
+        "ORDER BY case_keys.value, case_keys.case_id"
+    )
+
+
+def due_members(
+    connection: Target, cohort_ids: Sequence[str], processes: Sequence[str], until: datetime
+) -> dict[str, list[str]]:
+    """Return, by cohort, its members with an armed timer expiring at or before `until`.
+
+    The members are the cases of `processes` whose cohort (key ``@cohort``) is one of
+    `cohort_ids`: the cases a cohort's catch-up must bring along, as a member's expiry can
+    signal it. Read through the keys index, then each member's timers by primary key.
+    """
+    if not cohort_ids or not processes:
+        return {}
+    dialect = fast.dialect_of(connection)
+    rows = fast.fetch(
+        connection,
+        _due_members_sql(dialect, len(processes), len(cohort_ids)),
+        [
+            *processes,
+            *cohort_ids,
+            TimerStatus.ARMED.value,
+            *fast.encode(dialect, "timers", ("expires_at",), {"expires_at": until}),
+        ],
+    )
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["value"], []).append(row["case_id"])
+    return found
 
 
 @cache
