@@ -209,7 +209,7 @@ def test_on_postgres_the_reads_catch_up_as_on_sqlite(tmp_path, postgres_url):
         assert server.verify() > 0
 
 
-def _report_story(path: Path, *, tick_at: datetime | None, report_at: datetime) -> Engine:
+def _report_story(path: Path | str, *, tick_at: datetime | None, report_at: datetime) -> Engine:
     """The group reports (reading no member) after its one member's window has passed."""
     engine = Engine(str(path), processes=PROCESSES)
     engine.start("rc.group", {"ref": "R"}, at=STARTED, case_id="group")
@@ -282,3 +282,16 @@ def test_a_tick_brings_a_cohort_along_with_its_member_due_at_the_same_instant(tm
         told = [(r.entry.event, r.entry.at) for r in engine.history("group")[1:]]
         assert told == [("timed_out", GROUP_LAPSES), ("member_lapsed", GROUP_LAPSES)]
         assert engine.verify() > 0
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_cohort_takes_its_due_members_signals_as_on_sqlite(tmp_path, postgres_url):
+    """The due-members query (keys index, then each member's timers) on PostgreSQL: the
+    round that reads no member counts its member's lapse at the member's instant, as on
+    SQLite, and writes the same journals."""
+    with _report_story(tmp_path / "a.db", tick_at=None, report_at=CLOSING) as lite:
+        expected = _journals_of(lite, ("group", "early"))
+    with _report_story(postgres_url, tick_at=None, report_at=CLOSING) as server:
+        assert server.get("group").data["lapses"] == 1
+        assert _journals_of(server, ("group", "early")) == expected
+        assert server.verify() > 0
