@@ -326,3 +326,27 @@ def test_a_cohorts_due_members_are_read_through_the_keys_index(database):
     assert any("ix_case_keys_process_name_value" in step for step in plan), plan
     assert any("timers" in step and "(case_id=?" in step for step in plan), plan
     assert not any(step.startswith("SCAN") for step in plan), plan
+
+
+def test_a_lookup_at_an_instant_reads_each_hits_timers_by_primary_key(database):
+    """With `until`, each candidate's due timers are read by (case, position), never by the
+    range of ix_timers_due (status, expires_at, ...): that range is every due timer in the
+    store, read again for each candidate (SQLite chose it for `status = ?`)."""
+    _population(database)
+    query = LookupQuery(
+        "discipline",
+        (("person", ("p1",)),),
+        states=("closed",),
+        since=DAY,
+        read=("banned_until",),
+        until=DAY + timedelta(days=30),
+    )
+    sql, parameters = relations.lookup_statement("sqlite", query)
+    with database.read() as connection:
+        plan = [
+            row[-1]
+            for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, tuple(parameters))
+        ]
+    timers = [step for step in plan if "timers" in step]
+    assert timers and all("sqlite_autoindex_timers_1 (case_id=?)" in s for s in timers), plan
+    assert "ix_case_keys_process_name_value" in "\n".join(plan), plan

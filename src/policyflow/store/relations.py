@@ -197,14 +197,8 @@ def lookup_statement(dialect: str, query: LookupQuery) -> tuple[str, list[Any]] 
     due = ""
     due_parameters: list[Any] = []
     if query.until is not None:
-        due = (
-            "EXISTS (SELECT 1 FROM timers WHERE timers.case_id = hit.case_id "
-            f"AND timers.status = {mark} AND timers.expires_at <= {mark})"
-        )
-        due_parameters = [
-            TimerStatus.ARMED.value,
-            *fast.encode(dialect, "timers", ("expires_at",), {"expires_at": query.until}),
-        ]
+        due = _due_sql(dialect, "hit.case_id")
+        due_parameters = _due_parameters(dialect, query.until)
     select_due = f", {due} AS due_by" if due else ""
     sql = (
         f"SELECT cases.id, cases.state, hit.entered_at{data}{select_due} FROM ({inner}) hit "
@@ -271,17 +265,37 @@ def members_of(connection: Target, cohort_id: str, process_id: str) -> list[str]
 def _due_members_sql(dialect: str, processes: int, cohorts: int) -> str:
     mark = fast.mark(dialect)
     return (
-        # The members first, then each one's timers by primary key. With a join, or with
-        # `status = ?` as is, SQLite would read the due range of ix_timers_due instead: as
-        # many rows as timers are due in the whole store (`status || ''` keeps it off).
+        # the members first, then each one's timers by primary key (_due_sql)
         "SELECT case_keys.value, case_keys.case_id FROM case_keys "
         f"WHERE case_keys.process_id IN ({', '.join([mark] * processes)}) "
         f"AND case_keys.name = '{COHORT_KEY}' "
         f"AND case_keys.value IN ({', '.join([mark] * cohorts)}) "
-        "AND EXISTS (SELECT 1 FROM timers WHERE timers.case_id = case_keys.case_id "
-        f"AND timers.status || '' = {mark} AND timers.expires_at <= {mark}) "
+        f"AND {_due_sql(dialect, 'case_keys.case_id')} "
         "ORDER BY case_keys.value, case_keys.case_id"
     )
+
+
+def _due_sql(dialect: str, case_id: str) -> str:
+    """Whether the case `case_id` (a column) has an armed timer expiring by a given instant.
+
+    Read by the timers' primary key (case, position). With a join, or with `status = ?`
+    as is, SQLite would read the due range of ix_timers_due (status, expires_at, ...)
+    instead, once per case: as many rows as timers are due in the whole store.
+    `status || ''` keeps it off that index. Its parameters: :func:`_due_parameters`.
+    """
+    mark = fast.mark(dialect)
+    return (
+        f"EXISTS (SELECT 1 FROM timers WHERE timers.case_id = {case_id} "
+        f"AND timers.status || '' = {mark} AND timers.expires_at <= {mark})"
+    )
+
+
+def _due_parameters(dialect: str, until: datetime) -> list[Any]:
+    """The parameters of :func:`_due_sql`: armed, expiring at or before `until`."""
+    return [
+        TimerStatus.ARMED.value,
+        *fast.encode(dialect, "timers", ("expires_at",), {"expires_at": until}),
+    ]
 
 
 def due_members(
@@ -299,12 +313,7 @@ def due_members(
     rows = fast.fetch(
         connection,
         _due_members_sql(dialect, len(processes), len(cohort_ids)),
-        [
-            *processes,
-            *cohort_ids,
-            TimerStatus.ARMED.value,
-            *fast.encode(dialect, "timers", ("expires_at",), {"expires_at": until}),
-        ],
+        [*processes, *cohort_ids, *_due_parameters(dialect, until)],
     )
     found: dict[str, list[str]] = {}
     for row in rows:
