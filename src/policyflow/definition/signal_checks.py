@@ -153,6 +153,17 @@ def _cel(
             checker.add(where, "money", message, blocking=True, inside=(source, problem.offset))
 
 
+#: Why a receiver's field of these types cannot be read through ``c`` (items.py leaves them
+#: out): CEL holds them as scaled ints only where it can tell their type.
+_UNREADABLE = {
+    FieldType.MONEY: "an amount of money, which another case cannot read (CEL reads an "
+    "amount as fen only where it can tell it is one, and it cannot through a relation)",
+    FieldType.DECIMAL: "a decimal, which another case cannot read (CEL reads a decimal "
+    "exactly only where it can tell it is one, and it cannot through a relation): rank_by "
+    "it, or let each receiver compare its own score and read the result (a bool or enum)",
+}
+
+
 def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str | None:
     """What is wrong with a many-receiver signal on the receivers' process, or None.
 
@@ -191,19 +202,9 @@ def receiver_fault(sender: Process, spec: SignalSpec, receiver: Process) -> str 
     sources += list(spec.payload.items())
     for name, source in sources:
         for field in receiver.fields:
-            if field.element_type is FieldType.MONEY and re.search(rf"\bc\.{field.id}\b", source):
-                return (
-                    f"signals {spec.event!r}: {name} reads c.{field.id}, an amount of money, "
-                    f"which another case cannot read (CEL reads an amount as fen only where "
-                    "it can tell it is one, and it cannot through a relation)"
-                )
-            if field.element_type is FieldType.DECIMAL and re.search(rf"\bc\.{field.id}\b", source):
-                return (
-                    f"signals {spec.event!r}: {name} reads c.{field.id}, a decimal, which "
-                    "another case cannot read (CEL reads a decimal exactly only where it can "
-                    "tell it is one, and it cannot through a relation): rank_by it, or let "
-                    "each receiver compare its own score and read the result (a bool or enum)"
-                )
+            why = _UNREADABLE.get(field.element_type)
+            if why is not None and re.search(rf"\bc\.{field.id}\b", source):
+                return f"signals {spec.event!r}: {name} reads c.{field.id}, {why}"
     item: dict[str, Any] = {"id": "x", "state": receiver.initial_state.id, "rank": 1, "through": 1}
     for field in receiver.fields:
         if field.element_type not in (FieldType.MONEY, FieldType.DECIMAL):
